@@ -1,0 +1,178 @@
+/* melspecx core — analysis and image parameters (SPEC §3).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MSX_CONFIG_H
+#define MSX_CONFIG_H
+
+#include <stddef.h>
+#include "msx_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { MSX_CHANNELS_MIX, MSX_CHANNELS_SEPARATE } MsxChannelMode;
+typedef enum { MSX_PAD_REFLECT, MSX_PAD_CONSTANT } MsxPadMode;
+typedef enum
+{
+  MSX_WINDOW_HANN,
+  MSX_WINDOW_HAMMING,
+  MSX_WINDOW_BLACKMAN,
+  MSX_WINDOW_RECTANGULAR
+} MsxWindowType;
+typedef enum { MSX_MEL_SCALE_SLANEY, MSX_MEL_SCALE_HTK } MsxMelScale;
+typedef enum { MSX_MEL_NORM_SLANEY, MSX_MEL_NORM_NONE } MsxMelNorm;
+typedef enum
+{
+  MSX_BACKEND_AUTO,             /* a real GPU if one exists, else the CPU */
+  MSX_BACKEND_CPU,
+  MSX_BACKEND_VULKAN            /* any Vulkan device, lavapipe included */
+} MsxBackendKind;
+
+/* Colormaps, in the order of SPEC §3. */
+typedef enum
+{
+  MSX_COLORMAP_INFERNO,
+  MSX_COLORMAP_VIRIDIS,
+  MSX_COLORMAP_MAGMA,
+  MSX_COLORMAP_PLASMA,
+  MSX_COLORMAP_CIVIDIS,
+  MSX_COLORMAP_GREYS,
+  MSX_COLORMAP_BLUES,
+  MSX_COLORMAP_GREENS,
+  MSX_COLORMAP_REDS,
+  MSX_COLORMAP_PURPLES,
+  MSX_COLORMAP_ORANGES,
+  MSX_COLORMAP_COUNT
+} MsxColormap;
+
+/* Parameter limits, shared by validation, the element's param specs and
+ * the Python package so that all three refuse the same values. */
+#define MSX_MIN_N_FFT 16
+#define MSX_MAX_N_FFT 65536
+#define MSX_MAX_HOP_LENGTH 65536
+#define MSX_MAX_N_MELS 1024
+#define MSX_MAX_CHANNELS 64
+#define MSX_MAX_SAMPLE_RATE 1000000
+#define MSX_MAX_WIDTH 16384
+#define MSX_MAX_HEIGHT 16384
+#define MSX_MAX_CHUNK_SIZE 16384
+#define MSX_DEFAULT_AMIN 1e-10
+
+/**
+ * MsxConfig:
+ * Every parameter of one analysis, with librosa's meaning. Fill it with
+ * msx_config_init() and change what differs.
+ */
+typedef struct
+{
+  /* input */
+  int sample_rate;              /* Hz, 1..MSX_MAX_SAMPLE_RATE */
+  int channels;                 /* 1..MSX_MAX_CHANNELS */
+  MsxChannelMode channel_mode;  /* mix = average to mono; separate = one lane each */
+
+  /* framing */
+  int n_fft;                    /* even, MSX_MIN_N_FFT..MSX_MAX_N_FFT */
+  int win_length;               /* 0 = n_fft; else 1..n_fft */
+  int hop_length;               /* 1..MSX_MAX_HOP_LENGTH */
+  int center;                   /* pad n_fft/2 each side */
+  MsxPadMode pad_mode;
+  MsxWindowType window;
+
+  /* spectrum and mel */
+  double power;                 /* 1.0 magnitude or 2.0 power */
+  int n_mels;                   /* 1..n_fft/2+1 */
+  double f_min;                 /* Hz, >= 0 */
+  double f_max;                 /* Hz, 0 = Nyquist; above Nyquist is clamped */
+  MsxMelScale mel_scale;
+  MsxMelNorm mel_norm;
+
+  /* dB */
+  double top_db;                /* > 0 */
+  double amin;                  /* > 0; MSX_DEFAULT_AMIN */
+
+  /* image */
+  MsxColormap colormap;
+  int invert;                   /* reverse the colormap */
+  int width;                    /* 1..MSX_MAX_WIDTH */
+  int height;                   /* 1..MSX_MAX_HEIGHT */
+
+  /* execution: never changes the numbers */
+  int chunk_size;               /* STFT frames per batch, 1..MSX_MAX_CHUNK_SIZE */
+  MsxBackendKind backend;
+  int device_index;             /* Vulkan physical device, -1 = choose */
+} MsxConfig;
+
+/**
+ * msx_config_init:
+ * @cfg: the config to fill
+ *
+ * Sets the defaults of SPEC §3: 44100 Hz mono, n_fft 2048, hop 512, center
+ * with reflect padding, hann, power 2, 128 Slaney mels 0..8000 Hz with
+ * Slaney norm, top_db 80, amin 1e-10, inferno 1024x256, chunk 1024, auto.
+ */
+void msx_config_init (MsxConfig * cfg);
+
+/**
+ * msx_config_validate:
+ * @cfg: the config to check
+ * @msg: (out): a buffer for the reason, may be NULL
+ * @msg_size: size of @msg
+ *
+ * Checks every parameter and combination of SPEC §6.  The message names the
+ * parameter with its hyphenated element name and the allowed range, e.g.
+ * "n-mels is 2000 but must be between 1 and 1025 (n-fft/2+1)".
+ * An f_max above Nyquist is not an error (see msx_config_f_max()).
+ *
+ * Returns: MSX_OK, or MSX_ERROR_INVALID_ARGUMENT with @msg filled.
+ */
+MsxStatus msx_config_validate (const MsxConfig * cfg, char *msg,
+    size_t msg_size);
+
+/**
+ * msx_config_f_max:
+ * Returns: the effective upper mel edge in Hz: f_max, or Nyquist when f_max
+ * is 0 or above Nyquist.
+ */
+double msx_config_f_max (const MsxConfig * cfg);
+
+/**
+ * msx_config_win_length:
+ * Returns: the effective window length (n_fft when win_length is 0).
+ */
+int msx_config_win_length (const MsxConfig * cfg);
+
+/**
+ * msx_config_lanes:
+ * Returns: how many spectrogram lanes the config produces (1 when mixing,
+ * else the channel count).
+ */
+int msx_config_lanes (const MsxConfig * cfg);
+
+/**
+ * msx_config_to_json:
+ * @cfg: a config
+ * @duration_s: duration of the analysed input in seconds (or negative if
+ *   unknown)
+ * @out: buffer
+ * @out_size: its size
+ *
+ * Writes a one-line JSON object with every §3 parameter, the sample rate,
+ * the duration and the software version (for the PNG tEXt chunk).
+ *
+ * Returns: MSX_OK, or MSX_ERROR_NO_MEMORY if @out is too small.
+ */
+MsxStatus msx_config_to_json (const MsxConfig * cfg, double duration_s,
+    char *out, size_t out_size);
+
+/* Names of enum values as used by the element and the JSON ("hann",
+ * "slaney", "inferno"...); NULL when out of range. */
+const char *msx_window_type_name (MsxWindowType w);
+const char *msx_colormap_name (MsxColormap c);
+/* Returns the colormap for @name, or -1. */
+int msx_colormap_from_name (const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MSX_CONFIG_H */

@@ -1,0 +1,79 @@
+/* melspecx core — one picture of a whole input (image mode).
+ * SPDX-License-Identifier: MIT
+ *
+ * Ties msx_stft (analysis), msx_columns (bounded time axis, one per lane),
+ * msx_image (colour) and msx_png together.  Memory is O(lanes × width ×
+ * n_mels) whatever the input length.
+ */
+#ifndef MSX_SPECTROGRAM_H
+#define MSX_SPECTROGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "msx_config.h"
+#include "msx_image.h"
+
+typedef struct MsxSpectrogram MsxSpectrogram;
+
+/**
+ * msx_spectrogram_new:
+ * @cfg: the config (copied; validated here); cfg->width is the column
+ *   budget of the time axis
+ * @msg: (out): the reason on failure (see msx_stft_new())
+ *
+ * Returns: MSX_OK or any error of msx_stft_new().
+ */
+MsxStatus msx_spectrogram_new (const MsxConfig * cfg, MsxSpectrogram ** out,
+    char *msg, size_t msg_size);
+
+/** msx_spectrogram_push: see msx_stft_push(). */
+MsxStatus msx_spectrogram_push (MsxSpectrogram * sg, const float *samples,
+    size_t n_samples);
+
+/** msx_spectrogram_finish: see msx_stft_finish(). */
+MsxStatus msx_spectrogram_finish (MsxSpectrogram * sg);
+
+/** Returns: frames analysed per lane so far. */
+uint64_t msx_spectrogram_frames (const MsxSpectrogram * sg);
+
+/** Returns: the input duration in seconds (samples pushed / rate). */
+double msx_spectrogram_duration (const MsxSpectrogram * sg);
+
+/**
+ * msx_spectrogram_render:
+ * @fmt, @width, @height: the picture (width/height may differ from the
+ *   config's: the caller may have negotiated others)
+ * @pixels: (out): @height × @stride bytes
+ *
+ * dB relative to the loudest frame of the whole input (all lanes), floored
+ * at −top_db and mapped [−top_db, 0] → [0, 1] through the colormap.
+ * Silence (all frames 0) renders uniformly at level 0.  An input too short
+ * for a single frame renders at level 0 too.
+ *
+ * Returns: MSX_OK, MSX_ERROR_NO_MEMORY, MSX_ERROR_INVALID_ARGUMENT.
+ */
+MsxStatus msx_spectrogram_render (MsxSpectrogram * sg, MsxPixelFormat fmt,
+    int width, int height, uint8_t * pixels, size_t stride);
+
+/**
+ * msx_spectrogram_render_png:
+ * Renders RGBA at @width × @height and encodes a PNG with a "melspecx"
+ * tEXt chunk holding the JSON of every parameter, the duration and the
+ * version.  Free *@png with free().
+ */
+MsxStatus msx_spectrogram_render_png (MsxSpectrogram * sg, int width,
+    int height, uint8_t ** png, size_t *png_size);
+
+/** msx_spectrogram_reset: forget all input (flushing seek). */
+void msx_spectrogram_reset (MsxSpectrogram * sg);
+
+/** Returns: the backend's description. */
+const char *msx_spectrogram_backend (MsxSpectrogram * sg);
+
+/** Returns: bands that catch no FFT bin. */
+int msx_spectrogram_empty_bands (const MsxSpectrogram * sg);
+
+/** msx_spectrogram_free: NULL-safe. */
+void msx_spectrogram_free (MsxSpectrogram * sg);
+
+#endif /* MSX_SPECTROGRAM_H */

@@ -1,0 +1,86 @@
+/* melspecx core — streaming short-time analysis: samples in, mel frames out.
+ * SPDX-License-Identifier: MIT
+ *
+ * Accepts interleaved float samples in pieces of any size, mixes or splits
+ * channels, applies the centre padding, cuts frames every hop_length and
+ * hands batches of up to chunk_size frames to a backend.  The frames it
+ * emits depend only on the samples, never on how they were split into
+ * pushes or on chunk_size.
+ */
+#ifndef MSX_STFT_H
+#define MSX_STFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "msx_config.h"
+
+typedef struct MsxStft MsxStft;
+
+/**
+ * MsxFramesFunc:
+ * @user: the pointer given to msx_stft_new()
+ * @lane: 0 when mixing, else the channel index
+ * @mel: @n_frames × n_mels mel values (power or magnitude), time-major
+ * @n_frames: number of frames, >= 1
+ *
+ * Receives analysed frames in order, lane by lane for each batch.
+ */
+typedef void (*MsxFramesFunc) (void *user, int lane, const float *mel,
+    size_t n_frames);
+
+/**
+ * msx_stft_new:
+ * @cfg: a config (validated here)
+ * @func: receives the frames
+ * @user: passed to @func
+ * @out: (out): the new analyser
+ * @msg: (out): the reason on failure; with backend auto and a success on
+ *   the CPU, why Vulkan was not used ("" if not applicable)
+ *
+ * Builds the window, mel bank and backend.
+ *
+ * Returns: MSX_OK, or any error of msx_config_validate() and
+ * msx_backend_new().
+ */
+MsxStatus msx_stft_new (const MsxConfig * cfg, MsxFramesFunc func,
+    void *user, MsxStft ** out, char *msg, size_t msg_size);
+
+/**
+ * msx_stft_push:
+ * @samples: @n_samples × channels interleaved floats; NaN and ±Inf are
+ *   replaced by 0 so that one bad sample cannot poison the picture
+ * @n_samples: samples per channel
+ *
+ * Returns: MSX_OK, MSX_ERROR_NO_MEMORY or a backend error.
+ */
+MsxStatus msx_stft_push (MsxStft * stft, const float *samples,
+    size_t n_samples);
+
+/**
+ * msx_stft_finish:
+ * Ends the input: applies the right padding and emits the remaining frames.
+ * With center, a total of L samples gives 1 + L/hop frames (librosa);
+ * without, 1 + (L-n_fft)/hop, or none if L < n_fft.  After finish, push
+ * is refused until msx_stft_reset().
+ */
+MsxStatus msx_stft_finish (MsxStft * stft);
+
+/** msx_stft_reset: forget all input (flushing seek, new stream). */
+void msx_stft_reset (MsxStft * stft);
+
+/** Returns: frames emitted per lane so far. */
+uint64_t msx_stft_frames (const MsxStft * stft);
+
+/** Returns: samples per channel pushed so far. */
+uint64_t msx_stft_samples (const MsxStft * stft);
+
+/** Returns: number of mel bands that catch no FFT bin (warn about them). */
+int msx_stft_empty_bands (const MsxStft * stft);
+
+/** Returns: the backend's description, e.g. "cpu (fftw)". */
+const char *msx_stft_backend (MsxStft * stft);
+
+/** msx_stft_free: NULL-safe. */
+void msx_stft_free (MsxStft * stft);
+
+#endif /* MSX_STFT_H */
