@@ -1,0 +1,335 @@
+/* melspecx core — analysis and image parameters (SPEC §3, §6).
+ * SPDX-License-Identifier: MIT
+ *
+ * Validation messages use the element's hyphenated property names so that
+ * the element, the Python package and the command line can pass them on
+ * unchanged.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "melspecx.h"
+
+/* Meson passes -DMSX_VERSION; the fallback keeps the file buildable alone. */
+#ifndef MSX_VERSION
+#define MSX_VERSION "0.1.0"
+#endif
+
+static const char *const window_names[] = {
+  "hann", "hamming", "blackman", "rectangular"
+};
+
+static const char *const colormap_names[MSX_COLORMAP_COUNT] = {
+  "inferno", "viridis", "magma", "plasma", "cividis", "greys", "blues",
+  "greens", "reds", "purples", "oranges"
+};
+
+const char *
+msx_version (void)
+{
+  return MSX_VERSION;
+}
+
+void
+msx_config_init (MsxConfig * cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  cfg->sample_rate = 44100;
+  cfg->channels = 1;
+  cfg->channel_mode = MSX_CHANNELS_MIX;
+  cfg->n_fft = 2048;
+  cfg->win_length = 0;
+  cfg->hop_length = 512;
+  cfg->center = 1;
+  cfg->pad_mode = MSX_PAD_REFLECT;
+  cfg->window = MSX_WINDOW_HANN;
+  cfg->power = 2.0;
+  cfg->n_mels = 128;
+  cfg->f_min = 0.0;
+  cfg->f_max = 8000.0;
+  cfg->mel_scale = MSX_MEL_SCALE_SLANEY;
+  cfg->mel_norm = MSX_MEL_NORM_SLANEY;
+  cfg->top_db = 80.0;
+  cfg->amin = MSX_DEFAULT_AMIN;
+  cfg->colormap = MSX_COLORMAP_INFERNO;
+  cfg->invert = 0;
+  cfg->width = 1024;
+  cfg->height = 256;
+  cfg->chunk_size = 1024;
+  cfg->backend = MSX_BACKEND_AUTO;
+  cfg->device_index = -1;
+}
+
+double
+msx_config_f_max (const MsxConfig * cfg)
+{
+  double nyquist = cfg->sample_rate / 2.0;
+
+  if (cfg->f_max <= 0.0 || cfg->f_max > nyquist)
+    return nyquist;
+  return cfg->f_max;
+}
+
+int
+msx_config_win_length (const MsxConfig * cfg)
+{
+  return cfg->win_length > 0 ? cfg->win_length : cfg->n_fft;
+}
+
+int
+msx_config_lanes (const MsxConfig * cfg)
+{
+  return cfg->channel_mode == MSX_CHANNELS_SEPARATE ? cfg->channels : 1;
+}
+
+/* Fills @msg (if any) and returns MSX_ERROR_INVALID_ARGUMENT. */
+static MsxStatus
+refuse (char *msg, size_t msg_size, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (msg && msg_size) {
+    va_start (ap, fmt);
+    vsnprintf (msg, msg_size, fmt, ap);
+    va_end (ap);
+  }
+  return MSX_ERROR_INVALID_ARGUMENT;
+}
+
+static int
+int_out_of (int v, int lo, int hi)
+{
+  return v < lo || v > hi;
+}
+
+/* Input and framing parameters. */
+static MsxStatus
+validate_framing (const MsxConfig * c, char *msg, size_t n)
+{
+  if (int_out_of (c->sample_rate, 1, MSX_MAX_SAMPLE_RATE))
+    return refuse (msg, n, "sample-rate is %d but must be between 1 and %d Hz",
+        c->sample_rate, MSX_MAX_SAMPLE_RATE);
+  if (int_out_of (c->channels, 1, MSX_MAX_CHANNELS))
+    return refuse (msg, n, "channels is %d but must be between 1 and %d",
+        c->channels, MSX_MAX_CHANNELS);
+  if (int_out_of (c->channel_mode, MSX_CHANNELS_MIX, MSX_CHANNELS_SEPARATE))
+    return refuse (msg, n, "channel-mode is %d but must be mix (0) or "
+        "separate (1)", (int) c->channel_mode);
+  if (int_out_of (c->n_fft, MSX_MIN_N_FFT, MSX_MAX_N_FFT) || c->n_fft % 2)
+    return refuse (msg, n, "n-fft is %d but must be an even number between "
+        "%d and %d", c->n_fft, MSX_MIN_N_FFT, MSX_MAX_N_FFT);
+  if (int_out_of (c->win_length, 0, c->n_fft))
+    return refuse (msg, n, "win-length is %d but must be 0 (= n-fft) or "
+        "between 1 and n-fft (%d)", c->win_length, c->n_fft);
+  if (int_out_of (c->hop_length, 1, MSX_MAX_HOP_LENGTH))
+    return refuse (msg, n, "hop-length is %d but must be between 1 and %d",
+        c->hop_length, MSX_MAX_HOP_LENGTH);
+  if (int_out_of (c->pad_mode, MSX_PAD_REFLECT, MSX_PAD_CONSTANT))
+    return refuse (msg, n, "pad-mode is %d but must be reflect (0) or "
+        "constant (1)", (int) c->pad_mode);
+  if (int_out_of (c->window, MSX_WINDOW_HANN, MSX_WINDOW_RECTANGULAR))
+    return refuse (msg, n, "window is %d but must be hann (0), hamming (1), "
+        "blackman (2) or rectangular (3)", (int) c->window);
+  return MSX_OK;
+}
+
+/* Spectrum, mel and dB parameters.  Comparisons are written so that NaN
+ * fails them. */
+static MsxStatus
+validate_mel (const MsxConfig * c, char *msg, size_t n)
+{
+  int n_bins = c->n_fft / 2 + 1;
+  int max_mels = n_bins < MSX_MAX_N_MELS ? n_bins : MSX_MAX_N_MELS;
+  double f_max = msx_config_f_max (c);
+
+  if (!(c->power == 1.0 || c->power == 2.0))
+    return refuse (msg, n, "power is %g but must be 1.0 (magnitude) or 2.0 "
+        "(power)", c->power);
+  if (int_out_of (c->n_mels, 1, max_mels))
+    return refuse (msg, n, "n-mels is %d but must be between 1 and %d "
+        "(n-fft/2+1 = %d, at most %d)", c->n_mels, max_mels, n_bins,
+        MSX_MAX_N_MELS);
+  if (!(c->f_max >= 0.0) || isinf (c->f_max))
+    return refuse (msg, n, "f-max is %g Hz but must be 0 (Nyquist) or a "
+        "positive frequency", c->f_max);
+  if (!(c->f_min >= 0.0 && c->f_min < f_max))
+    return refuse (msg, n, "f-min is %g Hz but must be at least 0 and below "
+        "f-max (%g Hz)", c->f_min, f_max);
+  if (int_out_of (c->mel_scale, MSX_MEL_SCALE_SLANEY, MSX_MEL_SCALE_HTK))
+    return refuse (msg, n, "mel-scale is %d but must be slaney (0) or htk "
+        "(1)", (int) c->mel_scale);
+  if (int_out_of (c->mel_norm, MSX_MEL_NORM_SLANEY, MSX_MEL_NORM_NONE))
+    return refuse (msg, n, "mel-norm is %d but must be slaney (0) or none "
+        "(1)", (int) c->mel_norm);
+  if (!(c->top_db > 0.0) || isinf (c->top_db))
+    return refuse (msg, n, "top-db is %g but must be a positive number of "
+        "dB", c->top_db);
+  if (!(c->amin > 0.0) || isinf (c->amin))
+    return refuse (msg, n, "amin is %g but must be positive", c->amin);
+  return MSX_OK;
+}
+
+/* Image and execution parameters. */
+static MsxStatus
+validate_output (const MsxConfig * c, char *msg, size_t n)
+{
+  if (int_out_of (c->colormap, 0, MSX_COLORMAP_COUNT - 1))
+    return refuse (msg, n, "colormap is %d but must be between 0 and %d",
+        (int) c->colormap, MSX_COLORMAP_COUNT - 1);
+  if (int_out_of (c->width, 1, MSX_MAX_WIDTH))
+    return refuse (msg, n, "width is %d but must be between 1 and %d",
+        c->width, MSX_MAX_WIDTH);
+  if (int_out_of (c->height, 1, MSX_MAX_HEIGHT))
+    return refuse (msg, n, "height is %d but must be between 1 and %d",
+        c->height, MSX_MAX_HEIGHT);
+  if (int_out_of (c->chunk_size, 1, MSX_MAX_CHUNK_SIZE))
+    return refuse (msg, n, "chunk-size is %d but must be between 1 and %d",
+        c->chunk_size, MSX_MAX_CHUNK_SIZE);
+  if (int_out_of (c->backend, MSX_BACKEND_AUTO, MSX_BACKEND_VULKAN))
+    return refuse (msg, n, "backend is %d but must be auto (0), cpu (1) or "
+        "vulkan (2)", (int) c->backend);
+  if (c->device_index < -1)
+    return refuse (msg, n, "device-index is %d but must be -1 (choose) or "
+        "at least 0", c->device_index);
+  return MSX_OK;
+}
+
+MsxStatus
+msx_config_validate (const MsxConfig * cfg, char *msg, size_t msg_size)
+{
+  MsxStatus st;
+
+  if (msg && msg_size)
+    msg[0] = '\0';
+  if ((st = validate_framing (cfg, msg, msg_size)))
+    return st;
+  if ((st = validate_mel (cfg, msg, msg_size)))
+    return st;
+  return validate_output (cfg, msg, msg_size);
+}
+
+/* Appends to a fixed buffer; remembers overflow instead of failing at once. */
+typedef struct
+{
+  char *buf;
+  size_t size, len;
+  int overflow;
+} JsonOut;
+
+static void
+json_add (JsonOut * j, const char *fmt, ...)
+{
+  va_list ap;
+  int r;
+
+  if (j->overflow)
+    return;
+  va_start (ap, fmt);
+  r = vsnprintf (j->buf + j->len, j->size - j->len, fmt, ap);
+  va_end (ap);
+  if (r < 0 || (size_t) r >= j->size - j->len)
+    j->overflow = 1;
+  else
+    j->len += (size_t) r;
+}
+
+/* JSON has no NaN or Infinity: write null for them. */
+static void
+json_number (JsonOut * j, const char *key, double v)
+{
+  if (isfinite (v))
+    json_add (j, ",\"%s\":%.10g", key, v);
+  else
+    json_add (j, ",\"%s\":null", key);
+}
+
+static const char *
+enum_name (const char *const *names, int n, int v)
+{
+  return v >= 0 && v < n ? names[v] : "invalid";
+}
+
+static void
+json_framing (JsonOut * j, const MsxConfig * c, double duration_s)
+{
+  static const char *const modes[] = { "mix", "separate" };
+  static const char *const pads[] = { "reflect", "constant" };
+
+  json_add (j, "{\"version\":\"%s\"", MSX_VERSION);
+  json_add (j, ",\"sample_rate\":%d", c->sample_rate);
+  json_number (j, "duration", duration_s >= 0 ? duration_s : NAN);
+  json_add (j, ",\"channels\":%d", c->channels);
+  json_add (j, ",\"channel_mode\":\"%s\"", enum_name (modes, 2,
+          c->channel_mode));
+  json_add (j, ",\"n_fft\":%d,\"win_length\":%d,\"hop_length\":%d",
+      c->n_fft, msx_config_win_length (c), c->hop_length);
+  json_add (j, ",\"center\":%s", c->center ? "true" : "false");
+  json_add (j, ",\"pad_mode\":\"%s\"", enum_name (pads, 2, c->pad_mode));
+  json_add (j, ",\"window\":\"%s\"", enum_name (window_names, 4, c->window));
+}
+
+static void
+json_mel (JsonOut * j, const MsxConfig * c)
+{
+  static const char *const scales[] = { "slaney", "htk" };
+  static const char *const norms[] = { "slaney", "none" };
+
+  json_number (j, "power", c->power);
+  json_add (j, ",\"n_mels\":%d", c->n_mels);
+  json_number (j, "f_min", c->f_min);
+  json_number (j, "f_max", msx_config_f_max (c));
+  json_add (j, ",\"mel_scale\":\"%s\"", enum_name (scales, 2, c->mel_scale));
+  json_add (j, ",\"mel_norm\":\"%s\"", enum_name (norms, 2, c->mel_norm));
+  json_number (j, "top_db", c->top_db);
+  json_number (j, "amin", c->amin);
+  json_add (j, ",\"colormap\":\"%s\"", enum_name (colormap_names,
+          MSX_COLORMAP_COUNT, c->colormap));
+  json_add (j, ",\"invert\":%s", c->invert ? "true" : "false");
+  json_add (j, ",\"width\":%d,\"height\":%d", c->width, c->height);
+  json_add (j, ",\"chunk_size\":%d}", c->chunk_size);
+}
+
+MsxStatus
+msx_config_to_json (const MsxConfig * cfg, double duration_s, char *out,
+    size_t out_size)
+{
+  JsonOut j = { out, out_size, 0, 0 };
+
+  if (!out || out_size == 0)
+    return MSX_ERROR_NO_MEMORY;
+  json_framing (&j, cfg, duration_s);
+  json_mel (&j, cfg);
+  if (j.overflow) {
+    out[0] = '\0';
+    return MSX_ERROR_NO_MEMORY;
+  }
+  return MSX_OK;
+}
+
+const char *
+msx_window_type_name (MsxWindowType w)
+{
+  return (int) w >= 0 && w <= MSX_WINDOW_RECTANGULAR ? window_names[w] : NULL;
+}
+
+const char *
+msx_colormap_name (MsxColormap c)
+{
+  return (int) c >= 0 && c < MSX_COLORMAP_COUNT ? colormap_names[c] : NULL;
+}
+
+int
+msx_colormap_from_name (const char *name)
+{
+  int i;
+
+  if (!name)
+    return -1;
+  for (i = 0; i < MSX_COLORMAP_COUNT; i++)
+    if (strcasecmp (name, colormap_names[i]) == 0)
+      return i;
+  return -1;
+}
