@@ -1,0 +1,210 @@
+/* melspecx core — the mel filterbank, as librosa.filters.mel builds it.
+ * SPDX-License-Identifier: MIT
+ *
+ * Everything is computed in double and rounded to float once, as librosa
+ * computes in float64 and returns float32 weights.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "msx_mel.h"
+
+/* Slaney's Auditory Toolbox scale: linear (200/3 Hz per mel) below 1 kHz,
+ * logarithmic above, with 27 mels per factor 6.4 (librosa's constants). */
+#define SLANEY_F_SP (200.0 / 3.0)
+#define SLANEY_MIN_LOG_HZ 1000.0
+#define SLANEY_MIN_LOG_MEL (SLANEY_MIN_LOG_HZ / SLANEY_F_SP)
+#define SLANEY_LOGSTEP (log (6.4) / 27.0)
+
+double
+msx_hz_to_mel (double hz, MsxMelScale scale)
+{
+  if (scale == MSX_MEL_SCALE_HTK)
+    return 2595.0 * log10 (1.0 + hz / 700.0);
+  if (hz >= SLANEY_MIN_LOG_HZ)
+    return SLANEY_MIN_LOG_MEL + log (hz / SLANEY_MIN_LOG_HZ) / SLANEY_LOGSTEP;
+  return hz / SLANEY_F_SP;
+}
+
+double
+msx_mel_to_hz (double mel, MsxMelScale scale)
+{
+  if (scale == MSX_MEL_SCALE_HTK)
+    return 700.0 * (pow (10.0, mel / 2595.0) - 1.0);
+  if (mel >= SLANEY_MIN_LOG_MEL)
+    return SLANEY_MIN_LOG_HZ * exp (SLANEY_LOGSTEP * (mel - SLANEY_MIN_LOG_MEL));
+  return SLANEY_F_SP * mel;
+}
+
+/* numpy.linspace(lo, hi, n)[i]: lo + i*step, the last point exactly hi. */
+static double
+linspace_at (double lo, double hi, int n, int i)
+{
+  if (i == n - 1)
+    return hi;
+  return lo + i * ((hi - lo) / (n - 1));
+}
+
+/* librosa.mel_frequencies(n_mels + 2, fmin, fmax): the band edges in Hz. */
+static void
+mel_edges (const MsxConfig * cfg, double f_max, double *edges)
+{
+  double lo = msx_hz_to_mel (cfg->f_min, cfg->mel_scale);
+  double hi = msx_hz_to_mel (f_max, cfg->mel_scale);
+  int n = cfg->n_mels + 2, i;
+
+  for (i = 0; i < n; i++)
+    edges[i] = msx_mel_to_hz (linspace_at (lo, hi, n, i), cfg->mel_scale);
+}
+
+/* Weight of band m at frequency f: the triangle
+ * max(0, min((f - e[m]) / (e[m+1] - e[m]), (e[m+2] - f) / (e[m+2] - e[m+1]))),
+ * times 2/(e[m+2] - e[m]) with Slaney norm (constant area). */
+static double
+tri_weight (const double *e, int m, double f, MsxMelNorm norm)
+{
+  double lower = (f - e[m]) / (e[m + 1] - e[m]);
+  double upper = (e[m + 2] - f) / (e[m + 2] - e[m + 1]);
+  double w = fmax (0.0, fmin (lower, upper));
+
+  if (norm == MSX_MEL_NORM_SLANEY)
+    w *= 2.0 / (e[m + 2] - e[m]);
+  return w;
+}
+
+/* Finds the bins with a positive weight (a triangle: one run) for every
+ * band; returns the total. */
+static int
+band_extents (MsxMelBank * bank, const double *e, const double *freqs,
+    MsxMelNorm norm)
+{
+  int m, k, total = 0;
+
+  for (m = 0; m < bank->n_mels; m++) {
+    int first = -1, last = -2;
+    for (k = 0; k < bank->n_bins; k++) {
+      if (tri_weight (e, m, freqs[k], norm) > 0.0) {
+        if (first < 0)
+          first = k;
+        last = k;
+      }
+    }
+    bank->start[m] = first < 0 ? 0 : first;
+    bank->length[m] = last - first + 1 > 0 ? last - first + 1 : 0;
+    bank->offset[m] = total;
+    total += bank->length[m];
+  }
+  return total;
+}
+
+static void
+fill_weights (MsxMelBank * bank, const double *e, const double *freqs,
+    MsxMelNorm norm)
+{
+  int m, j;
+
+  for (m = 0; m < bank->n_mels; m++)
+    for (j = 0; j < bank->length[m]; j++)
+      bank->weights[bank->offset[m] + j] =
+          (float) tri_weight (e, m, freqs[bank->start[m] + j], norm);
+}
+
+static MsxStatus
+bank_alloc (int n_mels, int n_bins, MsxMelBank ** out)
+{
+  MsxMelBank *bank = calloc (1, sizeof *bank);
+
+  *out = bank;
+  if (!bank)
+    return MSX_ERROR_NO_MEMORY;
+  bank->n_mels = n_mels;
+  bank->n_bins = n_bins;
+  bank->start = calloc ((size_t) n_mels, sizeof (int));
+  bank->length = calloc ((size_t) n_mels, sizeof (int));
+  bank->offset = calloc ((size_t) n_mels, sizeof (int));
+  if (!bank->start || !bank->length || !bank->offset)
+    return MSX_ERROR_NO_MEMORY;
+  return MSX_OK;
+}
+
+MsxStatus
+msx_mel_bank_new (const MsxConfig * cfg, MsxMelBank ** out)
+{
+  int n_bins = cfg->n_fft / 2 + 1, k;
+  double *edges = NULL, *freqs = NULL;
+  MsxMelBank *bank = NULL;
+  MsxStatus st;
+
+  *out = NULL;
+  if (cfg->n_fft < 2 || cfg->n_mels < 1 || cfg->sample_rate < 1)
+    return MSX_ERROR_INVALID_ARGUMENT;
+  st = bank_alloc (cfg->n_mels, n_bins, &bank);
+  edges = malloc ((size_t) (cfg->n_mels + 2) * sizeof *edges);
+  freqs = malloc ((size_t) n_bins * sizeof *freqs);
+  if (st || !edges || !freqs)
+    goto fail;
+
+  /* librosa.fft_frequencies: linspace(0, sr/2, n_fft/2 + 1) */
+  for (k = 0; k < n_bins; k++)
+    freqs[k] = linspace_at (0.0, cfg->sample_rate / 2.0, n_bins, k);
+  mel_edges (cfg, msx_config_f_max (cfg), edges);
+
+  bank->n_weights = band_extents (bank, edges, freqs, cfg->mel_norm);
+  /* Each bin lies in at most two triangles: n_weights <= 2 * n_bins. */
+  bank->weights = malloc ((size_t) (bank->n_weights + 1) * sizeof (float));
+  if (!bank->weights)
+    goto fail;
+  fill_weights (bank, edges, freqs, cfg->mel_norm);
+
+  free (edges);
+  free (freqs);
+  *out = bank;
+  return MSX_OK;
+
+fail:
+  free (edges);
+  free (freqs);
+  msx_mel_bank_free (bank);
+  return MSX_ERROR_NO_MEMORY;
+}
+
+void
+msx_mel_bank_apply (const MsxMelBank * bank, const float *spectrum,
+    float *mel)
+{
+  int m, j;
+
+  /* Sums in double: a band may span hundreds of bins of very different
+   * magnitude; the cost is negligible next to the FFT. */
+  for (m = 0; m < bank->n_mels; m++) {
+    const float *w = bank->weights + bank->offset[m];
+    const float *s = spectrum + bank->start[m];
+    double acc = 0.0;
+    for (j = 0; j < bank->length[m]; j++)
+      acc += (double) w[j] * s[j];
+    mel[m] = (float) acc;
+  }
+}
+
+int
+msx_mel_bank_empty_bands (const MsxMelBank * bank)
+{
+  int m, n = 0;
+
+  for (m = 0; m < bank->n_mels; m++)
+    if (bank->length[m] == 0)
+      n++;
+  return n;
+}
+
+void
+msx_mel_bank_free (MsxMelBank * bank)
+{
+  if (!bank)
+    return;
+  free (bank->start);
+  free (bank->length);
+  free (bank->offset);
+  free (bank->weights);
+  free (bank);
+}
