@@ -33,6 +33,14 @@ void msx_columns_add (MsxColumns * cols, const float *mel, size_t n_frames);
 /** Returns: frames added since creation or reset. */
 uint64_t msx_columns_frames (const MsxColumns * cols);
 
+/**
+ * msx_columns_kept:
+ * Returns: columns held now (<= 4 × width): all but the last are sums of
+ * the same power-of-two number of frames, the last of 1 up to that many.
+ * A test of the memory bound and of the merge boundaries.
+ */
+int msx_columns_kept (const MsxColumns * cols);
+
 /** Returns: the largest single-frame value seen (the image-mode ref), 0 if none. */
 double msx_columns_max (const MsxColumns * cols);
 

@@ -1,0 +1,247 @@
+/* melspecx core — one picture of a whole input (image mode).
+ * SPDX-License-Identifier: MIT
+ *
+ * Frames go from msx_stft's callback straight into one MsxColumns per lane,
+ * so nothing but the bounded column sums is kept.  At render time every
+ * lane is put on the same dB scale: ref is the loudest single frame value
+ * of the whole input (all lanes), as librosa's ref=np.max.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "msx_columns.h"
+#include "msx_png.h"
+#include "msx_spectrogram.h"
+#include "msx_stft.h"
+
+#define MSX_PNG_TEXT_KEY "melspecx"
+#define MSX_JSON_MAX (64 * 1024)
+
+struct MsxSpectrogram
+{
+  MsxConfig cfg;
+  int lanes;
+  MsxStft *stft;
+  MsxColumns **cols;            /* one per lane */
+};
+
+static void
+on_frames (void *user, int lane, const float *mel, size_t n_frames)
+{
+  MsxSpectrogram *sg = user;
+
+  msx_columns_add (sg->cols[lane], mel, n_frames);
+}
+
+MsxStatus
+msx_spectrogram_new (const MsxConfig * cfg, MsxSpectrogram ** out,
+    char *msg, size_t msg_size)
+{
+  MsxSpectrogram *sg;
+  MsxStatus st;
+  int l;
+
+  *out = NULL;
+  sg = calloc (1, sizeof (*sg));
+  if (sg == NULL)
+    return MSX_ERROR_NO_MEMORY;
+  sg->cfg = *cfg;
+  /* msx_stft_new validates the config; lanes and width are safe after. */
+  st = msx_stft_new (&sg->cfg, on_frames, sg, &sg->stft, msg, msg_size);
+  if (st != MSX_OK)
+    goto fail;
+  sg->lanes = msx_config_lanes (&sg->cfg);
+  sg->cols = calloc (sg->lanes, sizeof (*sg->cols));
+  st = MSX_ERROR_NO_MEMORY;
+  if (sg->cols == NULL)
+    goto fail;
+  for (l = 0; l < sg->lanes; l++) {
+    st = msx_columns_new (sg->cfg.n_mels, sg->cfg.width, &sg->cols[l]);
+    if (st != MSX_OK)
+      goto fail;
+  }
+  *out = sg;
+  return MSX_OK;
+
+fail:
+  msx_spectrogram_free (sg);
+  return st;
+}
+
+MsxStatus
+msx_spectrogram_push (MsxSpectrogram * sg, const float *samples,
+    size_t n_samples)
+{
+  return msx_stft_push (sg->stft, samples, n_samples);
+}
+
+MsxStatus
+msx_spectrogram_finish (MsxSpectrogram * sg)
+{
+  return msx_stft_finish (sg->stft);
+}
+
+uint64_t
+msx_spectrogram_frames (const MsxSpectrogram * sg)
+{
+  return msx_stft_frames (sg->stft);
+}
+
+double
+msx_spectrogram_duration (const MsxSpectrogram * sg)
+{
+  return (double) msx_stft_samples (sg->stft) / sg->cfg.sample_rate;
+}
+
+/* The loudest single frame value over all lanes: the dB reference. */
+static double
+global_ref (const MsxSpectrogram * sg)
+{
+  double ref = 0.0;
+  int l;
+
+  for (l = 0; l < sg->lanes; l++) {
+    double m = msx_columns_max (sg->cols[l]);
+
+    if (m > ref)
+      ref = m;
+  }
+  return ref;
+}
+
+/* Fills @db (lanes × width × n_mels) with dB relative to the global ref.
+ * No frame at all (input shorter than one frame) or nothing above amin
+ * (silence) leaves everything at the floor −top_db, i.e. level 0: there is
+ * nothing to show, and a uniform dark picture says so without an error. */
+static MsxStatus
+lanes_db (const MsxSpectrogram * sg, int width, float *db)
+{
+  const MsxConfig *c = &sg->cfg;
+  size_t lane_n = (size_t) width * c->n_mels, i;
+  double ref = global_ref (sg);
+  int l;
+
+  if (msx_columns_frames (sg->cols[0]) == 0 || !(ref > c->amin)) {
+    for (i = 0; i < lane_n * sg->lanes; i++)
+      db[i] = (float) -c->top_db;
+    return MSX_OK;
+  }
+  for (l = 0; l < sg->lanes; l++) {
+    MsxStatus st = msx_columns_render_db (sg->cols[l], width, c->power, ref,
+        c->amin, c->top_db, db + l * lane_n);
+
+    if (st != MSX_OK)
+      return st;
+  }
+  return MSX_OK;
+}
+
+MsxStatus
+msx_spectrogram_render (MsxSpectrogram * sg, MsxPixelFormat fmt,
+    int width, int height, uint8_t * pixels, size_t stride)
+{
+  const MsxConfig *c = &sg->cfg;
+  float *db;
+  MsxStatus st;
+
+  if (width < 1 || height < 1 || width > MSX_MAX_WIDTH
+      || height > MSX_MAX_HEIGHT || pixels == NULL)
+    return MSX_ERROR_INVALID_ARGUMENT;
+  db = malloc ((size_t) sg->lanes * width * c->n_mels * sizeof (float));
+  if (db == NULL)
+    return MSX_ERROR_NO_MEMORY;
+  st = lanes_db (sg, width, db);
+  if (st == MSX_OK)
+    st = msx_image_render (db, sg->lanes, width, c->n_mels,
+        (float) -c->top_db, 0.0f, c->colormap, c->invert, fmt, width, height,
+        pixels, stride);
+  free (db);
+  return st;
+}
+
+/* msx_config_to_json into a buffer grown until it fits. */
+static char *
+config_json (const MsxSpectrogram * sg)
+{
+  size_t size;
+
+  for (size = 1024; size <= MSX_JSON_MAX; size *= 2) {
+    char *json = malloc (size);
+
+    if (json == NULL)
+      return NULL;
+    if (msx_config_to_json (&sg->cfg, msx_spectrogram_duration (sg), json,
+            size) == MSX_OK)
+      return json;
+    free (json);
+  }
+  return NULL;
+}
+
+MsxStatus
+msx_spectrogram_render_png (MsxSpectrogram * sg, int width,
+    int height, uint8_t ** png, size_t *png_size)
+{
+  size_t stride = (size_t) width * 4;
+  uint8_t *pixels = NULL;
+  char *json = NULL;
+  MsxStatus st;
+
+  *png = NULL;
+  *png_size = 0;
+  if (width < 1 || height < 1 || width > MSX_MAX_WIDTH
+      || height > MSX_MAX_HEIGHT)
+    return MSX_ERROR_INVALID_ARGUMENT;
+  pixels = malloc (stride * height);
+  json = config_json (sg);
+  st = MSX_ERROR_NO_MEMORY;
+  if (pixels == NULL || json == NULL)
+    goto done;
+  st = msx_spectrogram_render (sg, MSX_PIXEL_RGBA, width, height, pixels,
+      stride);
+  if (st == MSX_OK)
+    st = msx_png_encode (pixels, MSX_PIXEL_RGBA, width, height, stride,
+        MSX_PNG_TEXT_KEY, json, png, png_size);
+
+done:
+  free (pixels);
+  free (json);
+  return st;
+}
+
+void
+msx_spectrogram_reset (MsxSpectrogram * sg)
+{
+  int l;
+
+  msx_stft_reset (sg->stft);
+  for (l = 0; l < sg->lanes; l++)
+    msx_columns_reset (sg->cols[l]);
+}
+
+const char *
+msx_spectrogram_backend (MsxSpectrogram * sg)
+{
+  return msx_stft_backend (sg->stft);
+}
+
+int
+msx_spectrogram_empty_bands (const MsxSpectrogram * sg)
+{
+  return msx_stft_empty_bands (sg->stft);
+}
+
+void
+msx_spectrogram_free (MsxSpectrogram * sg)
+{
+  int l;
+
+  if (sg == NULL)
+    return;
+  msx_stft_free (sg->stft);
+  if (sg->cols != NULL)
+    for (l = 0; l < sg->lanes; l++)
+      msx_columns_free (sg->cols[l]);
+  free (sg->cols);
+  free (sg);
+}
