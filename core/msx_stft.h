@@ -51,10 +51,26 @@ MsxStatus msx_stft_new (const MsxConfig * cfg, MsxFramesFunc func,
  *   replaced by 0 so that one bad sample cannot poison the picture
  * @n_samples: samples per channel
  *
- * Returns: MSX_OK, MSX_ERROR_NO_MEMORY or a backend error.
+ * Frames are handed to the callback in batches of exactly chunk_size as
+ * soon as they are complete; the rest waits for msx_stft_flush() or
+ * msx_stft_finish().
+ *
+ * Returns: MSX_OK, MSX_ERROR_INVALID_ARGUMENT after msx_stft_finish(), or
+ * a backend error.
  */
 MsxStatus msx_stft_push (MsxStft * stft, const float *samples,
     size_t n_samples);
+
+/**
+ * msx_stft_flush:
+ * Emits every frame whose samples have arrived, even if fewer than
+ * chunk_size.  msx_stft_push() dispatches only full batches of chunk_size
+ * frames (what a GPU wants); a live caller that needs low latency calls
+ * this after each push.  The frames are the same either way.
+ *
+ * Returns: MSX_OK or a backend error.
+ */
+MsxStatus msx_stft_flush (MsxStft * stft);
 
 /**
  * msx_stft_finish:

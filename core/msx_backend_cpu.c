@@ -1,0 +1,128 @@
+/* melspecx core — the CPU analysis backend, the reference implementation.
+ * SPDX-License-Identifier: MIT
+ *
+ * Frame by frame: window, real FFT (msx_fft: FFTW or kissfft), |X|^power,
+ * mel filterbank.  Working one frame at a time keeps the buffers in cache
+ * and the memory independent of chunk_size; a CPU FFT gains nothing from
+ * batching (VULKAN-NOTES).  Every frame goes through exactly the same
+ * arithmetic whatever the batch, so chunk_size never changes the numbers.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "msx_backend.h"
+#include "msx_fft.h"
+
+typedef struct
+{
+  int n_fft, hop, n_mels;
+  int magnitude;                /* power 1.0: |X| instead of |X|^2 */
+  const float *window;          /* n_fft, owned by the caller */
+  const MsxMelBank *bank;       /* owned by the caller */
+  MsxFft *fft;
+  float *frame;                 /* n_fft windowed samples */
+  float *spectrum;              /* n_fft/2+1 complex (re, im) */
+  float *power;                 /* n_fft/2+1 values */
+  char description[32];
+} CpuState;
+
+static void
+cpu_destroy (void *state)
+{
+  CpuState *s = state;
+
+  if (!s)
+    return;
+  msx_fft_free (s->fft);
+  free (s->frame);
+  free (s->spectrum);
+  free (s->power);
+  free (s);
+}
+
+static MsxStatus
+cpu_create (const MsxConfig * cfg, const float *window,
+    const MsxMelBank * bank, void **state, char *msg, size_t msg_size)
+{
+  CpuState *s = calloc (1, sizeof *s);
+  size_t n;
+  MsxStatus st;
+
+  *state = NULL;
+  if (!s)
+    return MSX_ERROR_NO_MEMORY;
+  s->n_fft = cfg->n_fft;
+  s->hop = cfg->hop_length;
+  s->n_mels = cfg->n_mels;
+  s->magnitude = cfg->power == 1.0;
+  s->window = window;
+  s->bank = bank;
+  n = (size_t) cfg->n_fft;
+  s->frame = malloc (n * sizeof (float));
+  s->spectrum = malloc ((n + 2) * sizeof (float));
+  s->power = malloc ((n / 2 + 1) * sizeof (float));
+  if (!s->frame || !s->spectrum || !s->power) {
+    cpu_destroy (s);
+    return MSX_ERROR_NO_MEMORY;
+  }
+  st = msx_fft_new (cfg->n_fft, &s->fft);
+  if (st) {
+    if (msg)
+      snprintf (msg, msg_size, "%s could not plan a real FFT of %d points",
+          msx_fft_library (), cfg->n_fft);
+    cpu_destroy (s);
+    return st;
+  }
+  snprintf (s->description, sizeof s->description, "cpu (%s)",
+      msx_fft_library ());
+  *state = s;
+  return MSX_OK;
+}
+
+/* |X_k|^2 (power) or |X_k| (magnitude), summed in double: re² + im² can
+ * span more than float's 24 bits of mantissa. */
+static void
+cpu_power (const CpuState * s)
+{
+  int k, n_bins = s->n_fft / 2 + 1;
+
+  for (k = 0; k < n_bins; k++) {
+    double re = s->spectrum[2 * k], im = s->spectrum[2 * k + 1];
+    double p = re * re + im * im;
+    s->power[k] = (float) (s->magnitude ? sqrt (p) : p);
+  }
+}
+
+static MsxStatus
+cpu_process (void *state, const float *signal, size_t n_frames,
+    float *mel_out)
+{
+  CpuState *s = state;
+  size_t b;
+  int i;
+
+  for (b = 0; b < n_frames; b++) {
+    const float *x = signal + b * (size_t) s->hop;
+    for (i = 0; i < s->n_fft; i++)
+      s->frame[i] = x[i] * s->window[i];
+    msx_fft_forward (s->fft, s->frame, s->spectrum, 1);
+    cpu_power (s);
+    msx_mel_bank_apply (s->bank, s->power, mel_out + b * (size_t) s->n_mels);
+  }
+  return MSX_OK;
+}
+
+static const char *
+cpu_describe (void *state)
+{
+  return ((CpuState *) state)->description;
+}
+
+const MsxBackendOps msx_backend_cpu_ops = {
+  "cpu",
+  cpu_create,
+  cpu_process,
+  cpu_describe,
+  cpu_destroy,
+};

@@ -1,0 +1,398 @@
+/* melspecx core — streaming short-time analysis: samples in, mel frames out.
+ * SPDX-License-Identifier: MIT
+ *
+ * Index conventions: x[j] is the input (one lane, j = 0..L-1) and y[i] the
+ * padded signal librosa frames, y[i] = x[i - P] with P = n_fft/2 when
+ * centring (else P = 0).  Frame t covers y[t*hop .. t*hop + n_fft - 1].
+ *
+ * Each lane keeps a sliding window of y in a fixed buffer: buf[0] is
+ * y[buf_pos], and samples before the next frame's start are dropped except
+ * the last P+1 input samples that the right reflect padding needs.  Memory
+ * is therefore O(chunk_size × hop + n_fft) per lane whatever the input
+ * length, and every frame is cut from the same y values whatever the push
+ * sizes, so the output is bit-identical for any way of splitting the input.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msx_backend.h"
+#include "msx_mel.h"
+#include "msx_stft.h"
+#include "msx_window.h"
+
+struct MsxStft
+{
+  MsxConfig cfg;
+  int lanes;
+  size_t pad;                   /* P: n_fft/2 with center, else 0 */
+  size_t batch_len;             /* samples of y for chunk_size frames */
+  float *window;
+  MsxMelBank *bank;
+  MsxBackend *backend;
+  MsxFramesFunc func;
+  void *user;
+
+  float *buf;                   /* lanes × cap floats, lane l at l*cap */
+  size_t cap, len;              /* per lane: capacity and valid samples */
+  uint64_t buf_pos;             /* y index of buf[0] */
+  uint64_t n_in;                /* input samples per channel so far (L) */
+  uint64_t n_frames;            /* frames emitted per lane */
+  int head_done;                /* y[0..P) is in place */
+  int finished;
+  float *mel;                   /* chunk_size × n_mels */
+  float *scratch;               /* P+1 floats for short-input padding */
+};
+
+static float *
+lane_buf (const MsxStft * s, int lane)
+{
+  return s->buf + (size_t) lane * s->cap;
+}
+
+static uint64_t
+y_avail (const MsxStft * s)
+{
+  return s->buf_pos + s->len;
+}
+
+/* Frames whose samples are all in the buffer and not yet emitted. */
+static uint64_t
+frames_ready (const MsxStft * s)
+{
+  uint64_t n_fft = (uint64_t) s->cfg.n_fft, end = y_avail (s), total;
+
+  if (!s->head_done || end < n_fft)
+    return 0;
+  total = (end - n_fft) / (uint64_t) s->cfg.hop_length + 1;
+  return total > s->n_frames ? total - s->n_frames : 0;
+}
+
+/* Hands @n frames starting at frame s->n_frames, lane by lane, to the
+ * backend and then to the callback. */
+static MsxStatus
+emit_batch (MsxStft * s, size_t n)
+{
+  uint64_t start = s->n_frames * (uint64_t) s->cfg.hop_length;
+  size_t off = (size_t) (start - s->buf_pos);
+  int lane;
+  MsxStatus st;
+
+  for (lane = 0; lane < s->lanes; lane++) {
+    st = msx_backend_process (s->backend, lane_buf (s, lane) + off, n,
+        s->mel);
+    if (st)
+      return st;
+    s->func (s->user, lane, s->mel, n);
+  }
+  s->n_frames += n;
+  return MSX_OK;
+}
+
+/* Emits ready frames in batches of chunk_size; with @partial also the last
+ * incomplete batch. */
+static MsxStatus
+emit_ready (MsxStft * s, int partial)
+{
+  uint64_t chunk = (uint64_t) s->cfg.chunk_size, ready;
+  MsxStatus st;
+
+  while ((ready = frames_ready (s)) >= chunk || (partial && ready > 0)) {
+    st = emit_batch (s, (size_t) (ready < chunk ? ready : chunk));
+    if (st)
+      return st;
+  }
+  return MSX_OK;
+}
+
+/* Drops the samples no frame needs any more, keeping the last P+1 input
+ * samples for the right reflect padding. */
+static void
+compact (MsxStft * s)
+{
+  uint64_t next = s->n_frames * (uint64_t) s->cfg.hop_length;
+  uint64_t keep_tail = s->len < s->pad + 1 ? s->len : s->pad + 1;
+  uint64_t from = y_avail (s) - keep_tail;
+  size_t drop;
+  int lane;
+
+  if (!s->head_done)
+    return;
+  if (next < from)
+    from = next;
+  drop = (size_t) (from - s->buf_pos);
+  if (drop == 0)
+    return;
+  for (lane = 0; lane < s->lanes; lane++)
+    memmove (lane_buf (s, lane), lane_buf (s, lane) + drop,
+        (s->len - drop) * sizeof (float));
+  s->len -= drop;
+  s->buf_pos += drop;
+}
+
+static float
+finite_or_zero (float v)
+{
+  return isfinite (v) ? v : 0.0f;
+}
+
+/* Appends @n interleaved input samples per channel: averaged (mix) or one
+ * lane per channel (separate); NaN and ±Inf become 0. */
+static void
+append (MsxStft * s, const float *in, size_t n)
+{
+  int c, channels = s->cfg.channels;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    const float *frame = in + i * (size_t) channels;
+    if (s->lanes == 1) {
+      double sum = 0.0;
+      for (c = 0; c < channels; c++)
+        sum += finite_or_zero (frame[c]);
+      s->buf[s->len + i] = (float) (sum / channels);
+    } else {
+      for (c = 0; c < channels; c++)
+        lane_buf (s, c)[s->len + i] = finite_or_zero (frame[c]);
+    }
+  }
+  s->len += n;
+  s->n_in += n;
+}
+
+/* Left reflect padding once x[0..P] is in: y[P - j] = x[j], j = 1..P
+ * (numpy.pad 'reflect': the edge sample is not repeated). */
+static void
+fill_head_reflect (MsxStft * s)
+{
+  size_t j, P = s->pad;
+  int lane;
+
+  for (lane = 0; lane < s->lanes; lane++) {
+    float *y = lane_buf (s, lane);
+    for (j = 1; j <= P; j++)
+      y[P - j] = y[P + j];
+  }
+  s->head_done = 1;
+}
+
+MsxStatus
+msx_stft_push (MsxStft * s, const float *samples, size_t n_samples)
+{
+  MsxStatus st;
+
+  if (s->finished)
+    return MSX_ERROR_INVALID_ARGUMENT;
+  while (n_samples > 0) {
+    size_t take;
+    if (s->len == s->cap)
+      compact (s);
+    take = s->cap - s->len;
+    if (take == 0)
+      return MSX_ERROR_NO_MEMORY;       /* unreachable: see alloc_buffers() */
+    if (!s->head_done && take > s->pad + 1 - s->n_in)
+      take = (size_t) (s->pad + 1 - s->n_in);
+    if (take > n_samples)
+      take = n_samples;
+    append (s, samples, take);
+    samples += take * (size_t) s->cfg.channels;
+    n_samples -= take;
+    if (!s->head_done && s->n_in == s->pad + 1)
+      fill_head_reflect (s);
+    if ((st = emit_ready (s, 0)))
+      return st;
+  }
+  return MSX_OK;
+}
+
+MsxStatus
+msx_stft_flush (MsxStft * s)
+{
+  return emit_ready (s, 1);
+}
+
+/* Index into x (length L >= 2) of the padded sample at x position j, which
+ * may lie outside 0..L-1: numpy's repeated reflection is periodic with
+ * period 2(L-1). */
+static size_t
+reflect_index (int64_t j, int64_t L)
+{
+  int64_t period = 2 * (L - 1), m = j % period;
+
+  if (m < 0)
+    m += period;
+  return (size_t) (m < L ? m : period - m);
+}
+
+/* Input shorter than P+1 with reflect: the whole of y is rebuilt from x,
+ * which is still entirely at buf[P..P+L). */
+static void
+pad_short_reflect (MsxStft * s, float *tmp)
+{
+  int64_t L = (int64_t) s->n_in, P = (int64_t) s->pad, i;
+  int lane;
+
+  for (lane = 0; lane < s->lanes; lane++) {
+    float *y = lane_buf (s, lane);
+    memcpy (tmp, y + P, (size_t) L * sizeof (float));
+    for (i = 0; i < L + 2 * P; i++)
+      y[i] = L == 1 ? tmp[0] : tmp[reflect_index (i - P, L)];
+  }
+  s->len = (size_t) (L + 2 * P);
+  s->head_done = 1;
+}
+
+/* Right padding of P samples: y[P+L+j] = x[L-2-j] (reflect, L > P here)
+ * or 0 (constant). */
+static void
+pad_right (MsxStft * s)
+{
+  size_t j, P = s->pad, end;
+  int lane;
+
+  if (s->len + P > s->cap)
+    compact (s);
+  end = s->len;
+  for (lane = 0; lane < s->lanes; lane++) {
+    float *y = lane_buf (s, lane);
+    for (j = 0; j < P; j++)
+      y[end + j] = s->cfg.pad_mode == MSX_PAD_REFLECT ? y[end - 2 - j] : 0.0f;
+  }
+  s->len += P;
+}
+
+MsxStatus
+msx_stft_finish (MsxStft * s)
+{
+  if (s->finished)
+    return MSX_OK;
+  s->finished = 1;
+  if (s->n_in == 0)
+    return MSX_OK;              /* no input, no frame (librosa would refuse) */
+  if (s->pad > 0 && !s->head_done) {
+    pad_short_reflect (s, s->scratch);  /* reflect with L <= P */
+  } else if (s->pad > 0) {
+    pad_right (s);
+  }
+  return emit_ready (s, 1);
+}
+
+void
+msx_stft_reset (MsxStft * s)
+{
+  s->buf_pos = 0;
+  s->n_in = 0;
+  s->n_frames = 0;
+  s->finished = 0;
+  /* y[0..P) is reserved for the left padding: zeros now for constant,
+   * reflected later (once x[0..P] is in) for reflect. */
+  s->len = s->pad;
+  s->head_done = s->pad == 0 || s->cfg.pad_mode == MSX_PAD_CONSTANT;
+  memset (s->buf, 0, s->cap * (size_t) s->lanes * sizeof (float));
+}
+
+/* Buffers: per lane, room for one full batch (or the 2P+1 samples of the
+ * left reflect padding) plus half as much again, so that after a compaction
+ * at least a third of the buffer is free: the memmove costs at most two
+ * floats per input sample. */
+static MsxStatus
+alloc_buffers (MsxStft * s)
+{
+  const MsxConfig *c = &s->cfg;
+  size_t need, total;
+
+  s->batch_len = (size_t) (c->chunk_size - 1) * (size_t) c->hop_length +
+      (size_t) c->n_fft;
+  need = s->batch_len > 2 * s->pad + 2 ? s->batch_len : 2 * s->pad + 2;
+  s->cap = need + need / 2;
+  total = s->cap * (size_t) s->lanes;
+  if (total > SIZE_MAX / sizeof (float) / 2)
+    return MSX_ERROR_NO_MEMORY;
+  s->buf = malloc (total * sizeof (float));
+  s->scratch = malloc ((s->pad + 1) * sizeof (float));
+  s->mel = malloc ((size_t) c->chunk_size * (size_t) c->n_mels *
+      sizeof (float));
+  return s->buf && s->mel && s->scratch ? MSX_OK : MSX_ERROR_NO_MEMORY;
+}
+
+static MsxStatus
+build_analysis (MsxStft * s, char *msg, size_t msg_size)
+{
+  const MsxConfig *c = &s->cfg;
+  MsxStatus st;
+
+  s->window = malloc ((size_t) c->n_fft * sizeof (float));
+  if (!s->window)
+    return MSX_ERROR_NO_MEMORY;
+  msx_window_fill (c->window, msx_config_win_length (c), c->n_fft,
+      s->window);
+  if ((st = msx_mel_bank_new (c, &s->bank)))
+    return st;
+  return msx_backend_new (c, s->window, s->bank, &s->backend, msg,
+      msg_size);
+}
+
+MsxStatus
+msx_stft_new (const MsxConfig * cfg, MsxFramesFunc func, void *user,
+    MsxStft ** out, char *msg, size_t msg_size)
+{
+  MsxStft *s;
+  MsxStatus st;
+
+  *out = NULL;
+  if ((st = msx_config_validate (cfg, msg, msg_size)))
+    return st;
+  s = calloc (1, sizeof *s);
+  if (!s)
+    return MSX_ERROR_NO_MEMORY;
+  s->cfg = *cfg;
+  s->func = func;
+  s->user = user;
+  s->lanes = msx_config_lanes (cfg);
+  s->pad = cfg->center ? (size_t) cfg->n_fft / 2 : 0;
+  if ((st = build_analysis (s, msg, msg_size)) || (st = alloc_buffers (s))) {
+    msx_stft_free (s);
+    return st;
+  }
+  msx_stft_reset (s);
+  *out = s;
+  return MSX_OK;
+}
+
+uint64_t
+msx_stft_frames (const MsxStft * s)
+{
+  return s->n_frames;
+}
+
+uint64_t
+msx_stft_samples (const MsxStft * s)
+{
+  return s->n_in;
+}
+
+int
+msx_stft_empty_bands (const MsxStft * s)
+{
+  return msx_mel_bank_empty_bands (s->bank);
+}
+
+const char *
+msx_stft_backend (MsxStft * s)
+{
+  return msx_backend_describe (s->backend);
+}
+
+void
+msx_stft_free (MsxStft * s)
+{
+  if (!s)
+    return;
+  msx_backend_free (s->backend);
+  msx_mel_bank_free (s->bank);
+  free (s->window);
+  free (s->buf);
+  free (s->mel);
+  free (s->scratch);
+  free (s);
+}

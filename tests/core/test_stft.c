@@ -1,0 +1,496 @@
+/* Unit tests of msx_stft, the streaming framer, against a direct
+ * double-precision STFT (msx_reference.h): padding, channel mixing, frame
+ * counts, and bit-identical output whatever the push sizes and chunk_size.
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "melspecx.h"
+#include "msx_reference.h"
+#include "msx_test.h"
+
+#define MAX_LANES 4
+
+/* Collects the frames the analyser emits, per lane. */
+typedef struct
+{
+  int n_mels;
+  float *mel[MAX_LANES];
+  size_t frames[MAX_LANES];
+  size_t max_batch;
+  int bad_lane;
+} Sink;
+
+static void
+sink_frames (void *user, int lane, const float *mel, size_t n)
+{
+  Sink *s = user;
+  size_t have;
+
+  if (lane < 0 || lane >= MAX_LANES || n == 0) {
+    s->bad_lane = 1;
+    return;
+  }
+  have = s->frames[lane];
+  s->mel[lane] = realloc (s->mel[lane], (have + n) * s->n_mels * sizeof (float));
+  memcpy (s->mel[lane] + have * s->n_mels, mel, n * s->n_mels * sizeof (float));
+  s->frames[lane] += n;
+  if (n > s->max_batch)
+    s->max_batch = n;
+}
+
+static void
+sink_clear (Sink * s)
+{
+  int i;
+
+  for (i = 0; i < MAX_LANES; i++)
+    free (s->mel[i]);
+  memset (s, 0, sizeof *s);
+}
+
+/* Pushes @L samples per channel in pieces: all at once (@piece 0), fixed
+ * @piece sizes, or random sizes 0..2·|piece| (@piece < 0); then finishes. */
+static MsxStatus
+run (const MsxConfig * c, const float *in, size_t L, long piece, int flush,
+    Sink * sink)
+{
+  MsxStft *stft;
+  uint64_t seed = 12345;
+  size_t done = 0;
+  MsxStatus st;
+
+  memset (sink, 0, sizeof *sink);
+  sink->n_mels = c->n_mels;
+  if ((st = msx_stft_new (c, sink_frames, sink, &stft, NULL, 0)))
+    return st;
+  while (done < L && !st) {
+    size_t n = piece == 0 ? L : piece > 0 ? (size_t) piece :
+        (size_t) ((ref_noise (&seed) + 1.0) * -piece);
+    if (n > L - done)
+      n = L - done;
+    st = msx_stft_push (stft, in + done * c->channels, n);
+    if (!st && flush)
+      st = msx_stft_flush (stft);
+    done += n;
+  }
+  if (!st)
+    st = msx_stft_finish (stft);
+  if (!st && msx_stft_frames (stft) != sink->frames[0])
+    st = MSX_ERROR_INVALID_ARGUMENT;
+  msx_stft_free (stft);
+  return st;
+}
+
+/* Test signal: per channel a different sine plus noise, amplitude < 1. */
+static float *
+signal_new (int channels, size_t L, int rate)
+{
+  float *x = malloc ((L * channels + 1) * sizeof *x);
+  uint64_t seed = 42;
+  size_t i;
+  int ch;
+
+  for (i = 0; i < L; i++)
+    for (ch = 0; ch < channels; ch++)
+      x[i * channels + ch] = (float) (0.5 * sin (2 * M_PI * (440.0 + 700 * ch)
+              * i / rate) + 0.1 * ref_noise (&seed));
+  return x;
+}
+
+static MsxConfig
+small_config (void)
+{
+  MsxConfig c;
+
+  msx_config_init (&c);
+  c.sample_rate = 16000;
+  c.n_fft = 256;
+  c.hop_length = 64;
+  c.n_mels = 40;
+  c.f_max = 0;
+  c.backend = MSX_BACKEND_CPU;
+  c.chunk_size = 16;
+  return c;
+}
+
+/* Every lane against the double reference, relative L2 < 1e-4 (SPEC §3). */
+static void
+check_reference (const char *name, const MsxConfig * c, const float *in,
+    size_t L)
+{
+  Sink sink;
+  MsxStatus st = run (c, in, L, -97, 0, &sink);
+  int lane, lanes = msx_config_lanes (c);
+  char what[200];
+
+  for (lane = 0; lane < lanes; lane++) {
+    size_t nf;
+    double *ref = ref_stft (c, in, L, lane, &nf);
+    double err = nf == sink.frames[lane] ? ref_rel_l2 (sink.mel[lane], ref,
+        nf * c->n_mels) : INFINITY;
+    snprintf (what, sizeof what, "%s, lane %d: %zu frames (ref %zu), rel L2 "
+        "error %.2g", name, lane, sink.frames[lane], nf, err);
+    msx_check (st == MSX_OK && !sink.bad_lane && err < 1e-4, what);
+    free (ref);
+  }
+  sink_clear (&sink);
+}
+
+static void
+test_reference (void)
+{
+  MsxConfig c = small_config ();
+  float *x = signal_new (3, 5000, 16000);
+
+  check_reference ("mono, center reflect, hann", &c, x, 5000);
+  msx_config_init (&c);
+  c.backend = MSX_BACKEND_CPU;
+  c.chunk_size = 5;
+  check_reference ("44.1 kHz defaults (n_fft 2048, 128 mels)", &c, x, 10000);
+  c = small_config ();
+  c.channels = 2;
+  c.pad_mode = MSX_PAD_CONSTANT;
+  c.window = MSX_WINDOW_HAMMING;
+  c.win_length = 200;
+  c.power = 1.0;
+  c.mel_scale = MSX_MEL_SCALE_HTK;
+  c.mel_norm = MSX_MEL_NORM_NONE;
+  check_reference ("stereo mix, constant pad, hamming 200, magnitude, htk",
+      &c, x, 2501);
+  c = small_config ();
+  c.channels = 3;
+  c.channel_mode = MSX_CHANNELS_SEPARATE;
+  c.center = 0;
+  c.window = MSX_WINDOW_BLACKMAN;
+  c.hop_length = 100;
+  check_reference ("3 channels separate, no center, blackman", &c, x, 2001);
+  c = small_config ();
+  c.hop_length = 300;           /* hop > n_fft: samples between frames */
+  check_reference ("hop 300 > n_fft 256, center", &c, x, 4000);
+  c.center = 0;
+  check_reference ("hop 300 > n_fft 256, no center", &c, x, 4000);
+  c = small_config ();
+  c.window = MSX_WINDOW_RECTANGULAR;
+  c.n_fft = 64;
+  c.hop_length = 16;
+  c.n_mels = 20;
+  check_reference ("rectangular, n_fft 64", &c, x, 1000);
+  free (x);
+}
+
+/* Inputs shorter than the n_fft/2 padding: numpy reflects repeatedly;
+ * one sample pads with itself. */
+static void
+test_short_inputs (void)
+{
+  static const size_t lengths[] = { 1, 2, 3, 5, 31, 32, 33, 64, 65 };
+  MsxConfig c = small_config ();
+  float *x = signal_new (2, 100, 16000);
+  char name[64];
+  size_t i;
+
+  c.n_fft = 64;
+  c.hop_length = 16;
+  c.n_mels = 20;
+  for (i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+    c.pad_mode = MSX_PAD_REFLECT;
+    snprintf (name, sizeof name, "reflect, L = %zu, n_fft 64", lengths[i]);
+    check_reference (name, &c, x, lengths[i]);
+    c.pad_mode = MSX_PAD_CONSTANT;
+    snprintf (name, sizeof name, "constant, L = %zu, n_fft 64", lengths[i]);
+    check_reference (name, &c, x, lengths[i]);
+  }
+  c.channels = 2;
+  check_reference ("stereo mix, L = 3", &c, x, 3);
+  free (x);
+}
+
+/* NaN and ±Inf become 0 before mixing. */
+static void
+test_non_finite (void)
+{
+  MsxConfig c = small_config ();
+  float *x = signal_new (2, 3000, 16000);
+  Sink sink;
+  size_t i;
+  int ok = 1;
+
+  for (i = 0; i < 3000; i += 37)
+    x[i] = i % 3 ? NAN : (i % 2 ? INFINITY : -INFINITY);
+  c.channels = 2;
+  check_reference ("NaN/Inf samples, stereo mix", &c, x, 3000);
+  run (&c, x, 3000, 0, 0, &sink);
+  for (i = 0; i < sink.frames[0] * c.n_mels; i++)
+    ok &= isfinite (sink.mel[0][i]);
+  msx_check (ok && sink.frames[0] > 0, "NaN/Inf give finite frames");
+  sink_clear (&sink);
+  for (i = 0; i < 3000; i++)
+    x[i] = NAN;
+  c.channels = 1;
+  run (&c, x, 3000, 0, 0, &sink);
+  ok = sink.frames[0] == 1 + 3000 / 64;
+  for (i = 0; i < sink.frames[0] * c.n_mels; i++)
+    ok &= sink.mel[0][i] == 0.0f;
+  msx_check (ok, "all-NaN input gives all-zero frames");
+  sink_clear (&sink);
+  free (x);
+}
+
+/* librosa's count: center 1 + L//hop; else 1 + (L-n_fft)//hop or 0. */
+static void
+test_frame_counts (void)
+{
+  MsxConfig c = small_config ();
+  size_t lengths[] = { 0, 1, 63, 64, 65, 127, 255, 256, 257, 1001, 4095 };
+  float *x = signal_new (1, 4096, 16000);
+  int center, ok;
+  size_t i;
+  Sink sink;
+  char what[128];
+
+  for (center = 0; center <= 1; center++) {
+    c.center = center;
+    ok = 1;
+    for (i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+      size_t L = lengths[i], want = L == 0 ? 0 : center ? 1 + L / 64 :
+          L < 256 ? 0 : 1 + (L - 256) / 64;
+      MsxStatus st = run (&c, x, L, 50, 0, &sink);
+      if (st || sink.frames[0] != want) {
+        printf ("# L %zu: %zu frames, want %zu (status %d)\n", L,
+            sink.frames[0], want, st);
+        ok = 0;
+      }
+      sink_clear (&sink);
+    }
+    snprintf (what, sizeof what, "frame counts for L = 0, 1, hop-1, hop, "
+        "n_fft, odd lengths (center %d)", center);
+    msx_check (ok, what);
+  }
+  free (x);
+}
+
+static int
+same_frames (const Sink * a, const Sink * b, int lanes)
+{
+  int lane;
+
+  for (lane = 0; lane < lanes; lane++)
+    if (a->frames[lane] != b->frames[lane] || memcmp (a->mel[lane],
+            b->mel[lane], a->frames[lane] * a->n_mels * sizeof (float)))
+      return 0;
+  return 1;
+}
+
+/* chunk_size and push sizes change batching only: frames are bit-equal. */
+static void
+test_bit_identical (void)
+{
+  static const int chunks[] = { 1, 7, 4096 };
+  static const long pieces[] = { 1, 13, 64, 1000, -50, -3000 };
+  MsxConfig c = small_config ();
+  size_t L = 20011;
+  float *x = signal_new (2, L, 16000);
+  Sink ref, got;
+  char what[128];
+  size_t i, j;
+
+  c.channels = 2;
+  c.channel_mode = MSX_CHANNELS_SEPARATE;
+  c.chunk_size = 1;
+  run (&c, x, L, 0, 0, &ref);
+  for (i = 0; i < 3; i++)
+    for (j = 0; j < sizeof pieces / sizeof pieces[0]; j++) {
+      c.chunk_size = chunks[i];
+      run (&c, x, L, pieces[j], j % 2, &got);
+      snprintf (what, sizeof what, "chunk %d, pushes of %s%ld%s: %zu frames "
+          "bit-identical", chunks[i], pieces[j] < 0 ? "random 0..2x" : "",
+          labs (pieces[j]), j % 2 ? " with flush" : "", got.frames[0]);
+      msx_check (same_frames (&ref, &got, 2) && got.frames[0] == 1 + L / 64
+          && got.max_batch <= (size_t) chunks[i], what);
+      sink_clear (&got);
+    }
+  sink_clear (&ref);
+  free (x);
+}
+
+/* Without flush, push hands exactly chunk_size frames per batch; flush
+ * emits everything ready. */
+static void
+test_batching (void)
+{
+  MsxConfig c = small_config ();
+  float *x = signal_new (1, 4000, 16000);
+  MsxStft *stft;
+  Sink sink = { 0 };
+
+  sink.n_mels = c.n_mels;
+  c.chunk_size = 10;
+  msx_stft_new (&c, sink_frames, &sink, &stft, NULL, 0);
+  msx_stft_push (stft, x, 1000);
+  /* y has 128 + 1000 samples: frames 0..13 complete, one batch of 10 */
+  msx_check (sink.frames[0] == 10, "push emits full chunks only");
+  msx_stft_flush (stft);
+  msx_check (sink.frames[0] == 14 && msx_stft_frames (stft) == 14,
+      "flush emits every complete frame");
+  msx_stft_finish (stft);
+  msx_check (sink.frames[0] == 1 + 1000 / 64 && msx_stft_samples (stft)
+      == 1000, "finish emits the rest: 1 + L/hop");
+  msx_check (msx_stft_push (stft, x, 10) == MSX_ERROR_INVALID_ARGUMENT,
+      "push after finish refused");
+  msx_stft_free (stft);
+  sink_clear (&sink);
+  free (x);
+}
+
+/* reset forgets everything: the same input gives the same frames again. */
+static void
+test_reset (void)
+{
+  MsxConfig c = small_config ();
+  float *x = signal_new (1, 3000, 16000);
+  MsxStft *stft;
+  Sink a = { 0 }, b = { 0 };
+
+  a.n_mels = b.n_mels = c.n_mels;
+  msx_stft_new (&c, sink_frames, &a, &stft, NULL, 0);
+  msx_stft_push (stft, x + 500, 700);   /* interrupted stream */
+  msx_stft_reset (stft);
+  msx_stft_push (stft, x, 3000);
+  msx_stft_finish (stft);
+  msx_stft_reset (stft);
+  msx_check (msx_stft_frames (stft) == 0 && msx_stft_samples (stft) == 0,
+      "reset zeroes the counters");
+  msx_stft_free (stft);
+  run (&c, x, 3000, 0, 0, &b);
+  /* a holds the frames of the interrupted push first */
+  msx_check (a.frames[0] >= b.frames[0] && memcmp (a.mel[0] + (a.frames[0] -
+              b.frames[0]) * c.n_mels, b.mel[0], b.frames[0] * c.n_mels *
+          sizeof (float)) == 0, "after reset, frames equal a fresh run");
+  sink_clear (&a);
+  sink_clear (&b);
+  free (x);
+}
+
+static void
+test_empty_and_errors (void)
+{
+  MsxConfig c = small_config ();
+  MsxStft *stft = (MsxStft *) 1;
+  Sink sink = { 0 };
+  char msg[256];
+
+  sink.n_mels = c.n_mels;
+  msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, NULL, 0) == MSX_OK
+      && msx_stft_finish (stft) == MSX_OK && sink.frames[0] == 0
+      && msx_stft_frames (stft) == 0, "finish without input: 0 frames");
+  msx_check (msx_stft_finish (stft) == MSX_OK, "finish twice is harmless");
+  msx_stft_free (stft);
+  msx_stft_free (NULL);
+  c.hop_length = 0;
+  msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, msg, sizeof msg)
+      == MSX_ERROR_INVALID_ARGUMENT && stft == NULL
+      && strstr (msg, "hop-length") != NULL, "invalid config refused by new");
+  c = small_config ();
+  c.backend = MSX_BACKEND_VULKAN;
+  if (!msx_backend_vulkan_built ())
+    msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, msg, sizeof msg)
+        == MSX_ERROR_BACKEND_UNAVAILABLE && strstr (msg, "vulkan"),
+        "vulkan asked for but not built: refused with a reason");
+}
+
+/* 192 kHz with the default n_fft 2048 and 128 mels up to Nyquist: some
+ * bands catch no bin; counted, not an error, and they stay at 0. */
+static void
+test_empty_bands (void)
+{
+  MsxConfig c;
+  MsxStft *stft;
+  Sink sink = { 0 };
+  float *x = signal_new (1, 20000, 192000);
+  MsxMelBank *bank;
+  int m, ok = 1;
+  size_t t;
+
+  msx_config_init (&c);
+  c.sample_rate = 192000;
+  c.f_max = 0;
+  c.backend = MSX_BACKEND_CPU;
+  sink.n_mels = c.n_mels;
+  msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, NULL, 0) == MSX_OK
+      && msx_stft_empty_bands (stft) > 0, "192 kHz defaults: empty bands "
+      "counted, analyser created");
+  msx_stft_push (stft, x, 20000);
+  msx_stft_finish (stft);
+  msx_mel_bank_new (&c, &bank);
+  for (t = 0; t < sink.frames[0]; t++)
+    for (m = 0; m < c.n_mels; m++)
+      if (bank->length[m] == 0)
+        ok &= sink.mel[0][t * c.n_mels + m] == 0.0f;
+  msx_check (ok && sink.frames[0] == 1 + 20000 / 512,
+      "empty bands stay at 0 in every frame");
+  msx_mel_bank_free (bank);
+  msx_stft_free (stft);
+  sink_clear (&sink);
+  free (x);
+}
+
+/* A long input in small pushes: the frame count stays exact. */
+static void
+test_long_input (void)
+{
+  MsxConfig c = small_config ();
+  float *x = signal_new (1, 4096, 16000);
+  MsxStft *stft;
+  Sink sink = { 0 };
+  size_t i, L = 0;
+
+  c.n_mels = 8;
+  c.chunk_size = 100;
+  sink.n_mels = c.n_mels;
+  msx_stft_new (&c, sink_frames, &sink, &stft, NULL, 0);
+  for (i = 0; i < 250; i++) {
+    msx_stft_push (stft, x, 4096 - i);
+    L += 4096 - i;
+  }
+  msx_stft_finish (stft);
+  msx_check (sink.frames[0] == 1 + L / 64 && msx_stft_samples (stft) == L,
+      "a million samples in 250 pushes: exact frame count");
+  msx_stft_free (stft);
+  sink_clear (&sink);
+  free (x);
+}
+
+static void
+test_backend_name (void)
+{
+  MsxConfig c = small_config ();
+  MsxStft *stft;
+  char msg[256], want[32];
+  Sink sink = { 0 };
+
+  msx_stft_new (&c, sink_frames, &sink, &stft, msg, sizeof msg);
+  snprintf (want, sizeof want, "cpu (%s)", msx_fft_library ());
+  msx_check (strcmp (msx_stft_backend (stft), want) == 0 && msg[0] == '\0',
+      msx_stft_backend (stft));
+  msx_stft_free (stft);
+}
+
+int
+main (void)
+{
+  test_reference ();
+  test_short_inputs ();
+  test_non_finite ();
+  test_frame_counts ();
+  test_bit_identical ();
+  test_batching ();
+  test_reset ();
+  test_empty_and_errors ();
+  test_empty_bands ();
+  test_long_input ();
+  test_backend_name ();
+  return msx_test_done ();
+}
