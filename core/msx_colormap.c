@@ -1,7 +1,6 @@
 /* melspecx core — 256-entry colormaps equal to matplotlib's.
  * SPDX-License-Identifier: MIT
  */
-#include <math.h>
 
 #include "msx_colormap.h"
 
@@ -30,7 +29,8 @@ msx_colormap_lookup (MsxColormap map, int invert, float v, uint8_t * rgb)
     v = 0.0f;
   else if (v > 1.0f)
     v = 1.0f;
-  i = (int) lrintf (v * 255.0f);
+  /* round half up: level k/255 (and anything nearer to it) picks entry k */
+  i = (int) (v * 255.0 + 0.5);
   if (invert)
     i = 255 - i;
   rgb[0] = table[3 * i];

@@ -1,7 +1,6 @@
 /* melspecx core — dB matrices to pixels.
  * SPDX-License-Identifier: MIT
  */
-#include <math.h>
 #include <stdlib.h>
 
 #include "msx_colormap.h"
@@ -21,31 +20,32 @@ msx_pixel_size (MsxPixelFormat fmt)
   }
 }
 
-/* dB → [0, 1]; a degenerate range (db_max <= db_min) and NaN give 0. */
-static float
-level_of (double db, double db_min, double db_max)
+/* dB → [0, 1] → 8-bit index round(level·255), in double so that a level
+ * exactly between two entries rounds up the same way for every format.
+ * A degenerate range (db_max <= db_min) and NaN give 0. */
+static int
+index_of (double db, double db_min, double db_max)
 {
   double l;
 
   if (!(db_max > db_min))
-    return 0.0f;
+    return 0;
   l = (db - db_min) / (db_max - db_min);
   if (!(l > 0.0))
-    return 0.0f;
-  return l < 1.0 ? (float) l : 1.0f;
+    return 0;
+  return l < 1.0 ? (int) (l * 255.0 + 0.5) : 255;
 }
 
 static void
-put_pixel (uint8_t * p, MsxPixelFormat fmt, MsxColormap map, int invert,
-    float level)
+put_pixel (uint8_t * p, MsxPixelFormat fmt, const uint8_t * table,
+    int invert, int index)
 {
-  uint8_t rgb[3];
+  const uint8_t *rgb = table + 3 * (invert ? 255 - index : index);
 
   if (fmt == MSX_PIXEL_GRAY8) {
-    p[0] = (uint8_t) lrintf (level * 255.0f);
+    p[0] = (uint8_t) index;     /* the level itself: no colormap */
     return;
   }
-  msx_colormap_lookup (map, invert, level, rgb);
   switch (fmt) {
     case MSX_PIXEL_BGRA:
     case MSX_PIXEL_BGRX:
@@ -75,6 +75,7 @@ render_lane (const float *db, int n_cols, int n_mels, double db_min,
     double db_max, MsxColormap map, int invert, MsxPixelFormat fmt,
     uint8_t * top, int rows, size_t stride, double *band, double *col)
 {
+  const uint8_t *table = msx_colormap_table (map);
   int bpp = msx_pixel_size (fmt), c, r, b;
 
   for (c = 0; c < n_cols; c++) {
@@ -87,7 +88,7 @@ render_lane (const float *db, int n_cols, int n_mels, double db_min,
     for (r = 0; r < rows; r++) {
       uint8_t *p = top + (size_t) (rows - 1 - r) * stride + (size_t) c * bpp;
 
-      put_pixel (p, fmt, map, invert, level_of (col[r], db_min, db_max));
+      put_pixel (p, fmt, table, invert, index_of (col[r], db_min, db_max));
     }
   }
 }

@@ -10,8 +10,9 @@
 
 /**
  * msx_png_encode:
- * @pixels: @height rows of @stride bytes in @fmt (RGBA, RGB or GRAY8; the
- *   BGR and x variants are converted)
+ * @pixels: @height rows of @stride bytes in @fmt (RGBA, RGB or GRAY8 are
+ *   written as they are; BGRA becomes RGBA, and the x variants, whose
+ *   fourth byte is padding, become RGB without alpha)
  * @text_key, @text: a tEXt chunk to add (e.g. "melspecx" and the JSON of
  *   msx_config_to_json()); @text_key NULL for none
  * @png: (out): malloc'd PNG bytes, free() them

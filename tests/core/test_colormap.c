@@ -1,0 +1,125 @@
+/* Tests of msx_colormap: the generated tables against matplotlib's
+ * published endpoint values, luminance order, lookup and invert.
+ * SPDX-License-Identifier: MIT
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "msx_colormap.h"
+#include "msx_test.h"
+
+/* CIE L* of an 8-bit sRGB colour (D65), the lightness a viewer perceives. */
+static double
+lightness (const uint8_t * rgb)
+{
+  static const double w[3] = { 0.2126, 0.7152, 0.0722 };
+  double y = 0.0;
+  int c;
+
+  for (c = 0; c < 3; c++) {
+    double v = rgb[c] / 255.0;
+
+    v = v <= 0.04045 ? v / 12.92 : pow ((v + 0.055) / 1.055, 2.4);
+    y += w[c] * v;
+  }
+  return y > 216.0 / 24389.0 ? 116.0 * cbrt (y) - 16.0 : y * 24389.0 / 27.0;
+}
+
+static int
+same_rgb (const uint8_t * a, int r, int g, int b)
+{
+  return a[0] == r && a[1] == g && a[2] == b;
+}
+
+/* Endpoints from matplotlib's _cm_listed.py / _cm.py data, rounded to 8
+ * bits by hand: inferno [0.001462, 0.000466, 0.013866] ..
+ * [0.988362, 0.998364, 0.644924]; viridis [0.267004, 0.004874, 0.329415] ..
+ * [0.993248, 0.906157, 0.143936]; Blues #f7fbff .. #08306b; Greys white ..
+ * black. */
+static void
+test_endpoints (void)
+{
+  const uint8_t *inferno = msx_colormap_table (MSX_COLORMAP_INFERNO);
+  const uint8_t *viridis = msx_colormap_table (MSX_COLORMAP_VIRIDIS);
+  const uint8_t *blues = msx_colormap_table (MSX_COLORMAP_BLUES);
+  const uint8_t *greys = msx_colormap_table (MSX_COLORMAP_GREYS);
+
+  msx_check (same_rgb (inferno, 0, 0, 4), "inferno[0] = (0, 0, 4)");
+  msx_check (same_rgb (inferno + 765, 252, 255, 164),
+      "inferno[255] = (252, 255, 164)");
+  msx_check (same_rgb (viridis, 68, 1, 84), "viridis[0] = (68, 1, 84)");
+  msx_check (same_rgb (viridis + 765, 253, 231, 37),
+      "viridis[255] = (253, 231, 37)");
+  msx_check (same_rgb (blues, 247, 251, 255), "blues[0] = #f7fbff (light)");
+  msx_check (same_rgb (blues + 765, 8, 48, 107), "blues[255] = #08306b");
+  msx_check (same_rgb (greys, 255, 255, 255), "greys[0] is white");
+  msx_check (same_rgb (greys + 765, 0, 0, 0), "greys[255] is black");
+  msx_check (msx_colormap_table (MSX_COLORMAP_COUNT) == NULL,
+      "an out-of-range map has no table");
+}
+
+/* Perceptual maps get lighter with the level, single-hue maps darker.  8-bit
+ * rounding may wobble L* by up to ~0.1 between neighbours (viridis and
+ * cividis dip by 0.03 at two entries), so steps are checked against that
+ * tolerance and the whole range against a large span. */
+static void
+test_lightness_order (void)
+{
+  char what[128];
+  int map;
+
+  for (map = 0; map < MSX_COLORMAP_COUNT; map++) {
+    const uint8_t *t = msx_colormap_table (map);
+    int perceptual = map <= MSX_COLORMAP_CIVIDIS, i, ok = 1;
+    double span = lightness (t + 765) - lightness (t);
+
+    for (i = 0; i < 255; i++) {
+      double step = lightness (t + 3 * (i + 1)) - lightness (t + 3 * i);
+
+      if (perceptual ? step < -0.1 : step > 0.1)
+        ok = 0;
+    }
+    snprintf (what, sizeof (what), "%s: L* %s with the level (span %.1f)",
+        msx_colormap_name (map), perceptual ? "rises" : "falls", span);
+    msx_check (ok && (perceptual ? span > 70.0 : span < -60.0), what);
+  }
+}
+
+static void
+test_lookup (void)
+{
+  const uint8_t *t = msx_colormap_table (MSX_COLORMAP_MAGMA);
+  uint8_t rgb[3];
+  int i, ok = 1, inv_ok = 1;
+
+  for (i = 0; i < 256; i++) {
+    msx_colormap_lookup (MSX_COLORMAP_MAGMA, 0, i / 255.0f, rgb);
+    ok &= memcmp (rgb, t + 3 * i, 3) == 0;
+    msx_colormap_lookup (MSX_COLORMAP_MAGMA, 1, i / 255.0f, rgb);
+    inv_ok &= memcmp (rgb, t + 3 * (255 - i), 3) == 0;
+  }
+  msx_check (ok, "lookup of i/255 gives entry i");
+  msx_check (inv_ok, "invert gives entry 255 - i");
+  msx_colormap_lookup (MSX_COLORMAP_MAGMA, 0, 0.5f, rgb);
+  msx_check (memcmp (rgb, t + 3 * 128, 3) == 0, "0.5 rounds to entry 128");
+  msx_colormap_lookup (MSX_COLORMAP_MAGMA, 0, 0.501f / 255.0f, rgb);
+  msx_check (memcmp (rgb, t + 3, 3) == 0, "0.501/255 rounds to entry 1");
+  msx_colormap_lookup (MSX_COLORMAP_MAGMA, 0, NAN, rgb);
+  msx_check (memcmp (rgb, t, 3) == 0, "NaN maps to entry 0");
+  msx_colormap_lookup (MSX_COLORMAP_MAGMA, 0, -3.0f, rgb);
+  msx_check (memcmp (rgb, t, 3) == 0, "below 0 clamps to entry 0");
+  msx_colormap_lookup (MSX_COLORMAP_MAGMA, 0, 7.0f, rgb);
+  msx_check (memcmp (rgb, t + 765, 3) == 0, "above 1 clamps to entry 255");
+  msx_colormap_lookup (MSX_COLORMAP_GREYS, 1, 0.0f, rgb);
+  msx_check (same_rgb (rgb, 0, 0, 0), "inverted greys: quiet is black");
+}
+
+int
+main (void)
+{
+  test_endpoints ();
+  test_lightness_order ();
+  test_lookup ();
+  return msx_test_done ();
+}
