@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: MIT
+"""melspecx — mel spectrograms with the melspecx GStreamer element.
+
+Pictures::
+
+    import melspecx
+    png = melspecx.mel_spec_from_path("song.flac", colormap="magma")
+    open("song.png", "wb").write(png)
+
+Numbers (librosa's ``power_to_db(melspectrogram(...))``)::
+
+    audio, rate = melspecx.read_audio("song.flac")
+    config = melspecx.create_mel_config(rate, n_fft=400, hop_length=160,
+                                        n_mels=80)
+    db = melspecx.mel_spectrogram_db(config, audio)   # (80, frames) float32
+
+Functions: :func:`mel_spec_from_path`, :func:`create_mel_config`,
+:func:`mel_spectrogram_db` (alias :func:`mel_spectrogram_db_py`),
+:func:`mel_spectrogram_db_from_path`, :func:`read_audio`,
+:func:`audio_info`, :func:`element_properties`.
+
+Errors: every failure raises :class:`MelSpecError` with one line of text
+(GStreamer's message for media failures).  Bad arguments raise
+:class:`MelSpecParameterError`, a subclass of both MelSpecError and
+ValueError.  No call hangs: pipelines are polled with a deadline and
+aborted after ``timeout`` seconds without progress.
+
+Logging is GStreamer's: ``GST_DEBUG=melspecx:5``.  The command line is
+``melspecx`` (or ``python3 -m melspecx``); see ``melspecx --help``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .api import audio_info, mel_spec_from_path, mel_spectrogram_db, \
+    mel_spectrogram_db_from_path, mel_spectrogram_db_py, read_audio
+from .config import MelConfig, create_mel_config
+from .errors import MelSpecError, MelSpecParameterError
+from .pipeline import DEFAULT_TIMEOUT, AudioInfo
+
+__version__ = "0.1.0"
+
+
+def element_properties() -> dict[str, Any]:
+    """The melspecx element's properties: snake_case name -> default value.
+
+    Every one of them is accepted as a keyword by :func:`mel_spec_from_path`.
+    Enum defaults are given by their nick (``"hann"``).
+
+    Raises:
+        MelSpecError: the melspecx plugin is not installed.
+    """
+    from .pipeline import _is_enum, element_property_specs
+    result = {}
+    for name, spec in element_property_specs().items():
+        value = spec.default_value
+        result[name] = value.value_nick if _is_enum(spec) else value
+    return result
+
+
+__all__ = [
+    "AudioInfo", "DEFAULT_TIMEOUT", "MelConfig", "MelSpecError",
+    "MelSpecParameterError", "audio_info", "create_mel_config",
+    "element_properties", "mel_spec_from_path", "mel_spectrogram_db",
+    "mel_spectrogram_db_from_path", "mel_spectrogram_db_py", "read_audio",
+]

@@ -1,0 +1,242 @@
+# SPDX-License-Identifier: MIT
+"""The public functions of the melspecx package."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+import numpy as np
+
+from . import pipeline
+from .config import MAX_CHANNELS, MelConfig, check_parameters, \
+    create_mel_config
+from .errors import MelSpecError, MelSpecParameterError
+from .pipeline import DEFAULT_TIMEOUT, AudioInfo, ProgressCallback
+
+PathLike = "str | os.PathLike[str]"
+
+
+def element_keywords(more: dict[str, Any], mode: str = "image",
+                     **named: Any) -> dict[str, Any]:
+    """Merge mel_spec_from_path-style keywords into element properties
+    (snake_case names): ``width_px``/``height_px`` are ``width``/``height``,
+    ``win_length=None`` is 0 (= n-fft), unknown names are refused."""
+    for key in ("width_px", "height_px"):
+        if key in more:
+            named[key[:-3]] = more.pop(key)
+    specs = pipeline.element_property_specs()
+    props = {k.replace("-", "_"): v for k, v in more.items()}
+    for key in props:
+        if key not in specs:
+            raise MelSpecParameterError(
+                f"unknown parameter {key!r}: the melspecx element has no "
+                f"property {key.replace('_', '-')!r}")
+    merged = dict(named)
+    merged.update(props)           # width=/height= override width_px/...
+    merged.setdefault("mode", mode)
+    if merged.get("win_length") is None:
+        merged["win_length"] = 0   # the element's "same as n-fft"
+    check_parameters(merged)
+    return merged
+
+
+def mel_spec_from_path(path: str | os.PathLike[str], n_fft: int = 2048,
+                       win_length: int | None = None, hop_length: int = 512,
+                       f_min: float = 0.0, f_max: float = 8000.0,
+                       n_mels: int = 128, colormap: str = "inferno",
+                       width_px: int = 1024, height_px: int = 256,
+                       top_db: float = 80.0, chunk_size: int = 1024, *,
+                       progress: ProgressCallback | None = None,
+                       timeout: float = DEFAULT_TIMEOUT,
+                       **more: Any) -> bytes:
+    """Render the mel spectrogram of an audio file as PNG bytes.
+
+    Runs ``filesrc ! decodebin ! melspecx mode=image ! image/png ! appsink``:
+    any file GStreamer can decode (WAV, FLAC, Ogg Vorbis, Opus, MP3...).
+    The PNG carries a tEXt chunk with key ``melspecx`` whose text is JSON of
+    every analysis parameter.
+
+    Args:
+        path: the audio file.
+        n_fft, hop_length, f_min, f_max, n_mels, colormap, top_db,
+        chunk_size: the element properties of the same name (SPEC §3).
+        win_length: window length; None (the default) means n_fft, i.e.
+            2048 with the defaults.
+        width_px, height_px: picture size (element properties ``width`` and
+            ``height``; passing ``width=``/``height=`` overrides them).
+        progress: optional callable(position_s, duration_s or None), called
+            about ten times a second while the file is decoded.
+        timeout: seconds without progress after which the run is aborted.
+        **more: any other melspecx property by snake_case name
+            (``mel_scale="htk"``, ``window="hamming"``, ``invert=True``,
+            ``channel_mode="separate"``, ``backend="cpu"``...).
+
+    Returns:
+        The PNG file's bytes.
+
+    Raises:
+        MelSpecParameterError: an unknown keyword (named) or a value out of
+            range (named, with the range).  Also a ValueError.
+        MelSpecError: the file is missing or cannot be decoded, or the
+            plugin is missing; the message is GStreamer's.
+    """
+    props = element_keywords(more, n_fft=n_fft, win_length=win_length,
+                            hop_length=hop_length, f_min=f_min, f_max=f_max,
+                            n_mels=n_mels, colormap=colormap, width=width_px,
+                            height=height_px, top_db=top_db,
+                            chunk_size=chunk_size)
+    return pipeline.render_png(path, props, progress, timeout)
+
+
+def read_audio(path: str | os.PathLike[str],
+               timeout: float = DEFAULT_TIMEOUT) -> tuple[np.ndarray, int]:
+    """Decode an audio file to float32 samples at its own rate.
+
+    Runs ``filesrc ! decodebin ! audioconvert !
+    audio/x-raw,format=F32LE,layout=interleaved ! appsink``; nothing is
+    resampled.
+
+    Returns:
+        ``(audio, sample_rate)``.  ``audio`` is float32 of shape
+        ``(samples,)`` for a mono file and ``(channels, samples)`` for two or
+        more channels (librosa's ``mono=False`` convention); integer formats
+        are scaled to [-1, 1).
+
+    Raises:
+        MelSpecError: GStreamer's message for a missing or undecodable file.
+    """
+    data, rate, channels = pipeline.decode_interleaved(path, timeout)
+    samples = np.frombuffer(data, dtype="<f4").astype(np.float32)
+    samples = samples[:len(samples) // channels * channels]
+    if channels == 1:
+        return samples, rate
+    return np.ascontiguousarray(samples.reshape(-1, channels).T), rate
+
+
+def audio_info(path: str | os.PathLike[str],
+               timeout: float = DEFAULT_TIMEOUT) -> AudioInfo:
+    """Decode ``path`` and return its rate, channels and exact length.
+
+    Returns:
+        An :class:`AudioInfo` (sample_rate, channels, samples, duration,
+        caps).
+
+    Raises:
+        MelSpecError: GStreamer's message for a missing or undecodable file.
+    """
+    return pipeline.audio_info(path, timeout)
+
+
+def _as_waveform(audio: Any) -> np.ndarray:
+    """Check a waveform argument: 1-D, or 2-D (channels, samples)."""
+    array = np.asarray(audio)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise MelSpecParameterError(
+            f"audio has dtype {array.dtype} but must be floating point "
+            "(scale integer samples to [-1, 1] first)")
+    if array.ndim not in (1, 2):
+        raise MelSpecParameterError(
+            f"audio has shape {array.shape} but must be (samples,) or "
+            "(channels, samples)")
+    if array.ndim == 2 and not 1 <= array.shape[0] <= MAX_CHANNELS:
+        hint = " (transpose it?)" if array.shape[1] <= MAX_CHANNELS else ""
+        raise MelSpecParameterError(
+            f"audio has {array.shape[0]} channels (shape {array.shape}) but "
+            f"must have between 1 and {MAX_CHANNELS}{hint}")
+    return array
+
+
+def mel_spectrogram_db(config: MelConfig, audio: Any, *,
+                       timeout: float = DEFAULT_TIMEOUT) -> np.ndarray:
+    """Mel spectrogram in dB of a waveform, computed by the melspecx element.
+
+    Pushes the samples through ``appsrc ! melspecx !
+    application/x-mel-spectrogram ! appsink`` and returns what librosa's
+    ``power_to_db(melspectrogram(...), ref=1.0, amin=1e-10, top_db=...)``
+    returns: ``10*log10(max(1e-10, S))`` (``20*log10`` for ``power=1``),
+    minus ``config.ref_db`` when set, floored at ``max - top_db`` over the
+    whole result.
+
+    Args:
+        config: from :func:`create_mel_config`; its ``sample_rate`` is the
+            rate of ``audio``.
+        audio: float samples, shape ``(samples,)`` or ``(channels,
+            samples)``.  Channels are averaged (``channel_mode="mix"``) or
+            analysed one by one (``"separate"``).
+
+    Returns:
+        float32 array ``(n_mels, frames)``; for ``channel_mode="separate"``
+        with 2-D input, ``(channels, n_mels, frames)``.  ``frames`` is
+        ``config.n_frames(samples)``.
+
+    Raises:
+        MelSpecParameterError: a config that is not a MelConfig, or audio
+            of the wrong type or shape.
+        MelSpecError: GStreamer's message if the element fails.
+    """
+    if not isinstance(config, MelConfig):
+        raise MelSpecParameterError(
+            f"config is {type(config).__name__} but must be a MelConfig "
+            "(use melspecx.create_mel_config)")
+    array = _as_waveform(audio)
+    channels = 1 if array.ndim == 1 else array.shape[0]
+    interleaved = np.ascontiguousarray(array.T, dtype="<f4")
+    props = dict(config.element_properties(), mode="image")
+    data, n_mels, lanes = pipeline.raw_spectrogram(
+        props, interleaved.tobytes(), config.sample_rate, channels, timeout)
+    want_lanes = channels if config.channel_mode == "separate" else 1
+    if n_mels < 0:                 # no frame at all (e.g. empty input)
+        n_mels, lanes = config.n_mels, want_lanes
+    if (n_mels, lanes) != (config.n_mels, want_lanes):
+        raise MelSpecError(
+            f"the element produced n-mels={n_mels}, lanes={lanes}; expected "
+            f"{config.n_mels} and {want_lanes}")
+    db = np.frombuffer(data, dtype="<f4").astype(np.float32)
+    db = db.reshape(-1, lanes, n_mels).transpose(1, 2, 0)
+    if config.top_db is not None and db.size:
+        db = np.maximum(db, db.max() - np.float32(config.top_db))
+    if config.channel_mode == "separate" and array.ndim == 2:
+        return np.ascontiguousarray(db)
+    return np.ascontiguousarray(db[0])
+
+
+#: Alias of :func:`mel_spectrogram_db` (the name used by earlier versions).
+mel_spectrogram_db_py = mel_spectrogram_db
+
+
+def mel_spectrogram_db_from_path(path: str | os.PathLike[str],
+                                 config: MelConfig | None = None, *,
+                                 timeout: float = DEFAULT_TIMEOUT,
+                                 **params: Any) -> np.ndarray:
+    """Mel spectrogram in dB of an audio file (see :func:`mel_spectrogram_db`).
+
+    The file is decoded with :func:`read_audio` at its own rate.
+
+    Args:
+        path: the audio file.
+        config: a MelConfig whose ``sample_rate`` matches the file; or None
+            to build one from ``params`` at the file's rate.
+        **params: :class:`MelConfig` fields (``n_mels=64``...), applied on
+            top of ``config`` when both are given.
+
+    Raises:
+        MelSpecParameterError: bad parameters, or a config whose
+            sample_rate is not the file's.
+        MelSpecError: GStreamer's message for a missing or undecodable file.
+    """
+    audio, rate = read_audio(path, timeout)
+    if config is None:
+        config = create_mel_config(rate, **params)
+    else:
+        if config.sample_rate != rate:
+            raise MelSpecParameterError(
+                f"config.sample_rate is {config.sample_rate} but "
+                f"{os.fsdecode(path)!r} is at {rate} Hz")
+        if params:
+            fields = dataclasses.asdict(config)
+            del fields["sample_rate"]
+            fields.update(params)
+            config = create_mel_config(rate, **fields)
+    return mel_spectrogram_db(config, audio, timeout=timeout)

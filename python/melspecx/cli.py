@@ -1,0 +1,384 @@
+# SPDX-License-Identifier: MIT
+"""The ``melspecx`` command: generate, batch, info, live.
+
+Every error ends the command with status 1 and one line on stderr
+("melspecx: error: ..."); usage errors exit with status 2, also on one line.
+A progress bar is drawn on stderr only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+PROG = "melspecx"
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a",
+                  ".aac", ".aif", ".aiff", ".wv", ".webm", ".mka")
+
+
+class CommandError(Exception):
+    """An error the command reports on one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{PROG}: error: {message} (see {self.prog} --help)\n")
+
+
+# -- options ------------------------------------------------------------------
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """The analysis properties of SPEC §3, defaults as the element's."""
+    from .config import BACKENDS, CHANNEL_MODES, MEL_NORMS, MEL_SCALES, \
+        PAD_MODES, WINDOWS
+    group = parser.add_argument_group("analysis (SPEC §3)")
+    group.add_argument("--n-fft", type=int, default=2048,
+                       help="FFT size in samples, even, 16..65536")
+    group.add_argument("--win-length", type=int, default=0,
+                       help="window length in samples, 0 = n-fft")
+    group.add_argument("--hop-length", type=int, default=512,
+                       help="samples between frames")
+    group.add_argument("--center", action=argparse.BooleanOptionalAction,
+                       default=True, help="pad n-fft/2 samples on each side")
+    group.add_argument("--pad-mode", choices=PAD_MODES, default="reflect",
+                       help="padding used by --center")
+    group.add_argument("--window", choices=WINDOWS, default="hann",
+                       help="analysis window (periodic)")
+    group.add_argument("--power", type=float, default=2.0,
+                       help="2 = power spectrum, 1 = magnitude")
+    group.add_argument("--n-mels", type=int, default=128,
+                       help="mel bands, 1..n-fft/2+1")
+    group.add_argument("--f-min", type=float, default=0.0,
+                       help="lowest mel edge in Hz")
+    group.add_argument("--f-max", type=float, default=8000.0,
+                       help="highest mel edge in Hz, 0 = Nyquist")
+    group.add_argument("--mel-scale", choices=MEL_SCALES, default="slaney")
+    group.add_argument("--mel-norm", choices=MEL_NORMS, default="slaney")
+    group.add_argument("--top-db", type=float, default=80.0,
+                       help="dynamic range in dB below the maximum")
+    group.add_argument("--ref-db", type=float, default=None,
+                       help="fixed dB reference (default: the maximum)")
+    group.add_argument("--channel-mode", choices=CHANNEL_MODES,
+                       default="mix",
+                       help="average channels, or one lane per channel")
+    group.add_argument("--chunk-size", type=int, default=1024,
+                       help="STFT frames per batch (speed only)")
+    group.add_argument("--backend", choices=BACKENDS, default="auto",
+                       help="FFT backend (speed only)")
+    group.add_argument("--device-index", type=int, default=-1,
+                       help="Vulkan physical device, -1 = choose")
+
+
+def _add_image_options(parser: argparse.ArgumentParser) -> None:
+    from .config import COLORMAPS
+    group = parser.add_argument_group("image")
+    group.add_argument("--colormap", choices=COLORMAPS, default="inferno")
+    group.add_argument("--invert", action=argparse.BooleanOptionalAction,
+                       default=False, help="reverse the colormap")
+    group.add_argument("--width-px", type=int, default=1024,
+                       help="picture width in pixels")
+    group.add_argument("--height-px", type=int, default=256,
+                       help="picture height in pixels")
+    group.add_argument("-p", "--property", action="append", default=[],
+                       metavar="NAME=VALUE",
+                       help="any other melspecx element property "
+                       "(repeatable; see gst-inspect-1.0 melspecx)")
+
+
+_ANALYSIS_KEYS = ("n_fft", "hop_length", "center", "pad_mode", "window",
+                  "power", "n_mels", "f_min", "f_max", "mel_scale",
+                  "mel_norm", "top_db", "channel_mode", "chunk_size",
+                  "backend", "device_index")
+
+
+def _element_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Keywords for mel_spec_from_path from the parsed options."""
+    kwargs = {key: getattr(args, key) for key in _ANALYSIS_KEYS}
+    kwargs["win_length"] = args.win_length or None
+    kwargs.update(colormap=args.colormap, invert=args.invert,
+                  width_px=args.width_px, height_px=args.height_px)
+    if args.ref_db is not None:
+        kwargs["ref_db"] = args.ref_db
+    for item in args.property:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise CommandError(f"--property {item!r} is not NAME=VALUE")
+        kwargs[name.strip().replace("-", "_")] = value.strip()
+    return kwargs
+
+
+# -- progress -------------------------------------------------------------------
+
+class ProgressBar:
+    """A one-line bar on a terminal; does nothing when the stream is not a
+    terminal.  Appears only after ``delay`` seconds, so short inputs stay
+    silent."""
+
+    def __init__(self, label: str, stream: Any = None,
+                 delay: float = 0.5) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = hasattr(self.stream, "isatty") and \
+            self.stream.isatty() and os.environ.get("TERM") != "dumb"
+        self.label = label
+        self.start = time.monotonic()
+        self.delay = delay
+        self.drawn = False
+        self.lock = threading.Lock()
+
+    def update(self, done: float, total: float | None,
+               unit: str = "s") -> None:
+        if not self.enabled or time.monotonic() - self.start < self.delay:
+            return
+        width = 30
+        if total:
+            fraction = min(max(done / total, 0.0), 1.0)
+            bar = "#" * int(fraction * width)
+            text = (f"[{bar:<{width}}] {fraction * 100:3.0f}%  "
+                    f"{done:.1f}/{total:.1f} {unit}")
+        else:
+            text = f"[{'?' * width}] {done:.1f} {unit}"
+        with self.lock:
+            self.stream.write(f"\r\033[K{self.label} {text}")
+            self.stream.flush()
+            self.drawn = True
+
+    def close(self) -> None:
+        with self.lock:
+            if self.drawn:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+                self.drawn = False
+
+
+# -- commands ---------------------------------------------------------------------
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file so that a failed run leaves no partial
+    PNG (which batch would then skip as done)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".melspecx-", suffix=".png",
+                                   dir=directory)
+    except OSError as err:
+        raise CommandError(f"cannot write {str(path)!r}: "
+                           f"{err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from . import mel_spec_from_path
+    kwargs = _element_kwargs(args)
+    bar = ProgressBar(os.path.basename(args.input))
+    try:
+        png = mel_spec_from_path(args.input, progress=bar.update, **kwargs)
+    finally:
+        bar.close()
+    if args.output == "-":
+        sys.stdout.buffer.write(png)
+        sys.stdout.buffer.flush()
+    else:
+        _write_atomically(Path(args.output), png)
+    return 0
+
+
+def _batch_jobs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
+    in_dir, out_dir = Path(args.in_dir), Path(args.out_dir)
+    if not in_dir.is_dir():
+        raise CommandError(f"input directory {str(in_dir)!r} does not exist")
+    pattern = args.pattern or "*"
+    files = sorted(p for p in in_dir.glob(pattern) if p.is_file()
+                   and (args.pattern or p.suffix.lower() in AUDIO_SUFFIXES))
+    if not files:
+        raise CommandError(f"no files match {pattern!r} in {str(in_dir)!r}")
+    return [(f, out_dir / f.relative_to(in_dir).with_suffix(".png"))
+            for f in files]
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from . import MelSpecError, mel_spec_from_path
+    kwargs = _element_kwargs(args)
+    jobs = _batch_jobs(args)
+    todo = [(src, dst) for src, dst in jobs if args.force or not dst.exists()]
+    skipped = len(jobs) - len(todo)
+    failures: list[tuple[Path, str]] = []
+    bar = ProgressBar("batch", delay=0.0)
+
+    def render(src: Path, dst: Path) -> None:
+        png = mel_spec_from_path(src, **kwargs)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(dst, png)
+
+    workers = args.jobs or os.cpu_count() or 1
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(render, src, dst): src for src, dst in todo}
+        for done, future in enumerate(
+                concurrent.futures.as_completed(futures), 1):
+            try:
+                future.result()
+            except (MelSpecError, CommandError, OSError) as err:
+                failures.append((futures[future], _one_line(err)))
+            bar.update(done, len(todo), "files")
+    bar.close()
+    for src, message in failures:
+        print(f"{PROG}: failed: {src}: {message}", file=sys.stderr)
+    written = len(todo) - len(failures)
+    print(f"{written} written, {skipped} skipped (already exist), "
+          f"{len(failures)} failed")
+    return 1 if failures else 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from . import audio_info, create_mel_config
+    info = audio_info(args.input)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # f-max clamping: not news here
+        config = create_mel_config(
+            info.sample_rate, n_fft=args.n_fft, hop_length=args.hop_length,
+            win_length=args.win_length or None, n_mels=args.n_mels,
+            center=args.center, channel_mode=args.channel_mode)
+    frames = config.n_frames(info.samples)
+    shape = [config.n_mels, frames]
+    if args.channel_mode == "separate" and info.channels > 1:
+        shape.insert(0, info.channels)
+    result = {"path": args.input, "duration": info.duration,
+              "sample_rate": info.sample_rate, "channels": info.channels,
+              "samples": info.samples, "frames": frames, "mel_shape": shape,
+              "caps": info.caps}
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"file:        {args.input}")
+    print(f"duration:    {info.duration:.3f} s")
+    print(f"sample rate: {info.sample_rate} Hz")
+    print(f"channels:    {info.channels}")
+    print(f"samples:     {info.samples} per channel")
+    print(f"frames:      {frames} (n-fft {config.n_fft}, hop "
+          f"{config.hop_length}, {'centred' if config.center else 'not centred'})")
+    print(f"mel shape:   {tuple(shape)}")
+    return 0
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from .live import run_live
+    run_live(args.source, args.sink, _element_kwargs(args), args.duration)
+    return 0
+
+
+# -- main ---------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``melspecx`` command."""
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    parser = _Parser(prog=PROG, formatter_class=fmt,
+                     description="Mel spectrograms with the melspecx "
+                     "GStreamer element.  Logging: GST_DEBUG=melspecx:5.")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                parser_class=_Parser)
+    sub.required = True
+
+    gen = sub.add_parser("generate", formatter_class=fmt,
+                         help="render one audio file to a PNG",
+                         description="Render the mel spectrogram of IN "
+                         "(any format GStreamer decodes) to the PNG OUT "
+                         "('-' for stdout).")
+    gen.add_argument("input", metavar="IN")
+    gen.add_argument("output", metavar="OUT")
+    _add_analysis_options(gen)
+    _add_image_options(gen)
+    gen.set_defaults(func=cmd_generate)
+
+    batch = sub.add_parser("batch", formatter_class=fmt,
+                           help="render every audio file of a directory",
+                           description="Render every audio file of IN_DIR "
+                           "to OUT_DIR/NAME.png in parallel; existing PNGs "
+                           "are skipped unless --force.")
+    batch.add_argument("in_dir", metavar="IN_DIR")
+    batch.add_argument("out_dir", metavar="OUT_DIR")
+    batch.add_argument("-j", "--jobs", type=int, default=0,
+                       help="files rendered at once (0 = number of CPUs)")
+    batch.add_argument("--pattern", default=None,
+                       help="glob relative to IN_DIR, e.g. '*.flac' or "
+                       "'**/*.mp3' (default: files with a known audio "
+                       "extension: " + " ".join(AUDIO_SUFFIXES) + ")")
+    batch.add_argument("--force", action="store_true",
+                       help="render files whose PNG already exists")
+    _add_analysis_options(batch)
+    _add_image_options(batch)
+    batch.set_defaults(func=cmd_batch)
+
+    info = sub.add_parser("info", formatter_class=fmt,
+                          help="describe an audio file and its spectrogram",
+                          description="Decode IN and print its duration, "
+                          "rate, channels, the number of STFT frames and "
+                          "the shape of its mel spectrogram.")
+    info.add_argument("input", metavar="IN")
+    info.add_argument("--json", action="store_true",
+                      help="print one JSON object")
+    _add_analysis_options(info)
+    info.set_defaults(func=cmd_info)
+
+    live = sub.add_parser("live", formatter_class=fmt,
+                          help="scrolling spectrogram of the microphone",
+                          description="Show a scrolling mel spectrogram of "
+                          "live audio until Ctrl-C.")
+    live.add_argument("--source", default="autoaudiosrc",
+                      help="GStreamer source description")
+    live.add_argument("--sink", default="autovideosink",
+                      help="GStreamer video sink description")
+    live.add_argument("--duration", type=float, default=0.0,
+                      help="stop after this many seconds (0 = until Ctrl-C)")
+    _add_analysis_options(live)
+    _add_image_options(live)
+    live.set_defaults(func=cmd_live)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+    return __version__
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text or type(err).__name__
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int,
+                  file: Any = None, line: Any = None) -> None:
+    print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command with ``argv`` (default: sys.argv[1:]); returns the
+    exit status."""
+    args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as err:     # noqa: BLE001 — one line, never a traceback
+        print(f"{PROG}: error: {_one_line(err)}", file=sys.stderr)
+        return 1

@@ -1,0 +1,506 @@
+# SPDX-License-Identifier: MIT
+"""GStreamer pipelines behind the public functions.
+
+Every pipeline is built from named elements, run to EOS while the bus is
+polled with a deadline, and set to NULL in ``finally`` (the shape of
+Mopidy's scanner).  GStreamer errors become :class:`MelSpecError` with
+GStreamer's message; a pipeline that stops making progress for
+``timeout`` seconds is torn down with an error instead of hanging.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import time
+from typing import Any, Callable, Iterable, Mapping
+
+from ._gst import GLib, GObject, Gst, GstApp
+from .errors import MelSpecError, MelSpecParameterError
+
+#: Seconds a pipeline may go without progress (position, output) before it
+#: is declared stalled and torn down.
+DEFAULT_TIMEOUT = 60.0
+
+#: How often the bus is polled, in seconds (also the progress refresh rate).
+POLL_INTERVAL = 0.1
+
+#: Caps of the element's machine-readable output (dB values, see SPEC §4).
+RAW_CAPS = "application/x-mel-spectrogram"
+
+ProgressCallback = Callable[[float, "float | None"], None]
+
+
+# -- elements and properties ------------------------------------------------
+
+def make_element(factory: str, name: str | None = None) -> Gst.Element:
+    """Create a GStreamer element or raise MelSpecError naming the plugin."""
+    element = Gst.ElementFactory.make(factory, name)
+    if element is None:
+        hint = (" (is the melspecx plugin built and GST_PLUGIN_PATH set? "
+                "try: gst-inspect-1.0 melspecx)") if factory == "melspecx" \
+            else ""
+        raise MelSpecError(f"GStreamer element '{factory}' is not "
+                           f"available{hint}")
+    return element
+
+
+@functools.lru_cache(maxsize=None)
+def element_property_specs() -> dict[str, GObject.ParamSpec]:
+    """The melspecx element's own properties, keyed by snake_case name.
+
+    Discovered from the element's GObject properties at run time, so a
+    property added to the element is reachable from Python without a
+    change here.  ``name`` and ``parent`` (GstObject's) are left out.
+    """
+    element = make_element("melspecx")
+    return {spec.name.replace("-", "_"): spec
+            for spec in element.list_properties()
+            if spec.name not in ("name", "parent")
+            and spec.flags & GObject.ParamFlags.WRITABLE}
+
+
+def _enum_values(spec: GObject.ParamSpec) -> dict[int, Any]:
+    return dict(spec.enum_class.__enum_values__)
+
+
+def _is_enum(spec: GObject.ParamSpec) -> bool:
+    return spec.value_type.is_a(GObject.TYPE_ENUM)
+
+
+def enum_nicks(name: str) -> list[str]:
+    """The accepted values (nicks) of the enum property ``name``."""
+    spec = element_property_specs()[name]
+    return [v.value_nick for v in _enum_values(spec).values()]
+
+
+def _range_text(spec: GObject.ParamSpec) -> str:
+    return f"between {spec.minimum:g} and {spec.maximum:g}"
+
+
+def _coerce(name: str, spec: GObject.ParamSpec, value: Any) -> Any:
+    """Turn ``value`` into what property ``name`` holds, or raise a
+    MelSpecParameterError naming the property and the allowed values.
+
+    Strings are parsed (for the command line); numbers are range-checked
+    against the param spec, because GObject would only print a warning and
+    ignore an out-of-range value."""
+    hyphen = name.replace("_", "-")
+    vtype = spec.value_type
+    if _is_enum(spec):
+        values = _enum_values(spec)
+        for number, member in values.items():
+            if value == number and not isinstance(value, bool) or \
+                    isinstance(value, str) and value.lower() in (
+                        member.value_nick, member.value_name.lower()):
+                return member
+        nicks = ", ".join(v.value_nick for v in values.values())
+        raise MelSpecParameterError(
+            f"{hyphen} is {value!r} but must be one of {nicks}")
+    if vtype == GObject.TYPE_BOOLEAN:
+        if isinstance(value, str) and value.lower() in (
+                "true", "yes", "1", "false", "no", "0"):
+            return value.lower() in ("true", "yes", "1")
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
+            return bool(value)
+        raise MelSpecParameterError(
+            f"{hyphen} is {value!r} but must be true or false")
+    if vtype == GObject.TYPE_STRING:
+        return str(value)
+    is_int = vtype in (GObject.TYPE_INT, GObject.TYPE_UINT, GObject.TYPE_INT64,
+                       GObject.TYPE_UINT64, GObject.TYPE_LONG,
+                       GObject.TYPE_ULONG)
+    is_float = vtype in (GObject.TYPE_DOUBLE, GObject.TYPE_FLOAT)
+    if not (is_int or is_float):
+        return value
+    number = _parse_number(hyphen, value, is_int)
+    if not spec.minimum <= number <= spec.maximum:
+        raise MelSpecParameterError(
+            f"{hyphen} is {value!r} but must be {_range_text(spec)}")
+    return number
+
+
+def _parse_number(hyphen: str, value: Any, is_int: bool) -> int | float:
+    kind = "an integer" if is_int else "a number"
+    if isinstance(value, bool):
+        raise MelSpecParameterError(f"{hyphen} is {value!r} but must be {kind}")
+    try:
+        if isinstance(value, str):
+            return int(value, 0) if is_int else float(value)
+        if is_int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            return int(value)
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise MelSpecParameterError(
+            f"{hyphen} is {value!r} but must be {kind}") from None
+
+
+def set_properties(element: Gst.Element, props: Mapping[str, Any]) -> None:
+    """Set melspecx properties given by snake_case (or hyphenated) name.
+
+    Raises:
+        MelSpecParameterError: for an unknown property (naming it) or a value
+            the property cannot hold.
+    """
+    specs = element_property_specs()
+    for key, value in props.items():
+        name = key.replace("-", "_")
+        spec = specs.get(name)
+        if spec is None:
+            raise MelSpecParameterError(
+                f"unknown parameter {key!r}: the melspecx element has no "
+                f"property {name.replace('_', '-')!r} (known: "
+                + ", ".join(n.replace("_", "-") for n in sorted(specs)) + ")")
+        element.set_property(spec.name, _coerce(name, spec, value))
+
+
+# -- running a pipeline -----------------------------------------------------
+
+_APP_ERROR = "melspecx-python-error"
+
+
+def _post_error(element: Gst.Element, text: str) -> None:
+    """Report an error found in a streaming-thread callback to the bus
+    (exceptions there cannot reach the caller)."""
+    structure = Gst.Structure.new_empty(_APP_ERROR)
+    structure.set_value("message", text)
+    element.post_message(Gst.Message.new_application(element, structure))
+
+
+def _error_from_message(msg: Gst.Message) -> MelSpecError:
+    if msg.type == Gst.MessageType.APPLICATION:
+        return MelSpecError(msg.get_structure().get_string("message"))
+    error, debug = msg.parse_error()
+    source = msg.src.get_name() if msg.src is not None else "pipeline"
+    text = f"{error.message} ({source})"
+    settings = (error.domain == GLib.quark_to_string(Gst.ResourceError.quark())
+                and error.code == int(Gst.ResourceError.SETTINGS))
+    cls = MelSpecParameterError if settings else MelSpecError
+    return cls(text, debug)
+
+
+def _pending_error(bus: Gst.Bus) -> MelSpecError | None:
+    msg = bus.pop_filtered(Gst.MessageType.ERROR)
+    return _error_from_message(msg) if msg is not None else None
+
+
+def _query_seconds(pipeline: Gst.Pipeline, what: str) -> float | None:
+    query = pipeline.query_position if what == "position" \
+        else pipeline.query_duration
+    ok, value = query(Gst.Format.TIME)
+    if not ok or value < 0:
+        return None
+    return value / Gst.SECOND
+
+
+@dataclasses.dataclass
+class _Output:
+    """What an appsink received: the buffers' bytes and the last caps."""
+    keep: bool = True
+    chunks: list[bytes] = dataclasses.field(default_factory=list)
+    total_bytes: int = 0
+    caps: Gst.Caps | None = None
+    capses: list[Gst.Caps] = dataclasses.field(default_factory=list)
+
+    def drain(self, sink: GstApp.AppSink) -> bool:
+        got = False
+        while True:
+            sample = sink.try_pull_sample(0)
+            if sample is None:
+                return got
+            got = True
+            caps = sample.get_caps()
+            if caps is not None and (self.caps is None
+                                     or not caps.is_equal(self.caps)):
+                self.caps = caps
+                self.capses.append(caps)
+            buf = sample.get_buffer()
+            size = buf.get_size() if buf is not None else 0
+            self.total_bytes += size
+            if size and self.keep:
+                self.chunks.append(buf.extract_dup(0, size))
+
+
+def run_pipeline(pipeline: Gst.Pipeline, sink: GstApp.AppSink | None,
+                 progress: ProgressCallback | None = None,
+                 timeout: float = DEFAULT_TIMEOUT,
+                 before_play: Callable[[], None] | None = None,
+                 keep: bool = True) -> _Output:
+    """Play ``pipeline`` to EOS and return what ``sink`` received.
+
+    The bus is polled every POLL_INTERVAL for ERROR and EOS; the run fails
+    when neither the position nor the output moves for ``timeout`` seconds.
+    The pipeline is set to NULL whatever happens.
+
+    Args:
+        before_play: called once the pipeline is PAUSED (sources started),
+            e.g. to push data into an appsrc.
+        keep: keep the received bytes (else only count them).
+    """
+    out = _Output(keep=keep)
+    bus = pipeline.get_bus()
+    try:
+        _change_state(pipeline, bus, Gst.State.PAUSED)
+        if before_play is not None:
+            before_play()
+        _change_state(pipeline, bus, Gst.State.PLAYING)
+        _wait_eos(pipeline, bus, sink, out, progress, timeout)
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+    return out
+
+
+def _change_state(pipeline: Gst.Pipeline, bus: Gst.Bus,
+                  state: Gst.State) -> None:
+    if pipeline.set_state(state) == Gst.StateChangeReturn.FAILURE:
+        error = _pending_error(bus)
+        raise error or MelSpecError(
+            f"GStreamer could not set the pipeline to {state.value_nick}")
+
+
+def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
+              sink: GstApp.AppSink | None, out: _Output,
+              progress: ProgressCallback | None, timeout: float) -> None:
+    types = (Gst.MessageType.ERROR | Gst.MessageType.EOS
+             | Gst.MessageType.APPLICATION)
+    last_change = time.monotonic()
+    last_position = None
+    while True:
+        msg = bus.timed_pop_filtered(int(POLL_INTERVAL * Gst.SECOND), types)
+        moved = sink is not None and out.drain(sink)
+        if msg is not None:
+            if msg.type == Gst.MessageType.EOS:
+                if sink is not None:
+                    out.drain(sink)
+                return
+            if msg.type == Gst.MessageType.ERROR or \
+                    msg.get_structure().get_name() == _APP_ERROR:
+                raise _error_from_message(msg)
+        position = _query_seconds(pipeline, "position")
+        if position != last_position:
+            moved = True
+            last_position = position
+            if progress is not None and position is not None:
+                progress(position, _query_seconds(pipeline, "duration"))
+        now = time.monotonic()
+        if moved:
+            last_change = now
+        elif now - last_change > timeout:
+            raise MelSpecError(
+                f"GStreamer pipeline made no progress for {timeout:g} s "
+                f"(stalled at {last_position or 0:.2f} s of input)")
+
+
+# -- decoding a file --------------------------------------------------------
+
+def _file_source(pipeline: Gst.Pipeline, path: str | os.PathLike,
+                 target: Gst.Element) -> None:
+    """filesrc ! decodebin, linking the first audio stream to ``target``
+    and any other stream to a fakesink."""
+    location = os.fsdecode(path)
+    src = make_element("filesrc", "source")
+    src.set_property("location", location)
+    decoder = make_element("decodebin", "decoder")
+    pipeline.add(src)
+    pipeline.add(decoder)
+    src.link(decoder)
+    state = {"linked": False}
+
+    def pad_added(element: Gst.Element, pad: Gst.Pad) -> None:
+        caps = pad.get_current_caps() or pad.query_caps(None)
+        name = caps.get_structure(0).get_name() if caps.get_size() else ""
+        if name.startswith("audio/") and not state["linked"]:
+            state["linked"] = True
+            result = pad.link(target.get_static_pad("sink"))
+            if result != Gst.PadLinkReturn.OK:
+                _post_error(element, f"{target.get_factory().get_name()} "
+                            f"cannot take the decoded audio ({caps.to_string()}"
+                            f"): {result.value_nick}")
+            return
+        _discard(pipeline, pad)
+
+    def no_more_pads(element: Gst.Element) -> None:
+        if not state["linked"]:
+            _post_error(element, f"no audio stream in {location!r}")
+
+    decoder.connect("pad-added", pad_added)
+    decoder.connect("no-more-pads", no_more_pads)
+
+
+def _discard(pipeline: Gst.Pipeline, pad: Gst.Pad) -> None:
+    sink = make_element("fakesink")
+    sink.set_property("sync", False)
+    sink.set_property("async", False)
+    pipeline.add(sink)
+    sink.sync_state_with_parent()
+    pad.link(sink.get_static_pad("sink"))
+
+
+def _app_sink(pipeline: Gst.Pipeline, caps: str) -> tuple[Gst.Element,
+                                                           GstApp.AppSink]:
+    """capsfilter ! appsink; returns (capsfilter, appsink)."""
+    capsfilter = make_element("capsfilter", "format")
+    capsfilter.set_property("caps", Gst.Caps.from_string(caps))
+    sink = make_element("appsink", "sink")
+    sink.set_property("sync", False)
+    sink.set_property("emit-signals", False)
+    pipeline.add(capsfilter)
+    pipeline.add(sink)
+    capsfilter.link(sink)
+    return capsfilter, sink
+
+
+def _check_readable(path: str | os.PathLike) -> None:
+    """GStreamer reports a missing file well ("No such file"), but a
+    directory reads as an empty stream; refuse it here."""
+    if os.path.isdir(path):
+        raise MelSpecError(f"{os.fsdecode(path)!r} is a directory, "
+                           "not an audio file")
+
+
+def render_png(path: str | os.PathLike, props: Mapping[str, Any],
+               progress: ProgressCallback | None = None,
+               timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """filesrc ! decodebin ! melspecx mode=image ! image/png ! appsink.
+
+    ``props`` are melspecx properties by snake_case name."""
+    _check_readable(path)
+    pipeline = Gst.Pipeline.new("melspecx-png")
+    element = make_element("melspecx", "melspecx")
+    set_properties(element, props)
+    pipeline.add(element)
+    capsfilter, sink = _app_sink(pipeline, "image/png")
+    if not element.link(capsfilter):
+        raise MelSpecError("the melspecx element cannot produce image/png")
+    _file_source(pipeline, path, element)
+    out = run_pipeline(pipeline, sink, progress, timeout)
+    if not out.chunks:
+        raise MelSpecError(f"no image was produced for {os.fsdecode(path)!r}")
+    return b"".join(out.chunks)
+
+
+@dataclasses.dataclass(frozen=True)
+class AudioInfo:
+    """What decoding a file found.
+
+    Attributes:
+        sample_rate: Hz.
+        channels: channel count.
+        samples: samples per channel, counted by decoding the whole file.
+        duration: samples / sample_rate, in seconds.
+        caps: the decoded stream's caps as GStreamer prints them.
+    """
+
+    sample_rate: int
+    channels: int
+    samples: int
+    duration: float
+    caps: str
+
+
+def _decode(path: str | os.PathLike, keep: bool,
+            progress: ProgressCallback | None, timeout: float
+            ) -> tuple[_Output, int, int, int]:
+    """Decode to interleaved F32LE; returns (output, rate, channels,
+    total bytes).  With ``keep`` False the data is counted, not kept."""
+    _check_readable(path)
+    pipeline = Gst.Pipeline.new("melspecx-decode")
+    convert = make_element("audioconvert", "convert")
+    pipeline.add(convert)
+    capsfilter, sink = _app_sink(
+        pipeline, "audio/x-raw,format=F32LE,layout=interleaved")
+    convert.link(capsfilter)
+    _file_source(pipeline, path, convert)
+    out = run_pipeline(pipeline, sink, progress, timeout, keep=keep)
+    if out.caps is None:
+        raise MelSpecError(f"no audio could be decoded from "
+                           f"{os.fsdecode(path)!r}")
+    if len(out.capses) > 1:
+        raise MelSpecError("the audio format changes mid-stream ("
+                           f"{out.capses[0].to_string()} then "
+                           f"{out.capses[-1].to_string()})")
+    structure = out.caps.get_structure(0)
+    rate = structure.get_int("rate")[1]
+    channels = structure.get_int("channels")[1]
+    return out, rate, channels, out.total_bytes
+
+
+def audio_info(path: str | os.PathLike,
+               timeout: float = DEFAULT_TIMEOUT) -> AudioInfo:
+    """Decode ``path`` completely and report its format and exact length.
+
+    Raises:
+        MelSpecError: with GStreamer's message when the file is missing or
+            cannot be decoded.
+    """
+    out, rate, channels, total = _decode(path, False, None, timeout)
+    samples = total // (4 * channels)
+    return AudioInfo(rate, channels, samples, samples / rate,
+                     out.caps.to_string())
+
+
+def decode_interleaved(path: str | os.PathLike,
+                       timeout: float = DEFAULT_TIMEOUT
+                       ) -> tuple[bytes, int, int]:
+    """Decode ``path`` to interleaved float32 bytes: (data, rate, channels)."""
+    out, rate, channels, _ = _decode(path, True, None, timeout)
+    return b"".join(out.chunks), rate, channels
+
+
+def _push_audio(src: GstApp.AppSrc, data: bytes, rate: int,
+                channels: int) -> None:
+    """Push interleaved F32LE ``data`` in one-second buffers, then EOS."""
+    frame_bytes = 4 * channels
+    step = rate * frame_bytes
+    offset = 0
+    while offset < len(data):
+        chunk = data[offset:offset + step]
+        first = offset // frame_bytes
+        count = len(chunk) // frame_bytes
+        buf = Gst.Buffer.new_wrapped(chunk)
+        buf.pts = Gst.util_uint64_scale(first, Gst.SECOND, rate)
+        buf.duration = Gst.util_uint64_scale(first + count, Gst.SECOND,
+                                             rate) - buf.pts
+        buf.offset = first
+        if src.push_buffer(buf) != Gst.FlowReturn.OK:
+            break
+        offset += step
+    src.end_of_stream()
+
+
+def raw_spectrogram(props: Mapping[str, Any], data: bytes, rate: int,
+                    channels: int, timeout: float = DEFAULT_TIMEOUT
+                    ) -> tuple[bytes, int, int]:
+    """appsrc ! melspecx ! application/x-mel-spectrogram ! appsink.
+
+    ``data`` is interleaved float32 audio.  Returns (bytes of the dB
+    values, n_mels, lanes) from the element's raw caps; the bytes hold
+    frames x lanes x n_mels float32 values, time-major."""
+    pipeline = Gst.Pipeline.new("melspecx-raw")
+    src = make_element("appsrc", "source")
+    caps = (f"audio/x-raw,format=F32LE,layout=interleaved,rate={rate},"
+            f"channels={channels}")
+    if channels > 2:
+        caps += ",channel-mask=(bitmask)0"   # unpositioned channels
+    src.set_property("caps", Gst.Caps.from_string(caps))
+    src.set_property("format", Gst.Format.TIME)
+    src.set_property("block", False)
+    src.set_property("max-bytes", 0)       # 0 = unlimited queue
+    element = make_element("melspecx", "melspecx")
+    set_properties(element, props)
+    for item in (src, element):
+        pipeline.add(item)
+    capsfilter, sink = _app_sink(pipeline, RAW_CAPS)
+    if not (src.link(element) and element.link(capsfilter)):
+        raise MelSpecError(f"the melspecx element cannot produce {RAW_CAPS}")
+    out = run_pipeline(pipeline, sink, None, timeout,
+                       before_play=lambda: _push_audio(src, data, rate,
+                                                       channels))
+    if out.caps is None:
+        return b"", -1, -1
+    structure = out.caps.get_structure(0)
+    return (b"".join(out.chunks), structure.get_int("n-mels")[1],
+            structure.get_int("lanes")[1])
