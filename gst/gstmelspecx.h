@@ -1,0 +1,124 @@
+/* GStreamer melspecx — mel spectrogram pictures from audio
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef __GST_MELSPECX_H__
+#define __GST_MELSPECX_H__
+
+#include <gst/gst.h>
+#include <gst/audio/audio.h>
+#include <gst/video/video.h>
+
+#include "melspecx.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_MELSPECX (gst_melspecx_get_type ())
+G_DECLARE_FINAL_TYPE (GstMelspecx, gst_melspecx, GST, MELSPECX, GstElement)
+
+GST_ELEMENT_REGISTER_DECLARE (melspecx);
+
+/**
+ * GstMelspecxMode:
+ * @GST_MELSPECX_MODE_IMAGE: one picture of the whole input, pushed at EOS
+ * @GST_MELSPECX_MODE_STREAM: a scrolling picture at the negotiated framerate
+ * @GST_MELSPECX_MODE_AUTO: stream when upstream is live, else image
+ */
+typedef enum
+{
+  GST_MELSPECX_MODE_IMAGE,
+  GST_MELSPECX_MODE_STREAM,
+  GST_MELSPECX_MODE_AUTO
+} GstMelspecxMode;
+
+/**
+ * GstMelspecxRefMode:
+ * @GST_MELSPECX_REF_AUTO: the loudest value (image: whole input; stream: a
+ *   peak tracker; raw output: 1.0, i.e. 0 dB)
+ * @GST_MELSPECX_REF_FIXED: the #GstMelspecx:ref-db property
+ */
+typedef enum
+{
+  GST_MELSPECX_REF_AUTO,
+  GST_MELSPECX_REF_FIXED
+} GstMelspecxRefMode;
+
+/* What the source pad carries, chosen at negotiation. */
+typedef enum
+{
+  GST_MELSPECX_OUTPUT_VIDEO,
+  GST_MELSPECX_OUTPUT_PNG,
+  GST_MELSPECX_OUTPUT_RAW
+} GstMelspecxOutput;
+
+/* The image-mode analysis thread (gstmelspecxworker.c): a bounded queue of
+ * converted F32 buffers in front of msx_spectrogram_push(). */
+typedef struct _GstMelspecxWorker GstMelspecxWorker;
+
+GstMelspecxWorker *gst_melspecx_worker_new (void);
+void gst_melspecx_worker_free (GstMelspecxWorker * w);
+gboolean gst_melspecx_worker_start (GstMelspecxWorker * w,
+    MsxSpectrogram * sg, gsize max_samples);
+void gst_melspecx_worker_stop (GstMelspecxWorker * w);
+GstFlowReturn gst_melspecx_worker_push (GstMelspecxWorker * w,
+    gfloat * samples, gsize n_samples);
+GstFlowReturn gst_melspecx_worker_drain (GstMelspecxWorker * w);
+void gst_melspecx_worker_discard (GstMelspecxWorker * w);
+void gst_melspecx_worker_set_flushing (GstMelspecxWorker * w,
+    gboolean flushing);
+MsxStatus gst_melspecx_worker_status (GstMelspecxWorker * w);
+
+struct _GstMelspecx
+{
+  GstElement element;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* properties, under the object lock; sample_rate and channels unused */
+  MsxConfig props;
+  GstMelspecxMode mode;
+  GstMelspecxRefMode ref_mode;
+  gdouble ref_db;
+  gboolean configured;          /* analysis built: analysis props frozen */
+  gboolean look_frozen;         /* image mode: the core drew with its copy */
+
+  /* streaming-thread state */
+  gboolean have_info;
+  GstAudioInfo info;
+  GstAudioConverter *converter;
+  MsxConfig cfg;                /* the running analysis */
+  GstMelspecxMode active_mode;  /* image or stream */
+  GstMelspecxOutput output;
+  GstVideoInfo vinfo;
+  MsxPixelFormat pixfmt;
+  gint lanes;
+
+  GstSegment segment;
+  gboolean segment_pending;
+  GstClockTime base_ts;         /* PTS of the first sample since reset */
+  guint64 samples;              /* per channel since reset */
+
+  /* image mode */
+  MsxSpectrogram *sg;
+  GstMelspecxWorker *worker;
+
+  /* stream mode and raw output */
+  MsxStft *stft;
+  gfloat *convert_buf;
+  gsize convert_size;           /* floats */
+  gfloat *ring;                 /* lanes x width x n_mels dB (re 1.0) */
+  gint ring_head;               /* next column written = oldest one */
+  gfloat *scratch;              /* the ring unrolled, oldest first */
+  gdouble *batch_max;           /* loudest dB of each frame of a batch */
+  gsize batch_max_size;
+  gdouble peak_db;              /* stream-mode reference (peak tracker) */
+  guint64 new_columns;          /* columns since the last video frame */
+  guint64 video_frames;         /* video frames pushed since reset */
+  GArray *pending;              /* raw output: frames x lanes x n_mels */
+  guint pending_frames;         /* complete frames (all lanes) in pending */
+  guint64 frames_out;           /* raw frames pushed since reset */
+};
+
+G_END_DECLS
+
+#endif /* __GST_MELSPECX_H__ */
