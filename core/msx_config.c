@@ -18,14 +18,12 @@
 #define MSX_VERSION "0.1.0"
 #endif
 
-static const char *const window_names[] = {
-  "hann", "hamming", "blackman", "rectangular"
-};
+static const char *const window_names[] = { "hann", "hamming", "blackman",
+  "rectangular" };
 
-static const char *const colormap_names[MSX_COLORMAP_COUNT] = {
-  "inferno", "viridis", "magma", "plasma", "cividis", "greys", "blues",
-  "greens", "reds", "purples", "oranges"
-};
+static const char *const colormap_names[MSX_COLORMAP_COUNT] = { "inferno",
+  "viridis", "magma", "plasma", "cividis", "greys", "blues", "greens", "reds",
+  "purples", "oranges" };
 
 const char *
 msx_version (void)
@@ -34,7 +32,7 @@ msx_version (void)
 }
 
 void
-msx_config_init (MsxConfig * cfg)
+msx_config_init (MsxConfig *cfg)
 {
   memset (cfg, 0, sizeof *cfg);
   cfg->sample_rate = 44100;
@@ -64,7 +62,7 @@ msx_config_init (MsxConfig * cfg)
 }
 
 double
-msx_config_f_max (const MsxConfig * cfg)
+msx_config_f_max (const MsxConfig *cfg)
 {
   double nyquist = cfg->sample_rate / 2.0;
 
@@ -74,13 +72,13 @@ msx_config_f_max (const MsxConfig * cfg)
 }
 
 int
-msx_config_win_length (const MsxConfig * cfg)
+msx_config_win_length (const MsxConfig *cfg)
 {
   return cfg->win_length > 0 ? cfg->win_length : cfg->n_fft;
 }
 
 int
-msx_config_lanes (const MsxConfig * cfg)
+msx_config_lanes (const MsxConfig *cfg)
 {
   return cfg->channel_mode == MSX_CHANNELS_SEPARATE ? cfg->channels : 1;
 }
@@ -107,7 +105,7 @@ int_out_of (int v, int lo, int hi)
 
 /* Input and framing parameters. */
 static MsxStatus
-validate_framing (const MsxConfig * c, char *msg, size_t n)
+validate_framing (const MsxConfig *c, char *msg, size_t n)
 {
   if (int_out_of (c->sample_rate, 1, MSX_MAX_SAMPLE_RATE))
     return refuse (msg, n, "sample-rate is %d but must be between 1 and %d Hz",
@@ -116,57 +114,80 @@ validate_framing (const MsxConfig * c, char *msg, size_t n)
     return refuse (msg, n, "channels is %d but must be between 1 and %d",
         c->channels, MSX_MAX_CHANNELS);
   if (int_out_of (c->channel_mode, MSX_CHANNELS_MIX, MSX_CHANNELS_SEPARATE))
-    return refuse (msg, n, "channel-mode is %d but must be mix (0) or "
-        "separate (1)", (int) c->channel_mode);
+    return refuse (msg, n,
+        "channel-mode is %d but must be mix (0) or "
+        "separate (1)",
+        (int)c->channel_mode);
   if (int_out_of (c->n_fft, MSX_MIN_N_FFT, MSX_MAX_N_FFT) || c->n_fft % 2)
-    return refuse (msg, n, "n-fft is %d but must be an even number between "
-        "%d and %d", c->n_fft, MSX_MIN_N_FFT, MSX_MAX_N_FFT);
+    return refuse (msg, n,
+        "n-fft is %d but must be an even number between "
+        "%d and %d",
+        c->n_fft, MSX_MIN_N_FFT, MSX_MAX_N_FFT);
   if (int_out_of (c->win_length, 0, c->n_fft))
-    return refuse (msg, n, "win-length is %d but must be 0 (= n-fft) or "
-        "between 1 and n-fft (%d)", c->win_length, c->n_fft);
+    return refuse (msg, n,
+        "win-length is %d but must be 0 (= n-fft) or "
+        "between 1 and n-fft (%d)",
+        c->win_length, c->n_fft);
   if (int_out_of (c->hop_length, 1, MSX_MAX_HOP_LENGTH))
     return refuse (msg, n, "hop-length is %d but must be between 1 and %d",
         c->hop_length, MSX_MAX_HOP_LENGTH);
   if (int_out_of (c->pad_mode, MSX_PAD_REFLECT, MSX_PAD_CONSTANT))
-    return refuse (msg, n, "pad-mode is %d but must be reflect (0) or "
-        "constant (1)", (int) c->pad_mode);
+    return refuse (msg, n,
+        "pad-mode is %d but must be reflect (0) or "
+        "constant (1)",
+        (int)c->pad_mode);
   if (int_out_of (c->window, MSX_WINDOW_HANN, MSX_WINDOW_RECTANGULAR))
-    return refuse (msg, n, "window is %d but must be hann (0), hamming (1), "
-        "blackman (2) or rectangular (3)", (int) c->window);
+    return refuse (msg, n,
+        "window is %d but must be hann (0), hamming (1), "
+        "blackman (2) or rectangular (3)",
+        (int)c->window);
   return MSX_OK;
 }
 
 /* Spectrum, mel and dB parameters.  Comparisons are written so that NaN
  * fails them. */
 static MsxStatus
-validate_mel (const MsxConfig * c, char *msg, size_t n)
+validate_mel (const MsxConfig *c, char *msg, size_t n)
 {
   int n_bins = c->n_fft / 2 + 1;
   int max_mels = n_bins < MSX_MAX_N_MELS ? n_bins : MSX_MAX_N_MELS;
   double f_max = msx_config_f_max (c);
 
   if (!(c->power == 1.0 || c->power == 2.0))
-    return refuse (msg, n, "power is %g but must be 1.0 (magnitude) or 2.0 "
-        "(power)", c->power);
+    return refuse (msg, n,
+        "power is %g but must be 1.0 (magnitude) or 2.0 "
+        "(power)",
+        c->power);
   if (int_out_of (c->n_mels, 1, max_mels))
-    return refuse (msg, n, "n-mels is %d but must be between 1 and %d "
-        "(n-fft/2+1 = %d, at most %d)", c->n_mels, max_mels, n_bins,
-        MSX_MAX_N_MELS);
+    return refuse (msg, n,
+        "n-mels is %d but must be between 1 and %d "
+        "(n-fft/2+1 = %d, at most %d)",
+        c->n_mels, max_mels, n_bins, MSX_MAX_N_MELS);
   if (!(c->f_max >= 0.0) || isinf (c->f_max))
-    return refuse (msg, n, "f-max is %g Hz but must be 0 (Nyquist) or a "
-        "positive frequency", c->f_max);
+    return refuse (msg, n,
+        "f-max is %g Hz but must be 0 (Nyquist) or a "
+        "positive frequency",
+        c->f_max);
   if (!(c->f_min >= 0.0 && c->f_min < f_max))
-    return refuse (msg, n, "f-min is %g Hz but must be at least 0 and below "
-        "f-max (%g Hz)", c->f_min, f_max);
+    return refuse (msg, n,
+        "f-min is %g Hz but must be at least 0 and below "
+        "f-max (%g Hz)",
+        c->f_min, f_max);
   if (int_out_of (c->mel_scale, MSX_MEL_SCALE_SLANEY, MSX_MEL_SCALE_HTK))
-    return refuse (msg, n, "mel-scale is %d but must be slaney (0) or htk "
-        "(1)", (int) c->mel_scale);
+    return refuse (msg, n,
+        "mel-scale is %d but must be slaney (0) or htk "
+        "(1)",
+        (int)c->mel_scale);
   if (int_out_of (c->mel_norm, MSX_MEL_NORM_SLANEY, MSX_MEL_NORM_NONE))
-    return refuse (msg, n, "mel-norm is %d but must be slaney (0) or none "
-        "(1)", (int) c->mel_norm);
+    return refuse (msg, n,
+        "mel-norm is %d but must be slaney (0) or none "
+        "(1)",
+        (int)c->mel_norm);
   if (!(c->top_db > 0.0) || isinf (c->top_db))
-    return refuse (msg, n, "top-db is %g but must be a positive number of "
-        "dB", c->top_db);
+    return refuse (msg, n,
+        "top-db is %g but must be a positive number of "
+        "dB",
+        c->top_db);
   if (!(c->amin > 0.0) || isinf (c->amin))
     return refuse (msg, n, "amin is %g but must be positive", c->amin);
   return MSX_OK;
@@ -174,14 +195,14 @@ validate_mel (const MsxConfig * c, char *msg, size_t n)
 
 /* Image and execution parameters. */
 static MsxStatus
-validate_output (const MsxConfig * c, char *msg, size_t n)
+validate_output (const MsxConfig *c, char *msg, size_t n)
 {
   if (int_out_of (c->colormap, 0, MSX_COLORMAP_COUNT - 1))
     return refuse (msg, n, "colormap is %d but must be between 0 and %d",
-        (int) c->colormap, MSX_COLORMAP_COUNT - 1);
+        (int)c->colormap, MSX_COLORMAP_COUNT - 1);
   if (int_out_of (c->width, 1, MSX_MAX_WIDTH))
-    return refuse (msg, n, "width is %d but must be between 1 and %d",
-        c->width, MSX_MAX_WIDTH);
+    return refuse (msg, n, "width is %d but must be between 1 and %d", c->width,
+        MSX_MAX_WIDTH);
   if (int_out_of (c->height, 1, MSX_MAX_HEIGHT))
     return refuse (msg, n, "height is %d but must be between 1 and %d",
         c->height, MSX_MAX_HEIGHT);
@@ -189,16 +210,20 @@ validate_output (const MsxConfig * c, char *msg, size_t n)
     return refuse (msg, n, "chunk-size is %d but must be between 1 and %d",
         c->chunk_size, MSX_MAX_CHUNK_SIZE);
   if (int_out_of (c->backend, MSX_BACKEND_AUTO, MSX_BACKEND_VULKAN))
-    return refuse (msg, n, "backend is %d but must be auto (0), cpu (1) or "
-        "vulkan (2)", (int) c->backend);
+    return refuse (msg, n,
+        "backend is %d but must be auto (0), cpu (1) or "
+        "vulkan (2)",
+        (int)c->backend);
   if (c->device_index < -1)
-    return refuse (msg, n, "device-index is %d but must be -1 (choose) or "
-        "at least 0", c->device_index);
+    return refuse (msg, n,
+        "device-index is %d but must be -1 (choose) or "
+        "at least 0",
+        c->device_index);
   return MSX_OK;
 }
 
 MsxStatus
-msx_config_validate (const MsxConfig * cfg, char *msg, size_t msg_size)
+msx_config_validate (const MsxConfig *cfg, char *msg, size_t msg_size)
 {
   MsxStatus st;
 
@@ -212,15 +237,14 @@ msx_config_validate (const MsxConfig * cfg, char *msg, size_t msg_size)
 }
 
 /* Appends to a fixed buffer; remembers overflow instead of failing at once. */
-typedef struct
-{
+typedef struct {
   char *buf;
   size_t size, len;
   int overflow;
 } JsonOut;
 
 static void
-json_add (JsonOut * j, const char *fmt, ...)
+json_add (JsonOut *j, const char *fmt, ...)
 {
   va_list ap;
   int r;
@@ -230,15 +254,15 @@ json_add (JsonOut * j, const char *fmt, ...)
   va_start (ap, fmt);
   r = vsnprintf (j->buf + j->len, j->size - j->len, fmt, ap);
   va_end (ap);
-  if (r < 0 || (size_t) r >= j->size - j->len)
+  if (r < 0 || (size_t)r >= j->size - j->len)
     j->overflow = 1;
   else
-    j->len += (size_t) r;
+    j->len += (size_t)r;
 }
 
 /* JSON has no NaN or Infinity: write null for them. */
 static void
-json_number (JsonOut * j, const char *key, double v)
+json_number (JsonOut *j, const char *key, double v)
 {
   if (isfinite (v))
     json_add (j, ",\"%s\":%.10g", key, v);
@@ -253,7 +277,7 @@ enum_name (const char *const *names, int n, int v)
 }
 
 static void
-json_framing (JsonOut * j, const MsxConfig * c, double duration_s)
+json_framing (JsonOut *j, const MsxConfig *c, double duration_s)
 {
   static const char *const modes[] = { "mix", "separate" };
   static const char *const pads[] = { "reflect", "constant" };
@@ -262,17 +286,17 @@ json_framing (JsonOut * j, const MsxConfig * c, double duration_s)
   json_add (j, ",\"sample_rate\":%d", c->sample_rate);
   json_number (j, "duration", duration_s >= 0 ? duration_s : NAN);
   json_add (j, ",\"channels\":%d", c->channels);
-  json_add (j, ",\"channel_mode\":\"%s\"", enum_name (modes, 2,
-          c->channel_mode));
-  json_add (j, ",\"n_fft\":%d,\"win_length\":%d,\"hop_length\":%d",
-      c->n_fft, msx_config_win_length (c), c->hop_length);
+  json_add (
+      j, ",\"channel_mode\":\"%s\"", enum_name (modes, 2, c->channel_mode));
+  json_add (j, ",\"n_fft\":%d,\"win_length\":%d,\"hop_length\":%d", c->n_fft,
+      msx_config_win_length (c), c->hop_length);
   json_add (j, ",\"center\":%s", c->center ? "true" : "false");
   json_add (j, ",\"pad_mode\":\"%s\"", enum_name (pads, 2, c->pad_mode));
   json_add (j, ",\"window\":\"%s\"", enum_name (window_names, 4, c->window));
 }
 
 static void
-json_mel (JsonOut * j, const MsxConfig * c)
+json_mel (JsonOut *j, const MsxConfig *c)
 {
   static const char *const scales[] = { "slaney", "htk" };
   static const char *const norms[] = { "slaney", "none" };
@@ -285,16 +309,16 @@ json_mel (JsonOut * j, const MsxConfig * c)
   json_add (j, ",\"mel_norm\":\"%s\"", enum_name (norms, 2, c->mel_norm));
   json_number (j, "top_db", c->top_db);
   json_number (j, "amin", c->amin);
-  json_add (j, ",\"colormap\":\"%s\"", enum_name (colormap_names,
-          MSX_COLORMAP_COUNT, c->colormap));
+  json_add (j, ",\"colormap\":\"%s\"",
+      enum_name (colormap_names, MSX_COLORMAP_COUNT, c->colormap));
   json_add (j, ",\"invert\":%s", c->invert ? "true" : "false");
   json_add (j, ",\"width\":%d,\"height\":%d", c->width, c->height);
   json_add (j, ",\"chunk_size\":%d}", c->chunk_size);
 }
 
 MsxStatus
-msx_config_to_json (const MsxConfig * cfg, double duration_s, char *out,
-    size_t out_size)
+msx_config_to_json (
+    const MsxConfig *cfg, double duration_s, char *out, size_t out_size)
 {
   JsonOut j = { out, out_size, 0, 0 };
 
@@ -312,13 +336,13 @@ msx_config_to_json (const MsxConfig * cfg, double duration_s, char *out,
 const char *
 msx_window_type_name (MsxWindowType w)
 {
-  return (int) w >= 0 && w <= MSX_WINDOW_RECTANGULAR ? window_names[w] : NULL;
+  return (int)w >= 0 && w <= MSX_WINDOW_RECTANGULAR ? window_names[w] : NULL;
 }
 
 const char *
 msx_colormap_name (MsxColormap c)
 {
-  return (int) c >= 0 && c < MSX_COLORMAP_COUNT ? colormap_names[c] : NULL;
+  return (int)c >= 0 && c < MSX_COLORMAP_COUNT ? colormap_names[c] : NULL;
 }
 
 int

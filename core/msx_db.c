@@ -22,7 +22,7 @@ msx_db_from_power (const float *in, size_t n, double power, double ref,
   size_t i;
 
   for (i = 0; i < n; i++)
-    out[i] = (float) (k * log10 (fmax (amin, (double) in[i])) - offset);
+    out[i] = (float)(k * log10 (fmax (amin, (double)in[i])) - offset);
 }
 
 float
@@ -34,7 +34,7 @@ msx_db_floor (float *db, size_t n, double top_db)
   for (i = 0; i < n; i++)
     if (db[i] > max)
       max = db[i];
-  floor_db = (float) (max - top_db);
+  floor_db = (float)(max - top_db);
   for (i = 0; i < n; i++)
     if (db[i] < floor_db)
       db[i] = floor_db;

@@ -17,12 +17,11 @@
 
 #include "msx_fft.h"
 
-struct MsxFft
-{
+struct MsxFft {
   int n_fft;
   fftwf_plan plan;
-  float *in;                    /* n_fft reals, SIMD aligned */
-  fftwf_complex *out;           /* n_fft/2+1 complex, SIMD aligned */
+  float *in;          /* n_fft reals, SIMD aligned */
+  fftwf_complex *out; /* n_fft/2+1 complex, SIMD aligned */
 };
 
 /* FFTW's planner is not thread-safe; executing plans is. */
@@ -35,7 +34,7 @@ msx_fft_library (void)
 }
 
 MsxStatus
-msx_fft_new (int n_fft, MsxFft ** out)
+msx_fft_new (int n_fft, MsxFft **out)
 {
   MsxFft *fft;
 
@@ -46,8 +45,8 @@ msx_fft_new (int n_fft, MsxFft ** out)
   if (!fft)
     return MSX_ERROR_NO_MEMORY;
   fft->n_fft = n_fft;
-  fft->in = fftwf_malloc ((size_t) n_fft * sizeof (float));
-  fft->out = fftwf_malloc ((size_t) (n_fft / 2 + 1) * sizeof (fftwf_complex));
+  fft->in = fftwf_malloc ((size_t)n_fft * sizeof (float));
+  fft->out = fftwf_malloc ((size_t)(n_fft / 2 + 1) * sizeof (fftwf_complex));
   if (!fft->in || !fft->out) {
     msx_fft_free (fft);
     return MSX_ERROR_NO_MEMORY;
@@ -65,9 +64,9 @@ msx_fft_new (int n_fft, MsxFft ** out)
 }
 
 void
-msx_fft_forward (MsxFft * fft, const float *in, float *out, size_t n_frames)
+msx_fft_forward (MsxFft *fft, const float *in, float *out, size_t n_frames)
 {
-  size_t n = (size_t) fft->n_fft, n_out = n + 2;        /* floats per spectrum */
+  size_t n = (size_t)fft->n_fft, n_out = n + 2; /* floats per spectrum */
   size_t b;
 
   for (b = 0; b < n_frames; b++) {
@@ -78,7 +77,7 @@ msx_fft_forward (MsxFft * fft, const float *in, float *out, size_t n_frames)
 }
 
 void
-msx_fft_free (MsxFft * fft)
+msx_fft_free (MsxFft *fft)
 {
   if (!fft)
     return;

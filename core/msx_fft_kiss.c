@@ -11,8 +11,7 @@
 
 #include "msx_fft.h"
 
-struct MsxFft
-{
+struct MsxFft {
   int n_fft;
   kiss_fftr_cfg cfg;
 };
@@ -24,7 +23,7 @@ msx_fft_library (void)
 }
 
 MsxStatus
-msx_fft_new (int n_fft, MsxFft ** out)
+msx_fft_new (int n_fft, MsxFft **out)
 {
   MsxFft *fft;
 
@@ -46,17 +45,17 @@ msx_fft_new (int n_fft, MsxFft ** out)
 }
 
 void
-msx_fft_forward (MsxFft * fft, const float *in, float *out, size_t n_frames)
+msx_fft_forward (MsxFft *fft, const float *in, float *out, size_t n_frames)
 {
-  size_t n = (size_t) fft->n_fft;
+  size_t n = (size_t)fft->n_fft;
   size_t b;
 
   for (b = 0; b < n_frames; b++)
-    kiss_fftr (fft->cfg, in + b * n, (kiss_fft_cpx *) (out + b * (n + 2)));
+    kiss_fftr (fft->cfg, in + b * n, (kiss_fft_cpx *)(out + b * (n + 2)));
 }
 
 void
-msx_fft_free (MsxFft * fft)
+msx_fft_free (MsxFft *fft)
 {
   if (!fft)
     return;

@@ -32,7 +32,8 @@ msx_mel_to_hz (double mel, MsxMelScale scale)
   if (scale == MSX_MEL_SCALE_HTK)
     return 700.0 * (pow (10.0, mel / 2595.0) - 1.0);
   if (mel >= SLANEY_MIN_LOG_MEL)
-    return SLANEY_MIN_LOG_HZ * exp (SLANEY_LOGSTEP * (mel - SLANEY_MIN_LOG_MEL));
+    return SLANEY_MIN_LOG_HZ *
+           exp (SLANEY_LOGSTEP * (mel - SLANEY_MIN_LOG_MEL));
   return SLANEY_F_SP * mel;
 }
 
@@ -47,7 +48,7 @@ linspace_at (double lo, double hi, int n, int i)
 
 /* librosa.mel_frequencies(n_mels + 2, fmin, fmax): the band edges in Hz. */
 static void
-mel_edges (const MsxConfig * cfg, double f_max, double *edges)
+mel_edges (const MsxConfig *cfg, double f_max, double *edges)
 {
   double lo = msx_hz_to_mel (cfg->f_min, cfg->mel_scale);
   double hi = msx_hz_to_mel (f_max, cfg->mel_scale);
@@ -75,8 +76,8 @@ tri_weight (const double *e, int m, double f, MsxMelNorm norm)
 /* Finds the bins with a positive weight (a triangle: one run) for every
  * band; returns the total. */
 static int
-band_extents (MsxMelBank * bank, const double *e, const double *freqs,
-    MsxMelNorm norm)
+band_extents (
+    MsxMelBank *bank, const double *e, const double *freqs, MsxMelNorm norm)
 {
   int m, k, total = 0;
 
@@ -98,19 +99,19 @@ band_extents (MsxMelBank * bank, const double *e, const double *freqs,
 }
 
 static void
-fill_weights (MsxMelBank * bank, const double *e, const double *freqs,
-    MsxMelNorm norm)
+fill_weights (
+    MsxMelBank *bank, const double *e, const double *freqs, MsxMelNorm norm)
 {
   int m, j;
 
   for (m = 0; m < bank->n_mels; m++)
     for (j = 0; j < bank->length[m]; j++)
       bank->weights[bank->offset[m] + j] =
-          (float) tri_weight (e, m, freqs[bank->start[m] + j], norm);
+          (float)tri_weight (e, m, freqs[bank->start[m] + j], norm);
 }
 
 static MsxStatus
-bank_alloc (int n_mels, int n_bins, MsxMelBank ** out)
+bank_alloc (int n_mels, int n_bins, MsxMelBank **out)
 {
   MsxMelBank *bank = calloc (1, sizeof *bank);
 
@@ -119,16 +120,16 @@ bank_alloc (int n_mels, int n_bins, MsxMelBank ** out)
     return MSX_ERROR_NO_MEMORY;
   bank->n_mels = n_mels;
   bank->n_bins = n_bins;
-  bank->start = calloc ((size_t) n_mels, sizeof (int));
-  bank->length = calloc ((size_t) n_mels, sizeof (int));
-  bank->offset = calloc ((size_t) n_mels, sizeof (int));
+  bank->start = calloc ((size_t)n_mels, sizeof (int));
+  bank->length = calloc ((size_t)n_mels, sizeof (int));
+  bank->offset = calloc ((size_t)n_mels, sizeof (int));
   if (!bank->start || !bank->length || !bank->offset)
     return MSX_ERROR_NO_MEMORY;
   return MSX_OK;
 }
 
 MsxStatus
-msx_mel_bank_new (const MsxConfig * cfg, MsxMelBank ** out)
+msx_mel_bank_new (const MsxConfig *cfg, MsxMelBank **out)
 {
   int n_bins = cfg->n_fft / 2 + 1, k;
   double *edges = NULL, *freqs = NULL;
@@ -139,8 +140,8 @@ msx_mel_bank_new (const MsxConfig * cfg, MsxMelBank ** out)
   if (cfg->n_fft < 2 || cfg->n_mels < 1 || cfg->sample_rate < 1)
     return MSX_ERROR_INVALID_ARGUMENT;
   st = bank_alloc (cfg->n_mels, n_bins, &bank);
-  edges = malloc ((size_t) (cfg->n_mels + 2) * sizeof *edges);
-  freqs = malloc ((size_t) n_bins * sizeof *freqs);
+  edges = malloc ((size_t)(cfg->n_mels + 2) * sizeof *edges);
+  freqs = malloc ((size_t)n_bins * sizeof *freqs);
   if (st || !edges || !freqs)
     goto fail;
 
@@ -151,7 +152,7 @@ msx_mel_bank_new (const MsxConfig * cfg, MsxMelBank ** out)
 
   bank->n_weights = band_extents (bank, edges, freqs, cfg->mel_norm);
   /* Each bin lies in at most two triangles: n_weights <= 2 * n_bins. */
-  bank->weights = malloc ((size_t) (bank->n_weights + 1) * sizeof (float));
+  bank->weights = malloc ((size_t)(bank->n_weights + 1) * sizeof (float));
   if (!bank->weights)
     goto fail;
   fill_weights (bank, edges, freqs, cfg->mel_norm);
@@ -169,8 +170,7 @@ fail:
 }
 
 void
-msx_mel_bank_apply (const MsxMelBank * bank, const float *spectrum,
-    float *mel)
+msx_mel_bank_apply (const MsxMelBank *bank, const float *spectrum, float *mel)
 {
   int m, j;
 
@@ -181,13 +181,13 @@ msx_mel_bank_apply (const MsxMelBank * bank, const float *spectrum,
     const float *s = spectrum + bank->start[m];
     double acc = 0.0;
     for (j = 0; j < bank->length[m]; j++)
-      acc += (double) w[j] * s[j];
-    mel[m] = (float) acc;
+      acc += (double)w[j] * s[j];
+    mel[m] = (float)acc;
   }
 }
 
 int
-msx_mel_bank_empty_bands (const MsxMelBank * bank)
+msx_mel_bank_empty_bands (const MsxMelBank *bank)
 {
   int m, n = 0;
 
@@ -198,7 +198,7 @@ msx_mel_bank_empty_bands (const MsxMelBank * bank)
 }
 
 void
-msx_mel_bank_free (MsxMelBank * bank)
+msx_mel_bank_free (MsxMelBank *bank)
 {
   if (!bank)
     return;

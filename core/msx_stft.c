@@ -21,66 +21,64 @@
 #include "msx_stft.h"
 #include "msx_window.h"
 
-struct MsxStft
-{
+struct MsxStft {
   MsxConfig cfg;
   int lanes;
-  size_t pad;                   /* P: n_fft/2 with center, else 0 */
-  size_t batch_len;             /* samples of y for chunk_size frames */
+  size_t pad;       /* P: n_fft/2 with center, else 0 */
+  size_t batch_len; /* samples of y for chunk_size frames */
   float *window;
   MsxMelBank *bank;
   MsxBackend *backend;
   MsxFramesFunc func;
   void *user;
 
-  float *buf;                   /* lanes × cap floats, lane l at l*cap */
-  size_t cap, len;              /* per lane: capacity and valid samples */
-  uint64_t buf_pos;             /* y index of buf[0] */
-  uint64_t n_in;                /* input samples per channel so far (L) */
-  uint64_t n_frames;            /* frames emitted per lane */
-  int head_done;                /* y[0..P) is in place */
+  float *buf;        /* lanes × cap floats, lane l at l*cap */
+  size_t cap, len;   /* per lane: capacity and valid samples */
+  uint64_t buf_pos;  /* y index of buf[0] */
+  uint64_t n_in;     /* input samples per channel so far (L) */
+  uint64_t n_frames; /* frames emitted per lane */
+  int head_done;     /* y[0..P) is in place */
   int finished;
-  float *mel;                   /* chunk_size × n_mels */
-  float *scratch;               /* P+1 floats for short-input padding */
+  float *mel;     /* chunk_size × n_mels */
+  float *scratch; /* P+1 floats for short-input padding */
 };
 
 static float *
-lane_buf (const MsxStft * s, int lane)
+lane_buf (const MsxStft *s, int lane)
 {
-  return s->buf + (size_t) lane * s->cap;
+  return s->buf + (size_t)lane * s->cap;
 }
 
 static uint64_t
-y_avail (const MsxStft * s)
+y_avail (const MsxStft *s)
 {
   return s->buf_pos + s->len;
 }
 
 /* Frames whose samples are all in the buffer and not yet emitted. */
 static uint64_t
-frames_ready (const MsxStft * s)
+frames_ready (const MsxStft *s)
 {
-  uint64_t n_fft = (uint64_t) s->cfg.n_fft, end = y_avail (s), total;
+  uint64_t n_fft = (uint64_t)s->cfg.n_fft, end = y_avail (s), total;
 
   if (!s->head_done || end < n_fft)
     return 0;
-  total = (end - n_fft) / (uint64_t) s->cfg.hop_length + 1;
+  total = (end - n_fft) / (uint64_t)s->cfg.hop_length + 1;
   return total > s->n_frames ? total - s->n_frames : 0;
 }
 
 /* Hands @n frames starting at frame s->n_frames, lane by lane, to the
  * backend and then to the callback. */
 static MsxStatus
-emit_batch (MsxStft * s, size_t n)
+emit_batch (MsxStft *s, size_t n)
 {
-  uint64_t start = s->n_frames * (uint64_t) s->cfg.hop_length;
-  size_t off = (size_t) (start - s->buf_pos);
+  uint64_t start = s->n_frames * (uint64_t)s->cfg.hop_length;
+  size_t off = (size_t)(start - s->buf_pos);
   int lane;
   MsxStatus st;
 
   for (lane = 0; lane < s->lanes; lane++) {
-    st = msx_backend_process (s->backend, lane_buf (s, lane) + off, n,
-        s->mel);
+    st = msx_backend_process (s->backend, lane_buf (s, lane) + off, n, s->mel);
     if (st)
       return st;
     s->func (s->user, lane, s->mel, n);
@@ -92,13 +90,13 @@ emit_batch (MsxStft * s, size_t n)
 /* Emits ready frames in batches of chunk_size; with @partial also the last
  * incomplete batch. */
 static MsxStatus
-emit_ready (MsxStft * s, int partial)
+emit_ready (MsxStft *s, int partial)
 {
-  uint64_t chunk = (uint64_t) s->cfg.chunk_size, ready;
+  uint64_t chunk = (uint64_t)s->cfg.chunk_size, ready;
   MsxStatus st;
 
   while ((ready = frames_ready (s)) >= chunk || (partial && ready > 0)) {
-    st = emit_batch (s, (size_t) (ready < chunk ? ready : chunk));
+    st = emit_batch (s, (size_t)(ready < chunk ? ready : chunk));
     if (st)
       return st;
   }
@@ -108,9 +106,9 @@ emit_ready (MsxStft * s, int partial)
 /* Drops the samples no frame needs any more, keeping the last P+1 input
  * samples for the right reflect padding. */
 static void
-compact (MsxStft * s)
+compact (MsxStft *s)
 {
-  uint64_t next = s->n_frames * (uint64_t) s->cfg.hop_length;
+  uint64_t next = s->n_frames * (uint64_t)s->cfg.hop_length;
   uint64_t keep_tail = s->len < s->pad + 1 ? s->len : s->pad + 1;
   uint64_t from = y_avail (s) - keep_tail;
   size_t drop;
@@ -120,7 +118,7 @@ compact (MsxStft * s)
     return;
   if (next < from)
     from = next;
-  drop = (size_t) (from - s->buf_pos);
+  drop = (size_t)(from - s->buf_pos);
   if (drop == 0)
     return;
   for (lane = 0; lane < s->lanes; lane++)
@@ -137,23 +135,31 @@ finite_or_zero (float v)
 }
 
 /* Appends @n interleaved input samples per channel: averaged (mix) or one
- * lane per channel (separate); NaN and ±Inf become 0. */
+ * lane per channel (separate); NaN and ±Inf become 0.  The average is
+ * summed in double and divided once, so it does not depend on how the
+ * input was split. */
 static void
-append (MsxStft * s, const float *in, size_t n)
+append (MsxStft *s, const float *in, size_t n)
 {
   int c, channels = s->cfg.channels;
   size_t i;
 
-  for (i = 0; i < n; i++) {
-    const float *frame = in + i * (size_t) channels;
-    if (s->lanes == 1) {
+  if (channels == 1) {
+    float *restrict y = s->buf + s->len;
+    for (i = 0; i < n; i++)
+      y[i] = finite_or_zero (in[i]);
+  } else if (s->lanes == 1) {
+    for (i = 0; i < n; i++) {
       double sum = 0.0;
       for (c = 0; c < channels; c++)
-        sum += finite_or_zero (frame[c]);
-      s->buf[s->len + i] = (float) (sum / channels);
-    } else {
-      for (c = 0; c < channels; c++)
-        lane_buf (s, c)[s->len + i] = finite_or_zero (frame[c]);
+        sum += finite_or_zero (in[i * channels + c]);
+      s->buf[s->len + i] = (float)(sum / channels);
+    }
+  } else {
+    for (c = 0; c < channels; c++) {
+      float *restrict y = lane_buf (s, c) + s->len;
+      for (i = 0; i < n; i++)
+        y[i] = finite_or_zero (in[i * channels + c]);
     }
   }
   s->len += n;
@@ -163,7 +169,7 @@ append (MsxStft * s, const float *in, size_t n)
 /* Left reflect padding once x[0..P] is in: y[P - j] = x[j], j = 1..P
  * (numpy.pad 'reflect': the edge sample is not repeated). */
 static void
-fill_head_reflect (MsxStft * s)
+fill_head_reflect (MsxStft *s)
 {
   size_t j, P = s->pad;
   int lane;
@@ -177,7 +183,7 @@ fill_head_reflect (MsxStft * s)
 }
 
 MsxStatus
-msx_stft_push (MsxStft * s, const float *samples, size_t n_samples)
+msx_stft_push (MsxStft *s, const float *samples, size_t n_samples)
 {
   MsxStatus st;
 
@@ -189,13 +195,13 @@ msx_stft_push (MsxStft * s, const float *samples, size_t n_samples)
       compact (s);
     take = s->cap - s->len;
     if (take == 0)
-      return MSX_ERROR_NO_MEMORY;       /* unreachable: see alloc_buffers() */
+      return MSX_ERROR_NO_MEMORY; /* unreachable: see alloc_buffers() */
     if (!s->head_done && take > s->pad + 1 - s->n_in)
-      take = (size_t) (s->pad + 1 - s->n_in);
+      take = (size_t)(s->pad + 1 - s->n_in);
     if (take > n_samples)
       take = n_samples;
     append (s, samples, take);
-    samples += take * (size_t) s->cfg.channels;
+    samples += take * (size_t)s->cfg.channels;
     n_samples -= take;
     if (!s->head_done && s->n_in == s->pad + 1)
       fill_head_reflect (s);
@@ -206,7 +212,7 @@ msx_stft_push (MsxStft * s, const float *samples, size_t n_samples)
 }
 
 MsxStatus
-msx_stft_flush (MsxStft * s)
+msx_stft_flush (MsxStft *s)
 {
   return emit_ready (s, 1);
 }
@@ -221,31 +227,31 @@ reflect_index (int64_t j, int64_t L)
 
   if (m < 0)
     m += period;
-  return (size_t) (m < L ? m : period - m);
+  return (size_t)(m < L ? m : period - m);
 }
 
 /* Input shorter than P+1 with reflect: the whole of y is rebuilt from x,
  * which is still entirely at buf[P..P+L). */
 static void
-pad_short_reflect (MsxStft * s, float *tmp)
+pad_short_reflect (MsxStft *s, float *tmp)
 {
-  int64_t L = (int64_t) s->n_in, P = (int64_t) s->pad, i;
+  int64_t L = (int64_t)s->n_in, P = (int64_t)s->pad, i;
   int lane;
 
   for (lane = 0; lane < s->lanes; lane++) {
     float *y = lane_buf (s, lane);
-    memcpy (tmp, y + P, (size_t) L * sizeof (float));
+    memcpy (tmp, y + P, (size_t)L * sizeof (float));
     for (i = 0; i < L + 2 * P; i++)
       y[i] = L == 1 ? tmp[0] : tmp[reflect_index (i - P, L)];
   }
-  s->len = (size_t) (L + 2 * P);
+  s->len = (size_t)(L + 2 * P);
   s->head_done = 1;
 }
 
 /* Right padding of P samples: y[P+L+j] = x[L-2-j] (reflect, L > P here)
  * or 0 (constant). */
 static void
-pad_right (MsxStft * s)
+pad_right (MsxStft *s)
 {
   size_t j, P = s->pad, end;
   int lane;
@@ -262,15 +268,15 @@ pad_right (MsxStft * s)
 }
 
 MsxStatus
-msx_stft_finish (MsxStft * s)
+msx_stft_finish (MsxStft *s)
 {
   if (s->finished)
     return MSX_OK;
   s->finished = 1;
   if (s->n_in == 0)
-    return MSX_OK;              /* no input, no frame (librosa would refuse) */
+    return MSX_OK; /* no input, no frame (librosa would refuse) */
   if (s->pad > 0 && !s->head_done) {
-    pad_short_reflect (s, s->scratch);  /* reflect with L <= P */
+    pad_short_reflect (s, s->scratch); /* reflect with L <= P */
   } else if (s->pad > 0) {
     pad_right (s);
   }
@@ -278,7 +284,7 @@ msx_stft_finish (MsxStft * s)
 }
 
 void
-msx_stft_reset (MsxStft * s)
+msx_stft_reset (MsxStft *s)
 {
   s->buf_pos = 0;
   s->n_in = 0;
@@ -288,7 +294,7 @@ msx_stft_reset (MsxStft * s)
    * reflected later (once x[0..P] is in) for reflect. */
   s->len = s->pad;
   s->head_done = s->pad == 0 || s->cfg.pad_mode == MSX_PAD_CONSTANT;
-  memset (s->buf, 0, s->cap * (size_t) s->lanes * sizeof (float));
+  memset (s->buf, 0, s->cap * (size_t)s->lanes * sizeof (float));
 }
 
 /* Buffers: per lane, room for one full batch (or the 2P+1 samples of the
@@ -296,45 +302,42 @@ msx_stft_reset (MsxStft * s)
  * at least a third of the buffer is free: the memmove costs at most two
  * floats per input sample. */
 static MsxStatus
-alloc_buffers (MsxStft * s)
+alloc_buffers (MsxStft *s)
 {
   const MsxConfig *c = &s->cfg;
   size_t need, total;
 
-  s->batch_len = (size_t) (c->chunk_size - 1) * (size_t) c->hop_length +
-      (size_t) c->n_fft;
+  s->batch_len =
+      (size_t)(c->chunk_size - 1) * (size_t)c->hop_length + (size_t)c->n_fft;
   need = s->batch_len > 2 * s->pad + 2 ? s->batch_len : 2 * s->pad + 2;
   s->cap = need + need / 2;
-  total = s->cap * (size_t) s->lanes;
+  total = s->cap * (size_t)s->lanes;
   if (total > SIZE_MAX / sizeof (float) / 2)
     return MSX_ERROR_NO_MEMORY;
   s->buf = malloc (total * sizeof (float));
   s->scratch = malloc ((s->pad + 1) * sizeof (float));
-  s->mel = malloc ((size_t) c->chunk_size * (size_t) c->n_mels *
-      sizeof (float));
+  s->mel = malloc ((size_t)c->chunk_size * (size_t)c->n_mels * sizeof (float));
   return s->buf && s->mel && s->scratch ? MSX_OK : MSX_ERROR_NO_MEMORY;
 }
 
 static MsxStatus
-build_analysis (MsxStft * s, char *msg, size_t msg_size)
+build_analysis (MsxStft *s, char *msg, size_t msg_size)
 {
   const MsxConfig *c = &s->cfg;
   MsxStatus st;
 
-  s->window = malloc ((size_t) c->n_fft * sizeof (float));
+  s->window = malloc ((size_t)c->n_fft * sizeof (float));
   if (!s->window)
     return MSX_ERROR_NO_MEMORY;
-  msx_window_fill (c->window, msx_config_win_length (c), c->n_fft,
-      s->window);
+  msx_window_fill (c->window, msx_config_win_length (c), c->n_fft, s->window);
   if ((st = msx_mel_bank_new (c, &s->bank)))
     return st;
-  return msx_backend_new (c, s->window, s->bank, &s->backend, msg,
-      msg_size);
+  return msx_backend_new (c, s->window, s->bank, &s->backend, msg, msg_size);
 }
 
 MsxStatus
-msx_stft_new (const MsxConfig * cfg, MsxFramesFunc func, void *user,
-    MsxStft ** out, char *msg, size_t msg_size)
+msx_stft_new (const MsxConfig *cfg, MsxFramesFunc func, void *user,
+    MsxStft **out, char *msg, size_t msg_size)
 {
   MsxStft *s;
   MsxStatus st;
@@ -349,7 +352,7 @@ msx_stft_new (const MsxConfig * cfg, MsxFramesFunc func, void *user,
   s->func = func;
   s->user = user;
   s->lanes = msx_config_lanes (cfg);
-  s->pad = cfg->center ? (size_t) cfg->n_fft / 2 : 0;
+  s->pad = cfg->center ? (size_t)cfg->n_fft / 2 : 0;
   if ((st = build_analysis (s, msg, msg_size)) || (st = alloc_buffers (s))) {
     msx_stft_free (s);
     return st;
@@ -360,31 +363,31 @@ msx_stft_new (const MsxConfig * cfg, MsxFramesFunc func, void *user,
 }
 
 uint64_t
-msx_stft_frames (const MsxStft * s)
+msx_stft_frames (const MsxStft *s)
 {
   return s->n_frames;
 }
 
 uint64_t
-msx_stft_samples (const MsxStft * s)
+msx_stft_samples (const MsxStft *s)
 {
   return s->n_in;
 }
 
 int
-msx_stft_empty_bands (const MsxStft * s)
+msx_stft_empty_bands (const MsxStft *s)
 {
   return msx_mel_bank_empty_bands (s->bank);
 }
 
 const char *
-msx_stft_backend (MsxStft * s)
+msx_stft_backend (MsxStft *s)
 {
   return msx_backend_describe (s->backend);
 }
 
 void
-msx_stft_free (MsxStft * s)
+msx_stft_free (MsxStft *s)
 {
   if (!s)
     return;

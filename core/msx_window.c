@@ -25,7 +25,7 @@ cosine_window (double a0, double a1, double a2, int n, float *out)
   }
   for (i = 0; i < n; i++) {
     double x = 2.0 * M_PI * i / n;
-    out[i] = (float) (a0 - a1 * cos (x) + a2 * cos (2.0 * x));
+    out[i] = (float)(a0 - a1 * cos (x) + a2 * cos (2.0 * x));
   }
 }
 
@@ -37,7 +37,7 @@ msx_window_fill (MsxWindowType type, int win_length, int n_fft, float *out)
   float *w = out + lpad;
   int i;
 
-  memset (out, 0, (size_t) n_fft * sizeof *out);
+  memset (out, 0, (size_t)n_fft * sizeof *out);
   switch (type) {
     case MSX_WINDOW_HANN:
       cosine_window (0.5, 0.5, 0.0, win_length, w);

@@ -17,7 +17,7 @@
 /* scipy.signal.get_window(name, N, fftbins=True) through
  * librosa.util.pad_center: symmetric N+1 points, last dropped. */
 static inline double *
-ref_window (const MsxConfig * c)
+ref_window (const MsxConfig *c)
 {
   int N = c->win_length ? c->win_length : c->n_fft, n;
   int lpad = (c->n_fft - N) / 2;
@@ -41,8 +41,8 @@ ref_hz_to_mel (double f, int htk)
 {
   if (htk)
     return 2595.0 * log10 (1.0 + f / 700.0);
-  return f < 1000.0 ? f * 3.0 / 200.0 :
-      15.0 + log (f / 1000.0) / (log (6.4) / 27.0);
+  return f < 1000.0 ? f * 3.0 / 200.0
+                    : 15.0 + log (f / 1000.0) / (log (6.4) / 27.0);
 }
 
 static inline double
@@ -50,19 +50,19 @@ ref_mel_to_hz (double m, int htk)
 {
   if (htk)
     return 700.0 * (pow (10.0, m / 2595.0) - 1.0);
-  return m < 15.0 ? m * 200.0 / 3.0 :
-      1000.0 * exp (log (6.4) / 27.0 * (m - 15.0));
+  return m < 15.0 ? m * 200.0 / 3.0
+                  : 1000.0 * exp (log (6.4) / 27.0 * (m - 15.0));
 }
 
 /* librosa.filters.mel as a dense n_mels × (n_fft/2+1) matrix. */
 static inline double *
-ref_mel_matrix (const MsxConfig * c)
+ref_mel_matrix (const MsxConfig *c)
 {
   int nb = c->n_fft / 2 + 1, nm = c->n_mels, i, k, htk = c->mel_scale;
   double nyq = c->sample_rate / 2.0;
   double f_hi = c->f_max > 0 && c->f_max < nyq ? c->f_max : nyq;
   double lo = ref_hz_to_mel (c->f_min, htk), hi = ref_hz_to_mel (f_hi, htk);
-  double *w = calloc ((size_t) nm * nb, sizeof *w);
+  double *w = calloc ((size_t)nm * nb, sizeof *w);
   double *f = malloc ((nm + 2) * sizeof *f);
 
   for (i = 0; i < nm + 2; i++)
@@ -71,10 +71,10 @@ ref_mel_matrix (const MsxConfig * c)
     for (k = 0; k < nb; k++) {
       double fk = k * nyq / (nb - 1);
       double v = fmax (0.0, fmin ((fk - f[i]) / (f[i + 1] - f[i]),
-              (f[i + 2] - fk) / (f[i + 2] - f[i + 1])));
+                                (f[i + 2] - fk) / (f[i + 2] - f[i + 1])));
       if (c->mel_norm == MSX_MEL_NORM_SLANEY)
         v *= 2.0 / (f[i + 2] - f[i]);
-      w[(size_t) i * nb + k] = v;
+      w[(size_t)i * nb + k] = v;
     }
   free (f);
   return w;
@@ -83,7 +83,7 @@ ref_mel_matrix (const MsxConfig * c)
 /* One frame: window, direct DFT, |X|^power, mel.  @cs holds cos/sin of
  * 2πm/N for m = 0..N-1 (cs[2m], cs[2m+1]). */
 static inline void
-ref_frame (const MsxConfig * c, const double *win, const double *melw,
+ref_frame (const MsxConfig *c, const double *win, const double *melw,
     const double *cs, const double *y, double *mel)
 {
   int N = c->n_fft, nb = N / 2 + 1, k, n, m;
@@ -92,7 +92,7 @@ ref_frame (const MsxConfig * c, const double *win, const double *melw,
   for (k = 0; k < nb; k++) {
     double re = 0.0, im = 0.0;
     for (n = 0; n < N; n++) {
-      int t = (int) (((int64_t) k * n) % N);
+      int t = (int)(((int64_t)k * n) % N);
       re += y[n] * win[n] * cs[2 * t];
       im -= y[n] * win[n] * cs[2 * t + 1];
     }
@@ -103,7 +103,7 @@ ref_frame (const MsxConfig * c, const double *win, const double *melw,
   for (m = 0; m < c->n_mels; m++) {
     double acc = 0.0;
     for (k = 0; k < nb; k++)
-      acc += melw[(size_t) m * nb + k] * p[k];
+      acc += melw[(size_t)m * nb + k] * p[k];
     mel[m] = acc;
   }
   free (p);
@@ -112,7 +112,7 @@ ref_frame (const MsxConfig * c, const double *win, const double *melw,
 /* One lane of interleaved input in double: NaN/Inf as 0, then the channel
  * average (mix) or channel @lane (separate). */
 static inline double *
-ref_lane (const MsxConfig * c, const float *in, size_t L, int lane)
+ref_lane (const MsxConfig *c, const float *in, size_t L, int lane)
 {
   double *x = malloc ((L + 1) * sizeof *x);
   size_t i;
@@ -174,8 +174,8 @@ ref_pad (const double *x, size_t L, size_t P, int reflect)
 /* librosa.feature.melspectrogram of one lane, time-major:
  * *n_frames × n_mels.  No frame for an empty input. */
 static inline double *
-ref_stft (const MsxConfig * c, const float *in, size_t L, int lane,
-    size_t *n_frames)
+ref_stft (
+    const MsxConfig *c, const float *in, size_t L, int lane, size_t *n_frames)
 {
   size_t P = c->center ? c->n_fft / 2 : 0, Ly = L + 2 * P, t, m;
   double *x = ref_lane (c, in, L, lane);
@@ -183,12 +183,12 @@ ref_stft (const MsxConfig * c, const float *in, size_t L, int lane,
   double *win = ref_window (c), *melw = ref_mel_matrix (c), *out;
   double *cs = malloc (2 * c->n_fft * sizeof *cs);
 
-  for (m = 0; m < (size_t) c->n_fft; m++) {
+  for (m = 0; m < (size_t)c->n_fft; m++) {
     cs[2 * m] = cos (2.0 * M_PI * m / c->n_fft);
     cs[2 * m + 1] = sin (2.0 * M_PI * m / c->n_fft);
   }
-  *n_frames = L == 0 || Ly < (size_t) c->n_fft ? 0 :
-      1 + (Ly - c->n_fft) / c->hop_length;
+  *n_frames =
+      L == 0 || Ly < (size_t)c->n_fft ? 0 : 1 + (Ly - c->n_fft) / c->hop_length;
   out = malloc ((*n_frames * c->n_mels + 1) * sizeof *out);
   for (t = 0; t < *n_frames; t++)
     ref_frame (c, win, melw, cs, y + t * c->hop_length, out + t * c->n_mels);
@@ -216,12 +216,12 @@ ref_rel_l2 (const float *got, const double *ref, size_t n)
 
 /* Deterministic uniform noise in [-1, 1) (xorshift64). */
 static inline double
-ref_noise (uint64_t * s)
+ref_noise (uint64_t *s)
 {
   *s ^= *s << 13;
   *s ^= *s >> 7;
   *s ^= *s << 17;
-  return (double) (*s >> 11) / 4503599627370496.0 - 1.0;
+  return (double)(*s >> 11) / 4503599627370496.0 - 1.0;
 }
 
 #endif /* MSX_REFERENCE_H */

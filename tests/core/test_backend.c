@@ -22,9 +22,9 @@ signal_new (size_t n, int rate)
   size_t i;
 
   for (i = 0; i < n; i++)
-    x[i] = (float) (0.8 * sin (2 * M_PI * 1000.0 * i / rate)
-        + 0.1 * sin (2 * M_PI * 3150.0 * i / rate)
-        + 1e-3 * ref_noise (&seed));
+    x[i] = (float)(0.8 * sin (2 * M_PI * 1000.0 * i / rate) +
+                   0.1 * sin (2 * M_PI * 3150.0 * i / rate) +
+                   1e-3 * ref_noise (&seed));
   return x;
 }
 
@@ -33,8 +33,8 @@ signal_new (size_t n, int rate)
  * maximum, within 0.01 dB wherever the reference is above max − top_db
  * (SPEC §3). */
 static void
-check_backend (MsxBackendKind kind, const MsxConfig * base, size_t frames,
-    const char *name)
+check_backend (
+    MsxBackendKind kind, const MsxConfig *base, size_t frames, const char *name)
 {
   MsxConfig c = *base;
   size_t n = (frames - 1) * c.hop_length + c.n_fft, nm = c.n_mels, i, t;
@@ -47,11 +47,12 @@ check_backend (MsxBackendKind kind, const MsxConfig * base, size_t frames,
   char msg[256], what[300];
 
   c.backend = kind;
-  c.chunk_size = (int) frames;
+  c.chunk_size = (int)frames;
   msx_window_fill (c.window, msx_config_win_length (&c), c.n_fft, win);
   msx_mel_bank_new (&c, &bank);
-  if (!msx_check (msx_backend_new (&c, win, bank, &be, msg, sizeof msg)
-          == MSX_OK, kind == MSX_BACKEND_CPU ? "cpu backend opens" : msg))
+  if (!msx_check (
+          msx_backend_new (&c, win, bank, &be, msg, sizeof msg) == MSX_OK,
+          kind == MSX_BACKEND_CPU ? "cpu backend opens" : msg))
     goto out;
   snprintf (what, sizeof what, "process %s", name);
   msx_check (msx_backend_process (be, x, frames, got) == MSX_OK, what);
@@ -60,7 +61,7 @@ check_backend (MsxBackendKind kind, const MsxConfig * base, size_t frames,
   cs = malloc (2 * c.n_fft * sizeof *cs);
   for (i = 0; i < n; i++)
     y[i] = x[i];
-  for (i = 0; i < (size_t) c.n_fft; i++) {
+  for (i = 0; i < (size_t)c.n_fft; i++) {
     cs[2 * i] = cos (2 * M_PI * i / c.n_fft);
     cs[2 * i + 1] = sin (2 * M_PI * i / c.n_fft);
   }
@@ -74,8 +75,10 @@ check_backend (MsxBackendKind kind, const MsxConfig * base, size_t frames,
     if (k * log10 (want[i] / mx) > -c.top_db)
       db_err = fmax (db_err, fabs (k * log10 (fmax (got[i], 1e-30) / want[i])));
   err = ref_rel_l2 (got, want, frames * nm);
-  snprintf (what, sizeof what, "%s %s: rel L2 %.2g, max dB error %.2g above "
-      "-%g dB", msx_backend_describe (be), name, err, db_err, c.top_db);
+  snprintf (what, sizeof what,
+      "%s %s: rel L2 %.2g, max dB error %.2g above "
+      "-%g dB",
+      msx_backend_describe (be), name, err, db_err, c.top_db);
   msx_check (err < 1e-4 && db_err < 0.01, what);
   free (y);
   free (cs);
@@ -104,7 +107,7 @@ check_kind (MsxBackendKind kind)
   check_backend (kind, &c, 5, "magnitude, blackman 1500, htk");
   msx_config_init (&c);
   c.sample_rate = 16000;
-  c.n_fft = 400;                /* not a power of two (Whisper's) */
+  c.n_fft = 400; /* not a power of two (Whisper's) */
   c.hop_length = 160;
   c.n_mels = 80;
   c.f_max = 0;
@@ -170,12 +173,14 @@ test_factory (void)
   if (!msx_backend_vulkan_built ()) {
     c.backend = MSX_BACKEND_AUTO;
     msx_backend_new (&c, win, bank, &be, msg, sizeof msg);
-    msx_check (be && !strcmp (msx_backend_describe (be), want)
-        && strstr (msg, "using the CPU"), "auto without Vulkan: CPU, says why");
+    msx_check (be && !strcmp (msx_backend_describe (be), want) &&
+                   strstr (msg, "using the CPU"),
+        "auto without Vulkan: CPU, says why");
     msx_backend_free (be);
     c.backend = MSX_BACKEND_VULKAN;
-    msx_check (msx_backend_new (&c, win, bank, &be, msg, sizeof msg)
-        == MSX_ERROR_BACKEND_UNAVAILABLE && be == NULL,
+    msx_check (msx_backend_new (&c, win, bank, &be, msg, sizeof msg) ==
+                       MSX_ERROR_BACKEND_UNAVAILABLE &&
+                   be == NULL,
         "vulkan without Vulkan support: unavailable");
   }
   msx_backend_free (NULL);

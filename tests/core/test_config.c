@@ -8,16 +8,18 @@
 #include "melspecx.h"
 #include "msx_test.h"
 
-typedef struct
-{
-  const char *what;             /* the change, for the test name */
-  const char *property;         /* hyphenated name the message must hold */
-  const char *value;            /* the refused value as the message prints it */
-  void (*change) (MsxConfig * c);
+typedef struct {
+  const char *what;     /* the change, for the test name */
+  const char *property; /* hyphenated name the message must hold */
+  const char *value;    /* the refused value as the message prints it */
+  void (*change) (MsxConfig *c);
 } Invalid;
 
-#define CASE(name, stmt) \
-  static void name (MsxConfig * c) { stmt; }
+#define CASE(name, stmt)                                                       \
+  static void name (MsxConfig *c)                                              \
+  {                                                                            \
+    stmt;                                                                      \
+  }
 CASE (nfft_0, c->n_fft = 0)
 CASE (nfft_odd, c->n_fft = 15)
 CASE (nfft_odd_big, c->n_fft = 2047)
@@ -60,48 +62,50 @@ CASE (device_bad, c->device_index = -2)
 #undef CASE
 
 static const Invalid invalid[] = {
-  {"n_fft 0", "n-fft", "0", nfft_0}, {"n_fft odd", "n-fft", "15", nfft_odd},
-  {"n_fft 2047", "n-fft", "2047", nfft_odd_big},
-  {"n_fft 8", "n-fft", "8", nfft_small},
-  {"n_fft 131072", "n-fft", "131072", nfft_big},
-  {"win_length -1", "win-length", "-1", win_neg},
-  {"win_length > n_fft", "win-length", "2049", win_big},
-  {"hop 0", "hop-length", "0", hop_0},
-  {"hop too big", "hop-length", "65537", hop_big},
-  {"f_min < 0", "f-min", "-1", fmin_neg},
-  {"f_min = f_max", "f-min", "8000", fmin_eq},
-  {"f_min above Nyquist", "f-min", "30000", fmin_nyq},
-  {"f_min NaN", "f-min", "nan", fmin_nan},
-  {"f_max < 0", "f-max", "-5", fmax_neg},
-  {"n_mels 0", "n-mels", "0", mels_0},
-  {"n_mels > n_fft/2+1", "n-mels", "200", mels_bins},
-  {"n_mels > max", "n-mels", "1025", mels_max},
-  {"top_db 0", "top-db", "0", topdb_0},
-  {"top_db < 0", "top-db", "-10", topdb_neg},
-  {"top_db NaN", "top-db", "nan", topdb_nan},
-  {"width 0", "width", "0", width_0},
-  {"width too big", "width", "16385", width_big},
-  {"height 0", "height", "0", height_0},
-  {"power 3", "power", "3", power_3}, {"power 0", "power", "0", power_0},
-  {"amin 0", "amin", "0", amin_0},
-  {"chunk_size 0", "chunk-size", "0", chunk_0},
-  {"chunk_size too big", "chunk-size", "16385", chunk_big},
-  {"channels 0", "channels", "0", chan_0},
-  {"channels 65", "channels", "65", chan_big},
-  {"sample_rate 0", "sample-rate", "0", rate_0},
-  {"channel_mode 2", "channel-mode", "2", mode_bad},
-  {"pad_mode 5", "pad-mode", "5", pad_bad},
-  {"window 4", "window", "4", window_bad},
-  {"mel_scale 2", "mel-scale", "2", scale_bad},
-  {"mel_norm -1", "mel-norm", "-1", norm_bad},
-  {"colormap 11", "colormap", "11", cmap_bad},
-  {"backend 3", "backend", "3", backend_bad},
-  {"device_index -2", "device-index", "-2", device_bad},
+  { "n_fft 0", "n-fft", "0", nfft_0 },
+  { "n_fft odd", "n-fft", "15", nfft_odd },
+  { "n_fft 2047", "n-fft", "2047", nfft_odd_big },
+  { "n_fft 8", "n-fft", "8", nfft_small },
+  { "n_fft 131072", "n-fft", "131072", nfft_big },
+  { "win_length -1", "win-length", "-1", win_neg },
+  { "win_length > n_fft", "win-length", "2049", win_big },
+  { "hop 0", "hop-length", "0", hop_0 },
+  { "hop too big", "hop-length", "65537", hop_big },
+  { "f_min < 0", "f-min", "-1", fmin_neg },
+  { "f_min = f_max", "f-min", "8000", fmin_eq },
+  { "f_min above Nyquist", "f-min", "30000", fmin_nyq },
+  { "f_min NaN", "f-min", "nan", fmin_nan },
+  { "f_max < 0", "f-max", "-5", fmax_neg },
+  { "n_mels 0", "n-mels", "0", mels_0 },
+  { "n_mels > n_fft/2+1", "n-mels", "200", mels_bins },
+  { "n_mels > max", "n-mels", "1025", mels_max },
+  { "top_db 0", "top-db", "0", topdb_0 },
+  { "top_db < 0", "top-db", "-10", topdb_neg },
+  { "top_db NaN", "top-db", "nan", topdb_nan },
+  { "width 0", "width", "0", width_0 },
+  { "width too big", "width", "16385", width_big },
+  { "height 0", "height", "0", height_0 },
+  { "power 3", "power", "3", power_3 },
+  { "power 0", "power", "0", power_0 },
+  { "amin 0", "amin", "0", amin_0 },
+  { "chunk_size 0", "chunk-size", "0", chunk_0 },
+  { "chunk_size too big", "chunk-size", "16385", chunk_big },
+  { "channels 0", "channels", "0", chan_0 },
+  { "channels 65", "channels", "65", chan_big },
+  { "sample_rate 0", "sample-rate", "0", rate_0 },
+  { "channel_mode 2", "channel-mode", "2", mode_bad },
+  { "pad_mode 5", "pad-mode", "5", pad_bad },
+  { "window 4", "window", "4", window_bad },
+  { "mel_scale 2", "mel-scale", "2", scale_bad },
+  { "mel_norm -1", "mel-norm", "-1", norm_bad },
+  { "colormap 11", "colormap", "11", cmap_bad },
+  { "backend 3", "backend", "3", backend_bad },
+  { "device_index -2", "device-index", "-2", device_bad },
 };
 
 /* The message starts with "<property> is <value>" and gives a range. */
 static void
-test_invalid (const Invalid * t)
+test_invalid (const Invalid *t)
 {
   MsxConfig c;
   char msg[256], head[128], what[320];
@@ -112,9 +116,10 @@ test_invalid (const Invalid * t)
   st = msx_config_validate (&c, msg, sizeof msg);
   snprintf (head, sizeof head, "%s is %s", t->property, t->value);
   snprintf (what, sizeof what, "%s refused: \"%s\"", t->what, msg);
-  msx_check (st == MSX_ERROR_INVALID_ARGUMENT
-      && strncmp (msg, head, strlen (head)) == 0
-      && strstr (msg, " must ") != NULL, what);
+  msx_check (st == MSX_ERROR_INVALID_ARGUMENT &&
+                 strncmp (msg, head, strlen (head)) == 0 &&
+                 strstr (msg, " must ") != NULL,
+      what);
 }
 
 static void
@@ -124,19 +129,21 @@ test_defaults (void)
   char msg[256] = "x";
 
   msx_config_init (&c);
-  msx_check (msx_config_validate (&c, msg, sizeof msg) == MSX_OK
-      && msg[0] == '\0', "defaults are valid, message empty");
-  msx_check (c.sample_rate == 44100 && c.channels == 1 && c.n_fft == 2048
-      && c.hop_length == 512 && c.win_length == 0 && c.center
-      && c.pad_mode == MSX_PAD_REFLECT && c.window == MSX_WINDOW_HANN,
+  msx_check (
+      msx_config_validate (&c, msg, sizeof msg) == MSX_OK && msg[0] == '\0',
+      "defaults are valid, message empty");
+  msx_check (c.sample_rate == 44100 && c.channels == 1 && c.n_fft == 2048 &&
+                 c.hop_length == 512 && c.win_length == 0 && c.center &&
+                 c.pad_mode == MSX_PAD_REFLECT && c.window == MSX_WINDOW_HANN,
       "framing defaults of SPEC §3");
-  msx_check (c.power == 2.0 && c.n_mels == 128 && c.f_min == 0.0
-      && c.f_max == 8000.0 && c.mel_scale == MSX_MEL_SCALE_SLANEY
-      && c.mel_norm == MSX_MEL_NORM_SLANEY && c.top_db == 80.0
-      && c.amin == 1e-10, "spectral defaults of SPEC §3");
-  msx_check (c.colormap == MSX_COLORMAP_INFERNO && c.width == 1024
-      && c.height == 256 && c.chunk_size == 1024
-      && c.backend == MSX_BACKEND_AUTO && c.device_index == -1,
+  msx_check (c.power == 2.0 && c.n_mels == 128 && c.f_min == 0.0 &&
+                 c.f_max == 8000.0 && c.mel_scale == MSX_MEL_SCALE_SLANEY &&
+                 c.mel_norm == MSX_MEL_NORM_SLANEY && c.top_db == 80.0 &&
+                 c.amin == 1e-10,
+      "spectral defaults of SPEC §3");
+  msx_check (c.colormap == MSX_COLORMAP_INFERNO && c.width == 1024 &&
+                 c.height == 256 && c.chunk_size == 1024 &&
+                 c.backend == MSX_BACKEND_AUTO && c.device_index == -1,
       "image and execution defaults");
   msx_check (msx_config_validate (&c, NULL, 0) == MSX_OK, "NULL msg is ok");
 }
@@ -197,14 +204,29 @@ test_json (void)
   MsxConfig c;
   char json[2048], small[40], key[64];
   static const char *const keys[] = {
-    "\"sample_rate\":48000", "\"duration\":2.5", "\"channels\":2",
-    "\"channel_mode\":\"separate\"", "\"n_fft\":1024", "\"win_length\":1024",
-    "\"hop_length\":256", "\"center\":true", "\"pad_mode\":\"reflect\"",
-    "\"window\":\"hamming\"", "\"power\":2", "\"n_mels\":64",
-    "\"f_min\":20", "\"f_max\":24000", "\"mel_scale\":\"htk\"",
-    "\"mel_norm\":\"none\"", "\"top_db\":60", "\"amin\":1e-10",
-    "\"colormap\":\"magma\"", "\"invert\":false", "\"width\":800",
-    "\"height\":200", "\"chunk_size\":1024",
+    "\"sample_rate\":48000",
+    "\"duration\":2.5",
+    "\"channels\":2",
+    "\"channel_mode\":\"separate\"",
+    "\"n_fft\":1024",
+    "\"win_length\":1024",
+    "\"hop_length\":256",
+    "\"center\":true",
+    "\"pad_mode\":\"reflect\"",
+    "\"window\":\"hamming\"",
+    "\"power\":2",
+    "\"n_mels\":64",
+    "\"f_min\":20",
+    "\"f_max\":24000",
+    "\"mel_scale\":\"htk\"",
+    "\"mel_norm\":\"none\"",
+    "\"top_db\":60",
+    "\"amin\":1e-10",
+    "\"colormap\":\"magma\"",
+    "\"invert\":false",
+    "\"width\":800",
+    "\"height\":200",
+    "\"chunk_size\":1024",
   };
   size_t i;
   int ok = 1;
@@ -236,39 +258,41 @@ test_json (void)
   }
   msx_check (ok, "JSON holds every parameter with its effective value");
   snprintf (key, sizeof key, "{\"version\":\"%s\"", msx_version ());
-  msx_check (strncmp (json, key, strlen (key)) == 0
-      && json[strlen (json) - 1] == '}' && !strchr (json, '\n'),
+  msx_check (strncmp (json, key, strlen (key)) == 0 &&
+                 json[strlen (json) - 1] == '}' && !strchr (json, '\n'),
       "JSON is one line starting with the version");
   msx_check (strcmp (msx_version (), "0.1.0") == 0, "version 0.1.0");
   msx_config_to_json (&c, -1, json, sizeof json);
-  msx_check (strstr (json, "\"duration\":null") != NULL,
-      "unknown duration is null");
-  msx_check (msx_config_to_json (&c, 1, small, sizeof small)
-      == MSX_ERROR_NO_MEMORY && small[0] == '\0', "too small buffer refused");
+  msx_check (
+      strstr (json, "\"duration\":null") != NULL, "unknown duration is null");
+  msx_check (
+      msx_config_to_json (&c, 1, small, sizeof small) == MSX_ERROR_NO_MEMORY &&
+          small[0] == '\0',
+      "too small buffer refused");
 }
 
 static void
 test_names (void)
 {
-  static const char *const maps[] = { "inferno", "viridis", "magma",
-    "plasma", "cividis", "greys", "blues", "greens", "reds", "purples",
-    "oranges"
-  };
+  static const char *const maps[] = { "inferno", "viridis", "magma", "plasma",
+    "cividis", "greys", "blues", "greens", "reds", "purples", "oranges" };
   int i, ok = 1;
 
   for (i = 0; i < MSX_COLORMAP_COUNT; i++)
-    ok &= strcmp (msx_colormap_name (i), maps[i]) == 0
-        && msx_colormap_from_name (maps[i]) == i;
+    ok &= strcmp (msx_colormap_name (i), maps[i]) == 0 &&
+          msx_colormap_from_name (maps[i]) == i;
   msx_check (ok, "colormap names round-trip in SPEC order");
   msx_check (msx_colormap_from_name ("Magma") == MSX_COLORMAP_MAGMA,
       "colormap names are case-insensitive");
-  msx_check (msx_colormap_from_name ("jet") == -1
-      && msx_colormap_from_name (NULL) == -1
-      && msx_colormap_name (MSX_COLORMAP_COUNT) == NULL,
+  msx_check (msx_colormap_from_name ("jet") == -1 &&
+                 msx_colormap_from_name (NULL) == -1 &&
+                 msx_colormap_name (MSX_COLORMAP_COUNT) == NULL,
       "unknown colormap refused");
-  msx_check (!strcmp (msx_window_type_name (MSX_WINDOW_HANN), "hann")
-      && !strcmp (msx_window_type_name (MSX_WINDOW_RECTANGULAR), "rectangular")
-      && msx_window_type_name (4) == NULL, "window names");
+  msx_check (!strcmp (msx_window_type_name (MSX_WINDOW_HANN), "hann") &&
+                 !strcmp (msx_window_type_name (MSX_WINDOW_RECTANGULAR),
+                     "rectangular") &&
+                 msx_window_type_name (4) == NULL,
+      "window names");
 }
 
 int

@@ -21,7 +21,7 @@ reference (const float *s, int n, double power, double ref, double amin,
   int i;
 
   for (i = 0; i < n; i++) {
-    double v = power == 2.0 ? s[i] : (double) s[i] * s[i];
+    double v = power == 2.0 ? s[i] : (double)s[i] * s[i];
     double a = power == 2.0 ? amin : amin * amin;
     double r = power == 2.0 ? ref : ref * ref;
     out[i] = 10.0 * log10 (fmax (a, v)) - 10.0 * log10 (fmax (a, r));
@@ -39,7 +39,7 @@ fill (float *s)
   int i;
 
   for (i = 0; i < N; i++)
-    s[i] = (float) pow (10.0, -12.0 + 14.0 * ((i * 7919) % N) / N);
+    s[i] = (float)pow (10.0, -12.0 + 14.0 * ((i * 7919) % N) / N);
   s[0] = 0.0f;
   s[1] = 1e-30f;
 }
@@ -66,8 +66,8 @@ check (double power, double ref, double amin, double top_db, const char *name)
     double mx = -INFINITY;
     for (i = 0; i < N; i++)
       mx = fmax (mx, want[i]);
-    snprintf (what, sizeof what, "%s: floor %.4f = max - top_db", name,
-        floor_db);
+    snprintf (
+        what, sizeof what, "%s: floor %.4f = max - top_db", name, floor_db);
     msx_check_close (floor_db, mx - top_db, 1e-3, what);
   }
 }
@@ -78,8 +78,8 @@ test_facts (void)
   float v[4] = { 1.0f, 10.0f, 100.0f, 0.0f };
 
   msx_db_from_power (v, 4, 2.0, 100.0, 1e-10, v);
-  msx_check (fabsf (v[0] + 20.0f) < 1e-5 && fabsf (v[1] + 10.0f) < 1e-5
-      && fabsf (v[2]) < 1e-5 && fabsf (v[3] + 120.0f) < 1e-4,
+  msx_check (fabsf (v[0] + 20.0f) < 1e-5 && fabsf (v[1] + 10.0f) < 1e-5 &&
+                 fabsf (v[2]) < 1e-5 && fabsf (v[3] + 120.0f) < 1e-4,
       "power, in place: 1, 10, 100, 0 re 100 = -20, -10, 0, -120 dB");
   v[0] = 1.0f;
   v[1] = 10.0f;
@@ -91,8 +91,9 @@ test_facts (void)
   v[0] = -3.0f;
   v[1] = -200.0f;
   v[2] = 5.0f;
-  msx_check (msx_db_floor (v, 3, 80.0) == -75.0f && v[1] == -75.0f
-      && v[0] == -3.0f && v[2] == 5.0f, "floor at max - top_db");
+  msx_check (msx_db_floor (v, 3, 80.0) == -75.0f && v[1] == -75.0f &&
+                 v[0] == -3.0f && v[2] == 5.0f,
+      "floor at max - top_db");
 }
 
 int

@@ -14,12 +14,12 @@
 
 /* Deterministic uniform noise in [-1, 1) (xorshift64). */
 static double
-noise (uint64_t * s)
+noise (uint64_t *s)
 {
   *s ^= *s << 13;
   *s ^= *s >> 7;
   *s ^= *s << 17;
-  return (double) (*s >> 11) / 4503599627370496.0 - 1.0;
+  return (double)(*s >> 11) / 4503599627370496.0 - 1.0;
 }
 
 /* X_k = Σ x_n e^{-2πikn/N}, k = 0..N/2, with exact index reduction so
@@ -37,7 +37,7 @@ dft (const float *x, int N, double *re, double *im)
   for (k = 0; k <= N / 2; k++) {
     double ar = 0.0, ai = 0.0;
     for (n = 0; n < N; n++) {
-      int m = (int) (((int64_t) k * n) % N);
+      int m = (int)(((int64_t)k * n) % N);
       ar += x[n] * c[m];
       ai -= x[n] * s[m];
     }
@@ -58,11 +58,11 @@ fft_error (int N, int frames, int shift)
   float *out = malloc ((2 * bins * frames + 1) * sizeof *out);
   double *re = malloc (bins * sizeof *re), *im = malloc (bins * sizeof *im);
   double num = 0.0, den = 0.0;
-  uint64_t seed = 0x9e3779b97f4a7c15ull ^ (uint64_t) N;
+  uint64_t seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)N;
   MsxFft *fft;
 
   for (k = 0; k < N * frames + 1; k++)
-    in[k] = (float) noise (&seed);
+    in[k] = (float)noise (&seed);
   if (msx_fft_new (N, &fft) != MSX_OK)
     return INFINITY;
   msx_fft_forward (fft, in + shift, out + shift, frames);
@@ -93,10 +93,9 @@ test_sizes (void)
 
   for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
     int frames = sizes[i] <= 512 ? 5 : 2;
-    double err = fft_error (sizes[i], frames, (int) (i & 1));
+    double err = fft_error (sizes[i], frames, (int)(i & 1));
     snprintf (what, sizeof what, "%s n %d x %d frames%s: rel L2 error %.2g",
-        msx_fft_library (), sizes[i], frames, i & 1 ? " (unaligned)" : "",
-        err);
+        msx_fft_library (), sizes[i], frames, i & 1 ? " (unaligned)" : "", err);
     msx_check (err < 2e-6, what);
   }
 }
@@ -125,13 +124,14 @@ test_impulse (void)
 static void
 test_invalid (void)
 {
-  MsxFft *fft = (MsxFft *) 1;
+  MsxFft *fft = (MsxFft *)1;
 
-  msx_check (msx_fft_new (15, &fft) == MSX_ERROR_INVALID_ARGUMENT
-      && fft == NULL, "odd n refused");
-  msx_check (msx_fft_new (0, &fft) == MSX_ERROR_INVALID_ARGUMENT,
-      "n 0 refused");
-  msx_fft_free (NULL);          /* NULL-safe: valgrind/ASan would object */
+  msx_check (
+      msx_fft_new (15, &fft) == MSX_ERROR_INVALID_ARGUMENT && fft == NULL,
+      "odd n refused");
+  msx_check (
+      msx_fft_new (0, &fft) == MSX_ERROR_INVALID_ARGUMENT, "n 0 refused");
+  msx_fft_free (NULL); /* NULL-safe: valgrind/ASan would object */
 }
 
 /* Planning from several threads at once (FFTW's planner is not
@@ -178,15 +178,15 @@ now (void)
 static void
 report_speed (int N, int batch)
 {
-  float *in = calloc ((size_t) N * batch, sizeof *in);
-  float *out = malloc ((size_t) (N + 2) * batch * sizeof *out);
+  float *in = calloc ((size_t)N * batch, sizeof *in);
+  float *out = malloc ((size_t)(N + 2) * batch * sizeof *out);
   uint64_t seed = 1;
   double t0, best = 0.0;
   MsxFft *fft;
   int i, rep;
 
   for (i = 0; i < N * batch; i++)
-    in[i] = (float) noise (&seed);
+    in[i] = (float)noise (&seed);
   msx_fft_new (N, &fft);
   for (rep = 0; rep < 5; rep++) {
     t0 = now ();
@@ -203,8 +203,9 @@ report_speed (int N, int batch)
 int
 main (void)
 {
-  msx_check (!strcmp (msx_fft_library (), "fftw")
-      || !strcmp (msx_fft_library (), "kissfft"), msx_fft_library ());
+  msx_check (!strcmp (msx_fft_library (), "fftw") ||
+                 !strcmp (msx_fft_library (), "kissfft"),
+      msx_fft_library ());
   test_sizes ();
   test_impulse ();
   test_invalid ();

@@ -40,13 +40,14 @@ ref_mel_to_hz (double m, int htk)
 
 /* Dense n_mels × n_bins reference. */
 static double *
-ref_mel (const MsxConfig * c)
+ref_mel (const MsxConfig *c)
 {
   int nb = c->n_fft / 2 + 1, nm = c->n_mels, i, k, htk = c->mel_scale;
-  double f_hi = c->f_max > 0 && c->f_max <= c->sample_rate / 2.0 ?
-      c->f_max : c->sample_rate / 2.0;
+  double f_hi = c->f_max > 0 && c->f_max <= c->sample_rate / 2.0
+                    ? c->f_max
+                    : c->sample_rate / 2.0;
   double lo = ref_hz_to_mel (c->f_min, htk), hi = ref_hz_to_mel (f_hi, htk);
-  double *w = calloc ((size_t) nm * nb, sizeof *w);
+  double *w = calloc ((size_t)nm * nb, sizeof *w);
   double *mel_f = malloc ((nm + 2) * sizeof *mel_f);
   double *fft_f = malloc (nb * sizeof *fft_f);
 
@@ -61,7 +62,7 @@ ref_mel (const MsxConfig * c)
       double v = fmax (0.0, fmin (lower, upper));
       if (c->mel_norm == MSX_MEL_NORM_SLANEY)
         v *= 2.0 / (mel_f[i + 2] - mel_f[i]);
-      w[(size_t) i * nb + k] = v;
+      w[(size_t)i * nb + k] = v;
     }
   }
   free (mel_f);
@@ -71,15 +72,14 @@ ref_mel (const MsxConfig * c)
 
 /* The bank as a dense matrix (zeros outside each band). */
 static double *
-dense (const MsxMelBank * b)
+dense (const MsxMelBank *b)
 {
-  double *w = calloc ((size_t) b->n_mels * b->n_bins, sizeof *w);
+  double *w = calloc ((size_t)b->n_mels * b->n_bins, sizeof *w);
   int m, j;
 
   for (m = 0; m < b->n_mels; m++)
     for (j = 0; j < b->length[m]; j++)
-      w[(size_t) m * b->n_bins + b->start[m] + j] =
-          b->weights[b->offset[m] + j];
+      w[(size_t)m * b->n_bins + b->start[m] + j] = b->weights[b->offset[m] + j];
   return w;
 }
 
@@ -91,7 +91,7 @@ ref_empty_rows (const double *w, int nm, int nb)
   for (i = 0; i < nm; i++) {
     double mx = 0.0;
     for (k = 0; k < nb; k++)
-      mx = fmax (mx, w[(size_t) i * nb + k]);
+      mx = fmax (mx, w[(size_t)i * nb + k]);
     n += mx == 0.0;
   }
   return n;
@@ -100,7 +100,7 @@ ref_empty_rows (const double *w, int nm, int nb)
 /* Applies the bank to a random spectrum and compares with the reference
  * matrix product in double. */
 static double
-apply_error (const MsxMelBank * b, const double *ref)
+apply_error (const MsxMelBank *b, const double *ref)
 {
   float *spec = malloc (b->n_bins * sizeof *spec);
   float *mel = malloc (b->n_mels * sizeof *mel);
@@ -108,12 +108,12 @@ apply_error (const MsxMelBank * b, const double *ref)
   int m, k;
 
   for (k = 0; k < b->n_bins; k++)
-    spec[k] = (float) (1.0 + sin (k * 0.37)) * (float) (k % 7 + 1);
+    spec[k] = (float)(1.0 + sin (k * 0.37)) * (float)(k % 7 + 1);
   msx_mel_bank_apply (b, spec, mel);
   for (m = 0; m < b->n_mels; m++) {
     double r = 0.0;
     for (k = 0; k < b->n_bins; k++)
-      r += ref[(size_t) m * b->n_bins + k] * spec[k];
+      r += ref[(size_t)m * b->n_bins + k] * spec[k];
     num += (mel[m] - r) * (mel[m] - r);
     den += r * r;
   }
@@ -123,7 +123,7 @@ apply_error (const MsxMelBank * b, const double *ref)
 }
 
 static void
-check_bank (const char *name, const MsxConfig * c, int expect_empty)
+check_bank (const char *name, const MsxConfig *c, int expect_empty)
 {
   int nb = c->n_fft / 2 + 1, nm = c->n_mels;
   MsxMelBank *b;
@@ -135,18 +135,19 @@ check_bank (const char *name, const MsxConfig * c, int expect_empty)
     return;
   ref = ref_mel (c);
   got = dense (b);
-  for (i = 0; i < (size_t) nm * nb; i++) {
+  for (i = 0; i < (size_t)nm * nb; i++) {
     err = fmax (err, fabs (got[i] - ref[i]));
     peak = fmax (peak, ref[i]);
   }
-  snprintf (what, sizeof what, "%s: weights max error %.2g of peak %.3g",
-      name, err, peak);
+  snprintf (what, sizeof what, "%s: weights max error %.2g of peak %.3g", name,
+      err, peak);
   msx_check (err <= 1e-7 * peak && b->n_bins == nb && b->n_mels == nm, what);
   snprintf (what, sizeof what, "%s: %d empty bands (reference %d)", name,
       msx_mel_bank_empty_bands (b), ref_empty_rows (ref, nm, nb));
-  msx_check (msx_mel_bank_empty_bands (b) == ref_empty_rows (ref, nm, nb)
-      && (expect_empty ? msx_mel_bank_empty_bands (b) > 0 :
-          msx_mel_bank_empty_bands (b) == 0), what);
+  msx_check (msx_mel_bank_empty_bands (b) == ref_empty_rows (ref, nm, nb) &&
+                 (expect_empty ? msx_mel_bank_empty_bands (b) > 0
+                               : msx_mel_bank_empty_bands (b) == 0),
+      what);
   snprintf (what, sizeof what, "%s: %d sparse weights <= 2 per bin", name,
       b->n_weights);
   msx_check (b->n_weights <= 2 * nb, what);
@@ -177,7 +178,7 @@ test_banks (void)
   check_bank ("16 kHz, 512, 40 HTK mels, slaney norm", &c, 0);
   msx_config_init (&c);
   c.sample_rate = 22050;
-  c.f_max = 30000;              /* clamped to 11025 */
+  c.f_max = 30000; /* clamped to 11025 */
   check_bank ("22.05 kHz, f_max clamped to Nyquist", &c, 0);
   msx_config_init (&c);
   c.sample_rate = 192000;
@@ -206,10 +207,11 @@ test_scales (void)
       2595.0 * log10 (2.0), 1e-12, "htk: 700 Hz = 2595·log10(2)");
   for (s = 0; s < 2; s++)
     for (i = 0; i < 8; i++) {
-      err = fmax (err, fabs (msx_mel_to_hz (msx_hz_to_mel (f[i], s), s) - f[i])
-          / fmax (1.0, f[i]));
-      err = fmax (err, fabs (msx_hz_to_mel (f[i], s) - ref_hz_to_mel (f[i],
-                  s)));
+      err =
+          fmax (err, fabs (msx_mel_to_hz (msx_hz_to_mel (f[i], s), s) - f[i]) /
+                         fmax (1.0, f[i]));
+      err =
+          fmax (err, fabs (msx_hz_to_mel (f[i], s) - ref_hz_to_mel (f[i], s)));
     }
   msx_check (err < 1e-12, "hz -> mel -> hz round trip, both scales");
 }
@@ -234,7 +236,7 @@ test_slaney_area (void)
   for (k = 0; k < b->n_bins; k++)
     spec[k] = 1.0f;
   msx_mel_bank_apply (b, spec, mel);
-  df = c.sample_rate / (double) c.n_fft;
+  df = c.sample_rate / (double)c.n_fft;
   for (m = 0; m < 32; m++)
     worst = fmax (worst, fabs (mel[m] * df - 1.0));
   msx_check (worst < 0.02, "slaney norm: unit area per triangle (within 2%)");

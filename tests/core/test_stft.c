@@ -14,8 +14,7 @@
 #define MAX_LANES 4
 
 /* Collects the frames the analyser emits, per lane. */
-typedef struct
-{
+typedef struct {
   int n_mels;
   float *mel[MAX_LANES];
   size_t frames[MAX_LANES];
@@ -34,7 +33,8 @@ sink_frames (void *user, int lane, const float *mel, size_t n)
     return;
   }
   have = s->frames[lane];
-  s->mel[lane] = realloc (s->mel[lane], (have + n) * s->n_mels * sizeof (float));
+  s->mel[lane] =
+      realloc (s->mel[lane], (have + n) * s->n_mels * sizeof (float));
   memcpy (s->mel[lane] + have * s->n_mels, mel, n * s->n_mels * sizeof (float));
   s->frames[lane] += n;
   if (n > s->max_batch)
@@ -42,7 +42,7 @@ sink_frames (void *user, int lane, const float *mel, size_t n)
 }
 
 static void
-sink_clear (Sink * s)
+sink_clear (Sink *s)
 {
   int i;
 
@@ -54,8 +54,8 @@ sink_clear (Sink * s)
 /* Pushes @L samples per channel in pieces: all at once (@piece 0), fixed
  * @piece sizes, or random sizes 0..2·|piece| (@piece < 0); then finishes. */
 static MsxStatus
-run (const MsxConfig * c, const float *in, size_t L, long piece, int flush,
-    Sink * sink)
+run (const MsxConfig *c, const float *in, size_t L, long piece, int flush,
+    Sink *sink)
 {
   MsxStft *stft;
   uint64_t seed = 12345;
@@ -67,8 +67,9 @@ run (const MsxConfig * c, const float *in, size_t L, long piece, int flush,
   if ((st = msx_stft_new (c, sink_frames, sink, &stft, NULL, 0)))
     return st;
   while (done < L && !st) {
-    size_t n = piece == 0 ? L : piece > 0 ? (size_t) piece :
-        (size_t) ((ref_noise (&seed) + 1.0) * -piece);
+    size_t n = piece == 0  ? L
+               : piece > 0 ? (size_t)piece
+                           : (size_t)((ref_noise (&seed) + 1.0) * -piece);
     if (n > L - done)
       n = L - done;
     st = msx_stft_push (stft, in + done * c->channels, n);
@@ -95,8 +96,9 @@ signal_new (int channels, size_t L, int rate)
 
   for (i = 0; i < L; i++)
     for (ch = 0; ch < channels; ch++)
-      x[i * channels + ch] = (float) (0.5 * sin (2 * M_PI * (440.0 + 700 * ch)
-              * i / rate) + 0.1 * ref_noise (&seed));
+      x[i * channels + ch] =
+          (float)(0.5 * sin (2 * M_PI * (440.0 + 700 * ch) * i / rate) +
+                  0.1 * ref_noise (&seed));
   return x;
 }
 
@@ -118,8 +120,8 @@ small_config (void)
 
 /* Every lane against the double reference, relative L2 < 1e-4 (SPEC §3). */
 static void
-check_reference (const char *name, const MsxConfig * c, const float *in,
-    size_t L)
+check_reference (
+    const char *name, const MsxConfig *c, const float *in, size_t L)
 {
   Sink sink;
   MsxStatus st = run (c, in, L, -97, 0, &sink);
@@ -129,10 +131,13 @@ check_reference (const char *name, const MsxConfig * c, const float *in,
   for (lane = 0; lane < lanes; lane++) {
     size_t nf;
     double *ref = ref_stft (c, in, L, lane, &nf);
-    double err = nf == sink.frames[lane] ? ref_rel_l2 (sink.mel[lane], ref,
-        nf * c->n_mels) : INFINITY;
-    snprintf (what, sizeof what, "%s, lane %d: %zu frames (ref %zu), rel L2 "
-        "error %.2g", name, lane, sink.frames[lane], nf, err);
+    double err = nf == sink.frames[lane]
+                     ? ref_rel_l2 (sink.mel[lane], ref, nf * c->n_mels)
+                     : INFINITY;
+    snprintf (what, sizeof what,
+        "%s, lane %d: %zu frames (ref %zu), rel L2 "
+        "error %.2g",
+        name, lane, sink.frames[lane], nf, err);
     msx_check (st == MSX_OK && !sink.bad_lane && err < 1e-4, what);
     free (ref);
   }
@@ -158,8 +163,8 @@ test_reference (void)
   c.power = 1.0;
   c.mel_scale = MSX_MEL_SCALE_HTK;
   c.mel_norm = MSX_MEL_NORM_NONE;
-  check_reference ("stereo mix, constant pad, hamming 200, magnitude, htk",
-      &c, x, 2501);
+  check_reference (
+      "stereo mix, constant pad, hamming 200, magnitude, htk", &c, x, 2501);
   c = small_config ();
   c.channels = 3;
   c.channel_mode = MSX_CHANNELS_SEPARATE;
@@ -168,7 +173,7 @@ test_reference (void)
   c.hop_length = 100;
   check_reference ("3 channels separate, no center, blackman", &c, x, 2001);
   c = small_config ();
-  c.hop_length = 300;           /* hop > n_fft: samples between frames */
+  c.hop_length = 300; /* hop > n_fft: samples between frames */
   check_reference ("hop 300 > n_fft 256, center", &c, x, 4000);
   c.center = 0;
   check_reference ("hop 300 > n_fft 256, no center", &c, x, 4000);
@@ -255,8 +260,10 @@ test_frame_counts (void)
     c.center = center;
     ok = 1;
     for (i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
-      size_t L = lengths[i], want = L == 0 ? 0 : center ? 1 + L / 64 :
-          L < 256 ? 0 : 1 + (L - 256) / 64;
+      size_t L = lengths[i], want = L == 0    ? 0
+                                    : center  ? 1 + L / 64
+                                    : L < 256 ? 0
+                                              : 1 + (L - 256) / 64;
       MsxStatus st = run (&c, x, L, 50, 0, &sink);
       if (st || sink.frames[0] != want) {
         printf ("# L %zu: %zu frames, want %zu (status %d)\n", L,
@@ -265,21 +272,24 @@ test_frame_counts (void)
       }
       sink_clear (&sink);
     }
-    snprintf (what, sizeof what, "frame counts for L = 0, 1, hop-1, hop, "
-        "n_fft, odd lengths (center %d)", center);
+    snprintf (what, sizeof what,
+        "frame counts for L = 0, 1, hop-1, hop, "
+        "n_fft, odd lengths (center %d)",
+        center);
     msx_check (ok, what);
   }
   free (x);
 }
 
 static int
-same_frames (const Sink * a, const Sink * b, int lanes)
+same_frames (const Sink *a, const Sink *b, int lanes)
 {
   int lane;
 
   for (lane = 0; lane < lanes; lane++)
-    if (a->frames[lane] != b->frames[lane] || memcmp (a->mel[lane],
-            b->mel[lane], a->frames[lane] * a->n_mels * sizeof (float)))
+    if (a->frames[lane] != b->frames[lane] ||
+        memcmp (a->mel[lane], b->mel[lane],
+            a->frames[lane] * a->n_mels * sizeof (float)))
       return 0;
   return 1;
 }
@@ -305,11 +315,14 @@ test_bit_identical (void)
     for (j = 0; j < sizeof pieces / sizeof pieces[0]; j++) {
       c.chunk_size = chunks[i];
       run (&c, x, L, pieces[j], j % 2, &got);
-      snprintf (what, sizeof what, "chunk %d, pushes of %s%ld%s: %zu frames "
-          "bit-identical", chunks[i], pieces[j] < 0 ? "random 0..2x" : "",
-          labs (pieces[j]), j % 2 ? " with flush" : "", got.frames[0]);
-      msx_check (same_frames (&ref, &got, 2) && got.frames[0] == 1 + L / 64
-          && got.max_batch <= (size_t) chunks[i], what);
+      snprintf (what, sizeof what,
+          "chunk %d, pushes of %s%ld%s: %zu frames "
+          "bit-identical",
+          chunks[i], pieces[j] < 0 ? "random 0..2x" : "", labs (pieces[j]),
+          j % 2 ? " with flush" : "", got.frames[0]);
+      msx_check (same_frames (&ref, &got, 2) && got.frames[0] == 1 + L / 64 &&
+                     got.max_batch <= (size_t)chunks[i],
+          what);
       sink_clear (&got);
     }
   sink_clear (&ref);
@@ -336,8 +349,8 @@ test_batching (void)
   msx_check (sink.frames[0] == 14 && msx_stft_frames (stft) == 14,
       "flush emits every complete frame");
   msx_stft_finish (stft);
-  msx_check (sink.frames[0] == 1 + 1000 / 64 && msx_stft_samples (stft)
-      == 1000, "finish emits the rest: 1 + L/hop");
+  msx_check (sink.frames[0] == 1 + 1000 / 64 && msx_stft_samples (stft) == 1000,
+      "finish emits the rest: 1 + L/hop");
   msx_check (msx_stft_push (stft, x, 10) == MSX_ERROR_INVALID_ARGUMENT,
       "push after finish refused");
   msx_stft_free (stft);
@@ -356,7 +369,7 @@ test_reset (void)
 
   a.n_mels = b.n_mels = c.n_mels;
   msx_stft_new (&c, sink_frames, &a, &stft, NULL, 0);
-  msx_stft_push (stft, x + 500, 700);   /* interrupted stream */
+  msx_stft_push (stft, x + 500, 700); /* interrupted stream */
   msx_stft_reset (stft);
   msx_stft_push (stft, x, 3000);
   msx_stft_finish (stft);
@@ -366,9 +379,10 @@ test_reset (void)
   msx_stft_free (stft);
   run (&c, x, 3000, 0, 0, &b);
   /* a holds the frames of the interrupted push first */
-  msx_check (a.frames[0] >= b.frames[0] && memcmp (a.mel[0] + (a.frames[0] -
-              b.frames[0]) * c.n_mels, b.mel[0], b.frames[0] * c.n_mels *
-          sizeof (float)) == 0, "after reset, frames equal a fresh run");
+  msx_check (a.frames[0] >= b.frames[0] &&
+                 memcmp (a.mel[0] + (a.frames[0] - b.frames[0]) * c.n_mels,
+                     b.mel[0], b.frames[0] * c.n_mels * sizeof (float)) == 0,
+      "after reset, frames equal a fresh run");
   sink_clear (&a);
   sink_clear (&b);
   free (x);
@@ -378,26 +392,29 @@ static void
 test_empty_and_errors (void)
 {
   MsxConfig c = small_config ();
-  MsxStft *stft = (MsxStft *) 1;
+  MsxStft *stft = (MsxStft *)1;
   Sink sink = { 0 };
   char msg[256];
 
   sink.n_mels = c.n_mels;
-  msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, NULL, 0) == MSX_OK
-      && msx_stft_finish (stft) == MSX_OK && sink.frames[0] == 0
-      && msx_stft_frames (stft) == 0, "finish without input: 0 frames");
+  msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, NULL, 0) == MSX_OK &&
+                 msx_stft_finish (stft) == MSX_OK && sink.frames[0] == 0 &&
+                 msx_stft_frames (stft) == 0,
+      "finish without input: 0 frames");
   msx_check (msx_stft_finish (stft) == MSX_OK, "finish twice is harmless");
   msx_stft_free (stft);
   msx_stft_free (NULL);
   c.hop_length = 0;
-  msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, msg, sizeof msg)
-      == MSX_ERROR_INVALID_ARGUMENT && stft == NULL
-      && strstr (msg, "hop-length") != NULL, "invalid config refused by new");
+  msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, msg, sizeof msg) ==
+                     MSX_ERROR_INVALID_ARGUMENT &&
+                 stft == NULL && strstr (msg, "hop-length") != NULL,
+      "invalid config refused by new");
   c = small_config ();
   c.backend = MSX_BACKEND_VULKAN;
   if (!msx_backend_vulkan_built ())
-    msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, msg, sizeof msg)
-        == MSX_ERROR_BACKEND_UNAVAILABLE && strstr (msg, "vulkan"),
+    msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, msg, sizeof msg) ==
+                       MSX_ERROR_BACKEND_UNAVAILABLE &&
+                   strstr (msg, "vulkan"),
         "vulkan asked for but not built: refused with a reason");
 }
 
@@ -419,8 +436,9 @@ test_empty_bands (void)
   c.f_max = 0;
   c.backend = MSX_BACKEND_CPU;
   sink.n_mels = c.n_mels;
-  msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, NULL, 0) == MSX_OK
-      && msx_stft_empty_bands (stft) > 0, "192 kHz defaults: empty bands "
+  msx_check (msx_stft_new (&c, sink_frames, &sink, &stft, NULL, 0) == MSX_OK &&
+                 msx_stft_empty_bands (stft) > 0,
+      "192 kHz defaults: empty bands "
       "counted, analyser created");
   msx_stft_push (stft, x, 20000);
   msx_stft_finish (stft);

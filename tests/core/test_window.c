@@ -57,7 +57,7 @@ test_against_reference (MsxWindowType type, int win, int n_fft)
   msx_window_fill (type, win, n_fft, w);
   reference (type, win, n_fft, ref);
   for (n = 0; n < n_fft; n++)
-    err = fmax (err, fabs ((double) w[n] - ref[n]));
+    err = fmax (err, fabs ((double)w[n] - ref[n]));
   snprintf (what, sizeof what, "%s win %d in n_fft %d: max error %.2g",
       msx_window_type_name (type), win, n_fft, err);
   /* float storage: half an ulp of values <= 1 */
@@ -122,13 +122,19 @@ int
 main (void)
 {
   static const int sizes[][2] = {
-    {2048, 2048}, {400, 512}, {401, 512}, {2, 16}, {1, 16}, {15, 16},
-    {16, 16}, {1000, 65536},
+    { 2048, 2048 },
+    { 400, 512 },
+    { 401, 512 },
+    { 2, 16 },
+    { 1, 16 },
+    { 15, 16 },
+    { 16, 16 },
+    { 1000, 65536 },
   };
   int t, i;
 
   for (t = MSX_WINDOW_HANN; t <= MSX_WINDOW_RECTANGULAR; t++)
-    for (i = 0; i < (int) (sizeof sizes / sizeof sizes[0]); i++)
+    for (i = 0; i < (int)(sizeof sizes / sizeof sizes[0]); i++)
       test_against_reference (t, sizes[i][0], sizes[i][1]);
   test_known_values ();
   test_hann_cola ();
