@@ -11,13 +11,13 @@ extern const uint8_t msx_colormap_tables[MSX_COLORMAP_COUNT][256 * 3];
 const uint8_t *
 msx_colormap_table (MsxColormap map)
 {
-  if ((int) map < 0 || map >= MSX_COLORMAP_COUNT)
+  if ((int)map < 0 || map >= MSX_COLORMAP_COUNT)
     return NULL;
   return msx_colormap_tables[map];
 }
 
 void
-msx_colormap_lookup (MsxColormap map, int invert, float v, uint8_t * rgb)
+msx_colormap_lookup (MsxColormap map, int invert, float v, uint8_t *rgb)
 {
   const uint8_t *table = msx_colormap_table (map);
   int i;
@@ -30,7 +30,7 @@ msx_colormap_lookup (MsxColormap map, int invert, float v, uint8_t * rgb)
   else if (v > 1.0f)
     v = 1.0f;
   /* round half up: level k/255 (and anything nearer to it) picks entry k */
-  i = (int) (v * 255.0 + 0.5);
+  i = (int)(v * 255.0 + 0.5);
   if (invert)
     i = 255 - i;
   rgb[0] = table[3 * i];

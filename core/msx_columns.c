@@ -15,20 +15,19 @@
 #include "msx_columns.h"
 #include "msx_resize.h"
 
-struct MsxColumns
-{
+struct MsxColumns {
   int n_mels;
-  int capacity;                 /* 4 × width columns, even */
-  int kept;                     /* columns in use */
-  uint64_t span;                /* frames per full column */
-  uint64_t last_count;          /* frames in the last column */
+  int capacity;        /* 4 × width columns, even */
+  int kept;            /* columns in use */
+  uint64_t span;       /* frames per full column */
+  uint64_t last_count; /* frames in the last column */
   uint64_t frames;
-  double max;                   /* largest single value seen */
-  double *sum;                  /* capacity × n_mels, time-major */
+  double max;  /* largest single value seen */
+  double *sum; /* capacity × n_mels, time-major */
 };
 
 MsxStatus
-msx_columns_new (int n_mels, int width, MsxColumns ** out)
+msx_columns_new (int n_mels, int width, MsxColumns **out)
 {
   MsxColumns *cols;
 
@@ -40,11 +39,11 @@ msx_columns_new (int n_mels, int width, MsxColumns ** out)
     return MSX_ERROR_NO_MEMORY;
   cols->n_mels = n_mels;
   cols->capacity = 4 * width;
-  if ((size_t) cols->capacity > SIZE_MAX / sizeof (double) / n_mels)
+  if ((size_t)cols->capacity > SIZE_MAX / sizeof (double) / n_mels)
     goto no_memory;
   /* calloc: the kernel hands out zero pages lazily, so a short input only
    * touches the columns it uses. */
-  cols->sum = calloc ((size_t) cols->capacity * n_mels, sizeof (double));
+  cols->sum = calloc ((size_t)cols->capacity * n_mels, sizeof (double));
   if (cols->sum == NULL)
     goto no_memory;
   msx_columns_reset (cols);
@@ -58,7 +57,7 @@ no_memory:
 
 /* Column k := column 2k + column 2k+1, for all k (capacity is even). */
 static void
-merge_pairs (MsxColumns * cols)
+merge_pairs (MsxColumns *cols)
 {
   size_t m = cols->n_mels;
   int k;
@@ -74,11 +73,11 @@ merge_pairs (MsxColumns * cols)
   cols->kept /= 2;
   cols->span *= 2;
   memset (cols->sum + cols->kept * m, 0,
-      (size_t) (cols->capacity - cols->kept) * m * sizeof (double));
+      (size_t)(cols->capacity - cols->kept) * m * sizeof (double));
 }
 
 static void
-add_frame (MsxColumns * cols, const float *frame)
+add_frame (MsxColumns *cols, const float *frame)
 {
   size_t m = cols->n_mels, i;
   double *dst;
@@ -89,7 +88,7 @@ add_frame (MsxColumns * cols, const float *frame)
     cols->kept++;
     cols->last_count = 0;
   }
-  dst = cols->sum + (size_t) (cols->kept - 1) * m;
+  dst = cols->sum + (size_t)(cols->kept - 1) * m;
   for (i = 0; i < m; i++) {
     double v = frame[i];
 
@@ -102,7 +101,7 @@ add_frame (MsxColumns * cols, const float *frame)
 }
 
 void
-msx_columns_add (MsxColumns * cols, const float *mel, size_t n_frames)
+msx_columns_add (MsxColumns *cols, const float *mel, size_t n_frames)
 {
   size_t f;
 
@@ -111,25 +110,25 @@ msx_columns_add (MsxColumns * cols, const float *mel, size_t n_frames)
 }
 
 uint64_t
-msx_columns_frames (const MsxColumns * cols)
+msx_columns_frames (const MsxColumns *cols)
 {
   return cols->frames;
 }
 
 int
-msx_columns_kept (const MsxColumns * cols)
+msx_columns_kept (const MsxColumns *cols)
 {
   return cols->kept;
 }
 
 double
-msx_columns_max (const MsxColumns * cols)
+msx_columns_max (const MsxColumns *cols)
 {
   return cols->max;
 }
 
 static uint64_t
-count_of (const MsxColumns * cols, int k)
+count_of (const MsxColumns *cols, int k)
 {
   return k == cols->kept - 1 ? cols->last_count : cols->span;
 }
@@ -140,12 +139,12 @@ to_db (double v, double k, double ref_db, double amin, double top_db)
 {
   double db = k * log10 (v > amin ? v : amin) - ref_db;
 
-  return (float) (db > -top_db ? db : -top_db);
+  return (float)(db > -top_db ? db : -top_db);
 }
 
 MsxStatus
-msx_columns_render_db (const MsxColumns * cols, int out_width,
-    double power, double ref, double amin, double top_db, float *out)
+msx_columns_render_db (const MsxColumns *cols, int out_width, double power,
+    double ref, double amin, double top_db, float *out)
 {
   size_t m = cols->n_mels;
   int n = cols->kept, area = n > out_width, k, j;
@@ -158,9 +157,9 @@ msx_columns_render_db (const MsxColumns * cols, int out_width,
     return MSX_ERROR_INVALID_ARGUMENT;
   if (cols->frames == 0)
     return MSX_ERROR_NO_DATA;
-  mean = malloc ((size_t) n * sizeof (double));
-  weight = malloc ((size_t) n * sizeof (double));
-  res = malloc ((size_t) out_width * sizeof (double));
+  mean = malloc ((size_t)n * sizeof (double));
+  weight = malloc ((size_t)n * sizeof (double));
+  res = malloc ((size_t)out_width * sizeof (double));
   if (mean == NULL || weight == NULL || res == NULL) {
     free (mean);
     free (weight);
@@ -168,7 +167,7 @@ msx_columns_render_db (const MsxColumns * cols, int out_width,
     return MSX_ERROR_NO_MEMORY;
   }
   for (k = 0; k < n; k++)
-    weight[k] = (double) count_of (cols, k);
+    weight[k] = (double)count_of (cols, k);
   for (b = 0; b < m; b++) {
     for (k = 0; k < n; k++) {
       mean[k] = cols->sum[k * m + b] / weight[k];
@@ -184,7 +183,7 @@ msx_columns_render_db (const MsxColumns * cols, int out_width,
     } else {
       msx_resize_linear (mean, n, 1, res, out_width, 1);
       for (j = 0; j < out_width; j++)
-        out[j * m + b] = (float) res[j];
+        out[j * m + b] = (float)res[j];
     }
   }
   free (mean);
@@ -194,10 +193,10 @@ msx_columns_render_db (const MsxColumns * cols, int out_width,
 }
 
 void
-msx_columns_reset (MsxColumns * cols)
+msx_columns_reset (MsxColumns *cols)
 {
   if (cols->kept > 0)
-    memset (cols->sum, 0, (size_t) cols->kept * cols->n_mels * sizeof (double));
+    memset (cols->sum, 0, (size_t)cols->kept * cols->n_mels * sizeof (double));
   cols->kept = 0;
   cols->span = 1;
   cols->last_count = 0;
@@ -206,7 +205,7 @@ msx_columns_reset (MsxColumns * cols)
 }
 
 void
-msx_columns_free (MsxColumns * cols)
+msx_columns_free (MsxColumns *cols)
 {
   if (cols == NULL)
     return;

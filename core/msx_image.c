@@ -33,17 +33,17 @@ index_of (double db, double db_min, double db_max)
   l = (db - db_min) / (db_max - db_min);
   if (!(l > 0.0))
     return 0;
-  return l < 1.0 ? (int) (l * 255.0 + 0.5) : 255;
+  return l < 1.0 ? (int)(l * 255.0 + 0.5) : 255;
 }
 
 static void
-put_pixel (uint8_t * p, MsxPixelFormat fmt, const uint8_t * table,
-    int invert, int index)
+put_pixel (
+    uint8_t *p, MsxPixelFormat fmt, const uint8_t *table, int invert, int index)
 {
   const uint8_t *rgb = table + 3 * (invert ? 255 - index : index);
 
   if (fmt == MSX_PIXEL_GRAY8) {
-    p[0] = (uint8_t) index;     /* the level itself: no colormap */
+    p[0] = (uint8_t)index; /* the level itself: no colormap */
     return;
   }
   switch (fmt) {
@@ -59,7 +59,7 @@ put_pixel (uint8_t * p, MsxPixelFormat fmt, const uint8_t * table,
       p[1] = rgb[1];
       p[2] = rgb[2];
       break;
-    default:                   /* RGBA, RGBx */
+    default: /* RGBA, RGBx */
       p[0] = rgb[0];
       p[1] = rgb[1];
       p[2] = rgb[2];
@@ -73,20 +73,20 @@ put_pixel (uint8_t * p, MsxPixelFormat fmt, const uint8_t * table,
 static void
 render_lane (const float *db, int n_cols, int n_mels, double db_min,
     double db_max, MsxColormap map, int invert, MsxPixelFormat fmt,
-    uint8_t * top, int rows, size_t stride, double *band, double *col)
+    uint8_t *top, int rows, size_t stride, double *band, double *col)
 {
   const uint8_t *table = msx_colormap_table (map);
   int bpp = msx_pixel_size (fmt), c, r, b;
 
   for (c = 0; c < n_cols; c++) {
     for (b = 0; b < n_mels; b++)
-      band[b] = db[(size_t) c * n_mels + b];
+      band[b] = db[(size_t)c * n_mels + b];
     if (rows >= n_mels)
       msx_resize_linear (band, n_mels, 1, col, rows, 1);
     else
       msx_resize_area (band, NULL, n_mels, 1, col, rows, 1);
     for (r = 0; r < rows; r++) {
-      uint8_t *p = top + (size_t) (rows - 1 - r) * stride + (size_t) c * bpp;
+      uint8_t *p = top + (size_t)(rows - 1 - r) * stride + (size_t)c * bpp;
 
       put_pixel (p, fmt, table, invert, index_of (col[r], db_min, db_max));
     }
@@ -94,23 +94,21 @@ render_lane (const float *db, int n_cols, int n_mels, double db_min,
 }
 
 MsxStatus
-msx_image_render (const float *db, int n_lanes, int n_cols,
-    int n_mels, float db_min, float db_max, MsxColormap map, int invert,
-    MsxPixelFormat fmt, int width, int height, uint8_t * pixels,
-    size_t stride)
+msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
+    float db_min, float db_max, MsxColormap map, int invert, MsxPixelFormat fmt,
+    int width, int height, uint8_t *pixels, size_t stride)
 {
   int lane_h, l;
   double *band, *col;
 
-  if (db == NULL || pixels == NULL || n_lanes < 1 || n_mels < 1
-      || n_cols < 1 || width != n_cols || height < n_lanes
-      || (int) fmt < MSX_PIXEL_RGBA || fmt > MSX_PIXEL_GRAY8
-      || msx_colormap_table (map) == NULL
-      || stride < (size_t) width * msx_pixel_size (fmt))
+  if (db == NULL || pixels == NULL || n_lanes < 1 || n_mels < 1 || n_cols < 1 ||
+      width != n_cols || height < n_lanes || (int)fmt < MSX_PIXEL_RGBA ||
+      fmt > MSX_PIXEL_GRAY8 || msx_colormap_table (map) == NULL ||
+      stride < (size_t)width * msx_pixel_size (fmt))
     return MSX_ERROR_INVALID_ARGUMENT;
   lane_h = height / n_lanes;
-  band = malloc ((size_t) n_mels * sizeof (double));
-  col = malloc ((size_t) (height - lane_h * (n_lanes - 1)) * sizeof (double));
+  band = malloc ((size_t)n_mels * sizeof (double));
+  col = malloc ((size_t)(height - lane_h * (n_lanes - 1)) * sizeof (double));
   if (band == NULL || col == NULL) {
     free (band);
     free (col);
@@ -119,9 +117,9 @@ msx_image_render (const float *db, int n_lanes, int n_cols,
   for (l = 0; l < n_lanes; l++) {
     int rows = l == n_lanes - 1 ? height - lane_h * l : lane_h;
 
-    render_lane (db + (size_t) l * n_cols * n_mels, n_cols, n_mels,
-        db_min, db_max, map, invert, fmt,
-        pixels + (size_t) l * lane_h * stride, rows, stride, band, col);
+    render_lane (db + (size_t)l * n_cols * n_mels, n_cols, n_mels, db_min,
+        db_max, map, invert, fmt, pixels + (size_t)l * lane_h * stride, rows,
+        stride, band, col);
   }
   free (band);
   free (col);

@@ -11,13 +11,12 @@
 
 #include "msx_png.h"
 
-typedef struct
-{
+typedef struct {
   uint8_t *data;
   size_t size;
   size_t alloc;
-  int failed;                   /* an allocation failed: report NO_MEMORY */
-  uint8_t *row;                 /* one converted row, for BGR and x formats */
+  int failed;   /* an allocation failed: report NO_MEMORY */
+  uint8_t *row; /* one converted row, for BGR and x formats */
 } PngSink;
 
 static void
@@ -86,8 +85,7 @@ png_color_type (MsxPixelFormat fmt, int *channels)
 
 /* Converts one row of @fmt to the PNG layout (RGBA or RGB). */
 static void
-convert_row (const uint8_t * src, MsxPixelFormat fmt, int width,
-    uint8_t * dst)
+convert_row (const uint8_t *src, MsxPixelFormat fmt, int width, uint8_t *dst)
 {
   int bgr = fmt == MSX_PIXEL_BGRA || fmt == MSX_PIXEL_BGRX;
   int alpha = fmt == MSX_PIXEL_BGRA;
@@ -105,16 +103,16 @@ convert_row (const uint8_t * src, MsxPixelFormat fmt, int width,
 static int
 needs_conversion (MsxPixelFormat fmt)
 {
-  return fmt == MSX_PIXEL_RGBX || fmt == MSX_PIXEL_BGRA
-      || fmt == MSX_PIXEL_BGRX;
+  return fmt == MSX_PIXEL_RGBX || fmt == MSX_PIXEL_BGRA ||
+         fmt == MSX_PIXEL_BGRX;
 }
 
 /* Everything between png_create_write_struct and the end of the image;
  * libpng errors longjmp out of here to msx_png_encode(). */
 static void
-write_image (png_structp png, png_infop info, const uint8_t * pixels,
+write_image (png_structp png, png_infop info, const uint8_t *pixels,
     MsxPixelFormat fmt, int width, int height, size_t stride,
-    const char *text_key, const char *text, uint8_t * row)
+    const char *text_key, const char *text, uint8_t *row)
 {
   int channels, color = png_color_type (fmt, &channels), y;
 
@@ -125,28 +123,28 @@ write_image (png_structp png, png_infop info, const uint8_t * pixels,
 
     memset (&t, 0, sizeof (t));
     t.compression = PNG_TEXT_COMPRESSION_NONE;
-    t.key = (png_charp) text_key;
-    t.text = (png_charp) (text ? text : "");
+    t.key = (png_charp)text_key;
+    t.text = (png_charp)(text ? text : "");
     t.text_length = strlen (t.text);
     png_set_text (png, info, &t, 1);
   }
   png_write_info (png, info);
   for (y = 0; y < height; y++) {
-    const uint8_t *src = pixels + (size_t) y * stride;
+    const uint8_t *src = pixels + (size_t)y * stride;
 
     if (row != NULL) {
       convert_row (src, fmt, width, row);
       src = row;
     }
-    png_write_row (png, (png_const_bytep) src);
+    png_write_row (png, (png_const_bytep)src);
   }
   png_write_end (png, info);
 }
 
 MsxStatus
-msx_png_encode (const uint8_t * pixels, MsxPixelFormat fmt,
-    int width, int height, size_t stride, const char *text_key,
-    const char *text, uint8_t ** png_out, size_t *png_size)
+msx_png_encode (const uint8_t *pixels, MsxPixelFormat fmt, int width,
+    int height, size_t stride, const char *text_key, const char *text,
+    uint8_t **png_out, size_t *png_size)
 {
   PngSink *sink = NULL;
   png_structp png = NULL;
@@ -155,18 +153,18 @@ msx_png_encode (const uint8_t * pixels, MsxPixelFormat fmt,
 
   *png_out = NULL;
   *png_size = 0;
-  if (pixels == NULL || width < 1 || height < 1 || (int) fmt < MSX_PIXEL_RGBA
-      || fmt > MSX_PIXEL_GRAY8 || (size_t) width > PNG_UINT_31_MAX / 4
-      || (size_t) height > PNG_UINT_31_MAX
-      || stride < (size_t) width * msx_pixel_size (fmt)
-      || (text_key != NULL && (strlen (text_key) < 1 || strlen (text_key) > 79)))
+  if (pixels == NULL || width < 1 || height < 1 || (int)fmt < MSX_PIXEL_RGBA ||
+      fmt > MSX_PIXEL_GRAY8 || (size_t)width > PNG_UINT_31_MAX / 4 ||
+      (size_t)height > PNG_UINT_31_MAX ||
+      stride < (size_t)width * msx_pixel_size (fmt) ||
+      (text_key != NULL && (strlen (text_key) < 1 || strlen (text_key) > 79)))
     return MSX_ERROR_INVALID_ARGUMENT;
   sink = calloc (1, sizeof (*sink));
   if (sink != NULL && needs_conversion (fmt))
-    sink->row = malloc ((size_t) width * 4);
+    sink->row = malloc ((size_t)width * 4);
   if (sink != NULL && (sink->row != NULL || !needs_conversion (fmt)))
-    png = png_create_write_struct (PNG_LIBPNG_VER_STRING, NULL, on_png_error,
-        on_png_warning);
+    png = png_create_write_struct (
+        PNG_LIBPNG_VER_STRING, NULL, on_png_error, on_png_warning);
   if (png != NULL)
     info = png_create_info_struct (png);
   if (png == NULL || info == NULL) {
@@ -180,8 +178,8 @@ msx_png_encode (const uint8_t * pixels, MsxPixelFormat fmt,
     goto done;
   }
   png_set_write_fn (png, sink, sink_write, sink_flush);
-  write_image (png, info, pixels, fmt, width, height, stride, text_key, text,
-      sink->row);
+  write_image (
+      png, info, pixels, fmt, width, height, stride, text_key, text, sink->row);
   *png_out = sink->data;
   *png_size = sink->size;
   sink->data = NULL;

@@ -26,7 +26,7 @@ msx_resize_area (const double *in, const double *in_weight, int n_in,
   for (j = 0; j < n_in; j++)
     total += weight_at (in_weight, j);
   for (j = 0; j < n_out; j++) {
-    double a = (double) j * total, b = (double) (j + 1) * total;
+    double a = (double)j * total, b = (double)(j + 1) * total;
     double acc = 0.0;
 
     while (i < n_in) {
@@ -34,21 +34,21 @@ msx_resize_area (const double *in, const double *in_weight, int n_in,
       double lo = x0 > a ? x0 : a, hi = x1 < b ? x1 : b;
 
       if (hi > lo)
-        acc += in[(size_t) i * stride_in] * (hi - lo);
+        acc += in[(size_t)i * stride_in] * (hi - lo);
       if (x1 > b)
-        break;                  /* input i continues into the next cell */
+        break; /* input i continues into the next cell */
       x0 = x1;
       i++;
     }
-    out[(size_t) j * stride_out] = total > 0.0 ? acc / total : 0.0;
+    out[(size_t)j * stride_out] = total > 0.0 ? acc / total : 0.0;
   }
 }
 
 void
-msx_resize_linear (const double *in, int n_in, int stride_in,
-    double *out, int n_out, int stride_out)
+msx_resize_linear (const double *in, int n_in, int stride_in, double *out,
+    int n_out, int stride_out)
 {
-  double scale = (double) n_in / n_out;
+  double scale = (double)n_in / n_out;
   int j;
 
   for (j = 0; j < n_out; j++) {
@@ -60,11 +60,12 @@ msx_resize_linear (const double *in, int n_in, int stride_in,
       x = 0.0;
     else if (x > n_in - 1)
       x = n_in - 1;
-    i0 = (int) floor (x);
+    i0 = (int)floor (x);
     i1 = i0 + 1 < n_in ? i0 + 1 : i0;
     t = x - i0;
     /* Written as a + t·(b − a) so that equal neighbours give exactly a. */
-    out[(size_t) j * stride_out] = in[(size_t) i0 * stride_in]
-        + t * (in[(size_t) i1 * stride_in] - in[(size_t) i0 * stride_in]);
+    out[(size_t)j * stride_out] =
+        in[(size_t)i0 * stride_in] +
+        t * (in[(size_t)i1 * stride_in] - in[(size_t)i0 * stride_in]);
   }
 }

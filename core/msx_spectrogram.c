@@ -17,12 +17,11 @@
 #define MSX_PNG_TEXT_KEY "melspecx"
 #define MSX_JSON_MAX (64 * 1024)
 
-struct MsxSpectrogram
-{
+struct MsxSpectrogram {
   MsxConfig cfg;
   int lanes;
   MsxStft *stft;
-  MsxColumns **cols;            /* one per lane */
+  MsxColumns **cols; /* one per lane */
 };
 
 static void
@@ -34,8 +33,8 @@ on_frames (void *user, int lane, const float *mel, size_t n_frames)
 }
 
 MsxStatus
-msx_spectrogram_new (const MsxConfig * cfg, MsxSpectrogram ** out,
-    char *msg, size_t msg_size)
+msx_spectrogram_new (
+    const MsxConfig *cfg, MsxSpectrogram **out, char *msg, size_t msg_size)
 {
   MsxSpectrogram *sg;
   MsxStatus st;
@@ -69,33 +68,33 @@ fail:
 }
 
 MsxStatus
-msx_spectrogram_push (MsxSpectrogram * sg, const float *samples,
-    size_t n_samples)
+msx_spectrogram_push (
+    MsxSpectrogram *sg, const float *samples, size_t n_samples)
 {
   return msx_stft_push (sg->stft, samples, n_samples);
 }
 
 MsxStatus
-msx_spectrogram_finish (MsxSpectrogram * sg)
+msx_spectrogram_finish (MsxSpectrogram *sg)
 {
   return msx_stft_finish (sg->stft);
 }
 
 uint64_t
-msx_spectrogram_frames (const MsxSpectrogram * sg)
+msx_spectrogram_frames (const MsxSpectrogram *sg)
 {
   return msx_stft_frames (sg->stft);
 }
 
 double
-msx_spectrogram_duration (const MsxSpectrogram * sg)
+msx_spectrogram_duration (const MsxSpectrogram *sg)
 {
-  return (double) msx_stft_samples (sg->stft) / sg->cfg.sample_rate;
+  return (double)msx_stft_samples (sg->stft) / sg->cfg.sample_rate;
 }
 
 /* The loudest single frame value over all lanes: the dB reference. */
 static double
-global_ref (const MsxSpectrogram * sg)
+global_ref (const MsxSpectrogram *sg)
 {
   double ref = 0.0;
   int l;
@@ -114,21 +113,21 @@ global_ref (const MsxSpectrogram * sg)
  * (silence) leaves everything at the floor −top_db, i.e. level 0: there is
  * nothing to show, and a uniform dark picture says so without an error. */
 static MsxStatus
-lanes_db (const MsxSpectrogram * sg, int width, float *db)
+lanes_db (const MsxSpectrogram *sg, int width, float *db)
 {
   const MsxConfig *c = &sg->cfg;
-  size_t lane_n = (size_t) width * c->n_mels, i;
+  size_t lane_n = (size_t)width * c->n_mels, i;
   double ref = global_ref (sg);
   int l;
 
   if (msx_columns_frames (sg->cols[0]) == 0 || !(ref > c->amin)) {
     for (i = 0; i < lane_n * sg->lanes; i++)
-      db[i] = (float) -c->top_db;
+      db[i] = (float)-c->top_db;
     return MSX_OK;
   }
   for (l = 0; l < sg->lanes; l++) {
-    MsxStatus st = msx_columns_render_db (sg->cols[l], width, c->power, ref,
-        c->amin, c->top_db, db + l * lane_n);
+    MsxStatus st = msx_columns_render_db (
+        sg->cols[l], width, c->power, ref, c->amin, c->top_db, db + l * lane_n);
 
     if (st != MSX_OK)
       return st;
@@ -137,31 +136,30 @@ lanes_db (const MsxSpectrogram * sg, int width, float *db)
 }
 
 MsxStatus
-msx_spectrogram_render (MsxSpectrogram * sg, MsxPixelFormat fmt,
-    int width, int height, uint8_t * pixels, size_t stride)
+msx_spectrogram_render (MsxSpectrogram *sg, MsxPixelFormat fmt, int width,
+    int height, uint8_t *pixels, size_t stride)
 {
   const MsxConfig *c = &sg->cfg;
   float *db;
   MsxStatus st;
 
-  if (width < 1 || height < 1 || width > MSX_MAX_WIDTH
-      || height > MSX_MAX_HEIGHT || pixels == NULL)
+  if (width < 1 || height < 1 || width > MSX_MAX_WIDTH ||
+      height > MSX_MAX_HEIGHT || pixels == NULL)
     return MSX_ERROR_INVALID_ARGUMENT;
-  db = malloc ((size_t) sg->lanes * width * c->n_mels * sizeof (float));
+  db = malloc ((size_t)sg->lanes * width * c->n_mels * sizeof (float));
   if (db == NULL)
     return MSX_ERROR_NO_MEMORY;
   st = lanes_db (sg, width, db);
   if (st == MSX_OK)
-    st = msx_image_render (db, sg->lanes, width, c->n_mels,
-        (float) -c->top_db, 0.0f, c->colormap, c->invert, fmt, width, height,
-        pixels, stride);
+    st = msx_image_render (db, sg->lanes, width, c->n_mels, (float)-c->top_db,
+        0.0f, c->colormap, c->invert, fmt, width, height, pixels, stride);
   free (db);
   return st;
 }
 
 /* msx_config_to_json into a buffer grown until it fits. */
 static char *
-config_json (const MsxSpectrogram * sg)
+config_json (const MsxSpectrogram *sg)
 {
   size_t size;
 
@@ -170,8 +168,8 @@ config_json (const MsxSpectrogram * sg)
 
     if (json == NULL)
       return NULL;
-    if (msx_config_to_json (&sg->cfg, msx_spectrogram_duration (sg), json,
-            size) == MSX_OK)
+    if (msx_config_to_json (
+            &sg->cfg, msx_spectrogram_duration (sg), json, size) == MSX_OK)
       return json;
     free (json);
   }
@@ -179,26 +177,26 @@ config_json (const MsxSpectrogram * sg)
 }
 
 MsxStatus
-msx_spectrogram_render_png (MsxSpectrogram * sg, int width,
-    int height, uint8_t ** png, size_t *png_size)
+msx_spectrogram_render_png (
+    MsxSpectrogram *sg, int width, int height, uint8_t **png, size_t *png_size)
 {
-  size_t stride = (size_t) width * 4;
+  size_t stride = (size_t)width * 4;
   uint8_t *pixels = NULL;
   char *json = NULL;
   MsxStatus st;
 
   *png = NULL;
   *png_size = 0;
-  if (width < 1 || height < 1 || width > MSX_MAX_WIDTH
-      || height > MSX_MAX_HEIGHT)
+  if (width < 1 || height < 1 || width > MSX_MAX_WIDTH ||
+      height > MSX_MAX_HEIGHT)
     return MSX_ERROR_INVALID_ARGUMENT;
   pixels = malloc (stride * height);
   json = config_json (sg);
   st = MSX_ERROR_NO_MEMORY;
   if (pixels == NULL || json == NULL)
     goto done;
-  st = msx_spectrogram_render (sg, MSX_PIXEL_RGBA, width, height, pixels,
-      stride);
+  st = msx_spectrogram_render (
+      sg, MSX_PIXEL_RGBA, width, height, pixels, stride);
   if (st == MSX_OK)
     st = msx_png_encode (pixels, MSX_PIXEL_RGBA, width, height, stride,
         MSX_PNG_TEXT_KEY, json, png, png_size);
@@ -210,7 +208,7 @@ done:
 }
 
 void
-msx_spectrogram_reset (MsxSpectrogram * sg)
+msx_spectrogram_reset (MsxSpectrogram *sg)
 {
   int l;
 
@@ -220,19 +218,19 @@ msx_spectrogram_reset (MsxSpectrogram * sg)
 }
 
 const char *
-msx_spectrogram_backend (MsxSpectrogram * sg)
+msx_spectrogram_backend (MsxSpectrogram *sg)
 {
   return msx_stft_backend (sg->stft);
 }
 
 int
-msx_spectrogram_empty_bands (const MsxSpectrogram * sg)
+msx_spectrogram_empty_bands (const MsxSpectrogram *sg)
 {
   return msx_stft_empty_bands (sg->stft);
 }
 
 void
-msx_spectrogram_free (MsxSpectrogram * sg)
+msx_spectrogram_free (MsxSpectrogram *sg)
 {
   int l;
 

@@ -47,8 +47,9 @@ double msx_spectrogram_duration (const MsxSpectrogram * sg);
  *
  * dB relative to the loudest frame of the whole input (all lanes), floored
  * at −top_db and mapped [−top_db, 0] → [0, 1] through the colormap.
- * Silence (all frames 0) renders uniformly at level 0.  An input too short
- * for a single frame renders at level 0 too.
+ * Silence (no mel value above amin, so there is no meaningful ref) renders
+ * uniformly at level 0, and so does an input too short for a single frame
+ * (empty input): a valid, uniform picture rather than an error.
  *
  * Returns: MSX_OK, MSX_ERROR_NO_MEMORY, MSX_ERROR_INVALID_ARGUMENT.
  */

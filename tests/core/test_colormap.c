@@ -11,7 +11,7 @@
 
 /* CIE L* of an 8-bit sRGB colour (D65), the lightness a viewer perceives. */
 static double
-lightness (const uint8_t * rgb)
+lightness (const uint8_t *rgb)
 {
   static const double w[3] = { 0.2126, 0.7152, 0.0722 };
   double y = 0.0;
@@ -27,7 +27,7 @@ lightness (const uint8_t * rgb)
 }
 
 static int
-same_rgb (const uint8_t * a, int r, int g, int b)
+same_rgb (const uint8_t *a, int r, int g, int b)
 {
   return a[0] == r && a[1] == g && a[2] == b;
 }
@@ -49,8 +49,8 @@ test_endpoints (void)
   msx_check (same_rgb (inferno + 765, 252, 255, 164),
       "inferno[255] = (252, 255, 164)");
   msx_check (same_rgb (viridis, 68, 1, 84), "viridis[0] = (68, 1, 84)");
-  msx_check (same_rgb (viridis + 765, 253, 231, 37),
-      "viridis[255] = (253, 231, 37)");
+  msx_check (
+      same_rgb (viridis + 765, 253, 231, 37), "viridis[255] = (253, 231, 37)");
   msx_check (same_rgb (blues, 247, 251, 255), "blues[0] = #f7fbff (light)");
   msx_check (same_rgb (blues + 765, 8, 48, 107), "blues[255] = #08306b");
   msx_check (same_rgb (greys, 255, 255, 255), "greys[0] is white");

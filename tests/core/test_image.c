@@ -16,14 +16,14 @@ gray_of (double db, double lo, double hi)
 {
   double l = fmin (fmax ((db - lo) / (hi - lo), 0.0), 1.0);
 
-  return (int) floor (l * 255.0 + 0.5);
+  return (int)floor (l * 255.0 + 0.5);
 }
 
 /* n_cols × n_mels dB, -80 everywhere but band @loud at 0 dB. */
 static float *
 one_band (int n_cols, int n_mels, int loud)
 {
-  float *db = malloc ((size_t) n_cols * n_mels * sizeof (float));
+  float *db = malloc ((size_t)n_cols * n_mels * sizeof (float));
   int i;
 
   for (i = 0; i < n_cols * n_mels; i++)
@@ -100,16 +100,16 @@ test_formats (void)
       "RGBA: r, g, b, 255");
   msx_image_render (&db, 1, 1, 1, -80, 0, MSX_COLORMAP_VIRIDIS, 0,
       MSX_PIXEL_RGBX, 1, 1, px, 4);
-  msx_check (px[0] == t[0] && px[2] == t[2] && px[3] == 255,
-      "RGBx: r, g, b, 255");
+  msx_check (
+      px[0] == t[0] && px[2] == t[2] && px[3] == 255, "RGBx: r, g, b, 255");
   msx_image_render (&db, 1, 1, 1, -80, 0, MSX_COLORMAP_VIRIDIS, 0,
       MSX_PIXEL_BGRA, 1, 1, px, 4);
   msx_check (px[0] == t[2] && px[1] == t[1] && px[2] == t[0] && px[3] == 255,
       "BGRA: b, g, r, 255");
   msx_image_render (&db, 1, 1, 1, -80, 0, MSX_COLORMAP_VIRIDIS, 0,
       MSX_PIXEL_BGRX, 1, 1, px, 4);
-  msx_check (px[0] == t[2] && px[2] == t[0] && px[3] == 255,
-      "BGRx: b, g, r, 255");
+  msx_check (
+      px[0] == t[2] && px[2] == t[0] && px[3] == 255, "BGRx: b, g, r, 255");
   memset (px, 7, sizeof (px));
   msx_image_render (&db, 1, 1, 1, -80, 0, MSX_COLORMAP_VIRIDIS, 0,
       MSX_PIXEL_RGB, 1, 1, px, 8);
@@ -123,9 +123,10 @@ test_formats (void)
   t = msx_colormap_table (MSX_COLORMAP_VIRIDIS) + 3 * (255 - 153);
   msx_check (px[0] == t[0] && px[1] == t[1] && px[2] == t[2],
       "invert picks entry 255 - i");
-  msx_check (msx_pixel_size (MSX_PIXEL_BGRX) == 4
-      && msx_pixel_size (MSX_PIXEL_RGB) == 3
-      && msx_pixel_size (MSX_PIXEL_GRAY8) == 1, "pixel sizes");
+  msx_check (msx_pixel_size (MSX_PIXEL_BGRX) == 4 &&
+                 msx_pixel_size (MSX_PIXEL_RGB) == 3 &&
+                 msx_pixel_size (MSX_PIXEL_GRAY8) == 1,
+      "pixel sizes");
 }
 
 /* A time ramp from -100 to +20 dB over 121 columns, drawn in [-80, 0]:
@@ -145,8 +146,8 @@ test_levels (void)
   for (c = 0; c < N; c++)
     ok &= px[c] == gray_of (-100.0 + c, -80, 0);
   msx_check (ok, "levels: (db - min)/(max - min) clamped to [0, 1]");
-  msx_image_render (db, 1, N, 1, 0, 0, MSX_COLORMAP_INFERNO, 0,
-      MSX_PIXEL_GRAY8, N, 1, px, N);
+  msx_image_render (
+      db, 1, N, 1, 0, 0, MSX_COLORMAP_INFERNO, 0, MSX_PIXEL_GRAY8, N, 1, px, N);
   for (c = 0; c < N; c++)
     zero &= px[c] == 0;
   msx_check (zero, "db_max <= db_min: all level 0");
@@ -163,16 +164,16 @@ test_invalid (void)
   uint8_t px[64];
 
   msx_check (msx_image_render (db, 1, 2, 2, -80, 0, MSX_COLORMAP_INFERNO, 0,
-          MSX_PIXEL_RGBA, 3, 2, px, 12) == MSX_ERROR_INVALID_ARGUMENT,
+                 MSX_PIXEL_RGBA, 3, 2, px, 12) == MSX_ERROR_INVALID_ARGUMENT,
       "width != n_cols refused");
   msx_check (msx_image_render (db, 2, 1, 2, -80, 0, MSX_COLORMAP_INFERNO, 0,
-          MSX_PIXEL_RGBA, 1, 1, px, 4) == MSX_ERROR_INVALID_ARGUMENT,
+                 MSX_PIXEL_RGBA, 1, 1, px, 4) == MSX_ERROR_INVALID_ARGUMENT,
       "fewer rows than lanes refused");
   msx_check (msx_image_render (db, 1, 2, 2, -80, 0, MSX_COLORMAP_INFERNO, 0,
-          MSX_PIXEL_RGBA, 2, 2, px, 7) == MSX_ERROR_INVALID_ARGUMENT,
+                 MSX_PIXEL_RGBA, 2, 2, px, 7) == MSX_ERROR_INVALID_ARGUMENT,
       "stride too small refused");
   msx_check (msx_image_render (db, 1, 2, 2, -80, 0, MSX_COLORMAP_COUNT, 0,
-          MSX_PIXEL_RGBA, 2, 2, px, 8) == MSX_ERROR_INVALID_ARGUMENT,
+                 MSX_PIXEL_RGBA, 2, 2, px, 8) == MSX_ERROR_INVALID_ARGUMENT,
       "unknown colormap refused");
 }
 

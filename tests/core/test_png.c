@@ -9,16 +9,14 @@
 #include "msx_png.h"
 #include "msx_test.h"
 
-typedef struct
-{
+typedef struct {
   const uint8_t *data;
   size_t size, pos;
 } Source;
 
-typedef struct
-{
+typedef struct {
   int width, height, color, channels;
-  uint8_t *pixels;              /* height × width × channels */
+  uint8_t *pixels; /* height × width × channels */
   char key[80], text[4096];
   int n_text;
 } Decoded;
@@ -36,11 +34,11 @@ source_read (png_structp png, png_bytep out, png_size_t n)
 
 /* Returns 0 on success; everything libpng reports is a failure. */
 static int
-decode (const uint8_t * data, size_t size, Decoded * d)
+decode (const uint8_t *data, size_t size, Decoded *d)
 {
   Source src = { data, size, 0 };
-  png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL,
-      NULL, NULL);
+  png_structp png =
+      png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
   png_infop info = png_create_info_struct (png);
   png_textp text;
   int y;
@@ -56,9 +54,9 @@ decode (const uint8_t * data, size_t size, Decoded * d)
   d->height = png_get_image_height (png, info);
   d->color = png_get_color_type (png, info);
   d->channels = png_get_channels (png, info);
-  d->pixels = malloc ((size_t) d->width * d->height * d->channels);
+  d->pixels = malloc ((size_t)d->width * d->height * d->channels);
   for (y = 0; y < d->height; y++)
-    png_read_row (png, d->pixels + (size_t) y * d->width * d->channels, NULL);
+    png_read_row (png, d->pixels + (size_t)y * d->width * d->channels, NULL);
   png_read_end (png, info);
   d->n_text = png_get_text (png, info, &text, NULL);
   if (d->n_text > 0) {
@@ -72,8 +70,8 @@ decode (const uint8_t * data, size_t size, Decoded * d)
 /* What the PNG must hold for pixel (x, y) of @fmt: BGR swapped to RGB, the
  * x byte dropped, alpha kept. */
 static int
-same_pixels (const uint8_t * px, MsxPixelFormat fmt, int w, int h,
-    size_t stride, const Decoded * d)
+same_pixels (const uint8_t *px, MsxPixelFormat fmt, int w, int h, size_t stride,
+    const Decoded *d)
 {
   int bpp = msx_pixel_size (fmt), x, y, c;
   int bgr = fmt == MSX_PIXEL_BGRA || fmt == MSX_PIXEL_BGRX;
@@ -84,19 +82,19 @@ same_pixels (const uint8_t * px, MsxPixelFormat fmt, int w, int h,
       for (c = 0; c < d->channels; c++) {
         int sc = bgr ? bgr_of[c] : rgb_of[c];
 
-        if (d->pixels[((size_t) y * w + x) * d->channels + c]
-            != px[y * stride + (size_t) x * bpp + sc])
+        if (d->pixels[((size_t)y * w + x) * d->channels + c] !=
+            px[y * stride + (size_t)x * bpp + sc])
           return 0;
       }
   return 1;
 }
 
 static void
-round_trip (MsxPixelFormat fmt, const char *name, int want_color,
-    int want_channels)
+round_trip (
+    MsxPixelFormat fmt, const char *name, int want_color, int want_channels)
 {
   enum { W = 37, H = 11 };
-  size_t stride = W * msx_pixel_size (fmt) + 5;        /* padded rows */
+  size_t stride = W * msx_pixel_size (fmt) + 5; /* padded rows */
   uint8_t *px = malloc (stride * H), *png = NULL;
   size_t png_size = 0, i;
   const char *json = "{\"n_fft\":2048,\"colormap\":\"inferno\"}";
@@ -108,16 +106,20 @@ round_trip (MsxPixelFormat fmt, const char *name, int want_color,
     px[i] = rand () & 255;
   snprintf (what, sizeof (what), "%s: encodes", name);
   msx_check (msx_png_encode (px, fmt, W, H, stride, "melspecx", json, &png,
-          &png_size) == MSX_OK && png_size > 8, what);
-  snprintf (what, sizeof (what), "%s: decodes as %dx%d, %d channels", name,
-      W, H, want_channels);
-  msx_check (decode (png, png_size, &d) == 0 && d.width == W && d.height == H
-      && d.color == want_color && d.channels == want_channels, what);
+                 &png_size) == MSX_OK &&
+                 png_size > 8,
+      what);
+  snprintf (what, sizeof (what), "%s: decodes as %dx%d, %d channels", name, W,
+      H, want_channels);
+  msx_check (decode (png, png_size, &d) == 0 && d.width == W && d.height == H &&
+                 d.color == want_color && d.channels == want_channels,
+      what);
   snprintf (what, sizeof (what), "%s: pixels round-trip", name);
   msx_check (d.pixels && same_pixels (px, fmt, W, H, stride, &d), what);
   snprintf (what, sizeof (what), "%s: tEXt melspecx equals the input", name);
-  msx_check (d.n_text == 1 && strcmp (d.key, "melspecx") == 0
-      && strcmp (d.text, json) == 0, what);
+  msx_check (d.n_text == 1 && strcmp (d.key, "melspecx") == 0 &&
+                 strcmp (d.text, json) == 0,
+      what);
   free (d.pixels);
   free (px);
   free (png);
@@ -131,19 +133,21 @@ test_no_text_and_errors (void)
   Decoded d;
 
   msx_png_encode (px, MSX_PIXEL_GRAY8, 4, 3, 4, NULL, NULL, &png, &size);
-  msx_check (png && memcmp (png, "\x89PNG\r\n\x1a\n", 8) == 0,
-      "PNG signature");
-  msx_check (decode (png, size, &d) == 0 && d.n_text == 0
-      && d.pixels[11] == 12, "no key: no tEXt chunk, pixels intact");
+  msx_check (png && memcmp (png, "\x89PNG\r\n\x1a\n", 8) == 0, "PNG signature");
+  msx_check (decode (png, size, &d) == 0 && d.n_text == 0 && d.pixels[11] == 12,
+      "no key: no tEXt chunk, pixels intact");
   free (d.pixels);
   free (png);
   msx_check (msx_png_encode (px, MSX_PIXEL_RGBA, 0, 3, 4, NULL, NULL, &png,
-          &size) == MSX_ERROR_INVALID_ARGUMENT && png == NULL,
+                 &size) == MSX_ERROR_INVALID_ARGUMENT &&
+                 png == NULL,
       "width 0 refused");
   msx_check (msx_png_encode (px, MSX_PIXEL_RGBA, 4, 3, 4, NULL, NULL, &png,
-          &size) == MSX_ERROR_INVALID_ARGUMENT, "stride too small refused");
+                 &size) == MSX_ERROR_INVALID_ARGUMENT,
+      "stride too small refused");
   msx_check (msx_png_encode (px, MSX_PIXEL_GRAY8, 4, 3, 4, "", "x", &png,
-          &size) == MSX_ERROR_INVALID_ARGUMENT, "empty key refused");
+                 &size) == MSX_ERROR_INVALID_ARGUMENT,
+      "empty key refused");
 }
 
 int

@@ -37,11 +37,11 @@ test_area_mean (void)
 
   srand (1);
   for (i = 0; i < N; i++) {
-    in[i] = rand () / (double) RAND_MAX;
+    in[i] = rand () / (double)RAND_MAX;
     w[i] = 1 + rand () % 8;
     total += w[i];
   }
-  for (s = 0; s < (int) (sizeof (sizes) / sizeof (sizes[0])); s++) {
+  for (s = 0; s < (int)(sizeof (sizes) / sizeof (sizes[0])); s++) {
     int n_out = sizes[s];
     double in_mass = 0.0, out_mass = 0.0, err = 0.0;
     char what[96];
@@ -50,17 +50,19 @@ test_area_mean (void)
     for (i = 0; i < N; i++)
       in_mass += in[i] * w[i];
     for (i = 0; i < n_out; i++) {
-      double ref = ref_area_cell (in, w, N, i * total / n_out,
-          (i + 1) * total / n_out);
+      double ref =
+          ref_area_cell (in, w, N, i * total / n_out, (i + 1) * total / n_out);
 
       out_mass += out[i] * total / n_out;
       err = fmax (err, fabs (out[i] - ref));
     }
-    snprintf (what, sizeof (what), "area %d -> %d keeps the weighted sum",
-        N, n_out);
+    snprintf (
+        what, sizeof (what), "area %d -> %d keeps the weighted sum", N, n_out);
     msx_check_close (out_mass, in_mass, 1e-9 * in_mass, what);
-    snprintf (what, sizeof (what), "area %d -> %d equals the overlap "
-        "reference (max err %.2g)", N, n_out, err);
+    snprintf (what, sizeof (what),
+        "area %d -> %d equals the overlap "
+        "reference (max err %.2g)",
+        N, n_out, err);
     msx_check (err < 1e-12, what);
   }
 }
@@ -71,8 +73,8 @@ static void
 test_area_spike (void)
 {
   enum { N = 1000, M = 30 };
-  double in[N] = { 0 }, out[M], cell = (double) N / M;
-  int spike = 500, j, hit = (int) floor ((spike + 0.5) / cell);
+  double in[N] = { 0 }, out[M], cell = (double)N / M;
+  int spike = 500, j, hit = (int)floor ((spike + 0.5) / cell);
 
   in[spike] = 1.0;
   msx_resize_area (in, NULL, N, 1, out, M, 1);
@@ -88,10 +90,10 @@ test_area_spike (void)
   in[spike] = 0.0;
   in[33] = 1.0;
   msx_resize_area (in, NULL, N, 1, out, M, 1);
-  msx_check_close (out[0], (N / 3.0 / 10.0 - 33.0) / cell, 1e-12,
-      "split spike: first part");
-  msx_check_close (out[0] + out[1], 1.0 / cell, 1e-12,
-      "split spike: parts add up");
+  msx_check_close (
+      out[0], (N / 3.0 / 10.0 - 33.0) / cell, 1e-12, "split spike: first part");
+  msx_check_close (
+      out[0] + out[1], 1.0 / cell, 1e-12, "split spike: parts add up");
 }
 
 static void
@@ -130,18 +132,20 @@ test_linear_ramp (void)
 
       if (x >= 0.0 && x <= N - 1)
         err = fmax (err, fabs (out[j] - (-80.0 + 3.25 * x)));
-      else                      /* clamped: the edge value */
+      else /* clamped: the edge value */
         edge_err = fmax (edge_err, fabs (out[j] - in[x < 0 ? 0 : N - 1]));
     }
   }
   msx_check (err < 1e-12, "linear reproduces a ramp");
   msx_check (edge_err == 0.0, "linear clamps to the edge values");
   msx_resize_linear (in, N, 1, out, N, 1);
-  for (i = 0; i < N && out[i] == in[i]; i++);
+  for (i = 0; i < N && out[i] == in[i]; i++)
+    ;
   msx_check (i == N, "same size is the identity");
   in[0] = 5.0;
   msx_resize_linear (in, 1, 1, out, 9, 1);
-  for (j = 0; j < 9 && out[j] == 5.0; j++);
+  for (j = 0; j < 9 && out[j] == 5.0; j++)
+    ;
   msx_check (j == 9, "a single input fills every output");
 }
 

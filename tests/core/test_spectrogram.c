@@ -21,14 +21,14 @@ static double
 hz_to_mel (double f)
 {
   return f < 1000.0 ? 3.0 * f / 200.0
-      : 15.0 + 27.0 * log (f / 1000.0) / log (6.4);
+                    : 15.0 + 27.0 * log (f / 1000.0) / log (6.4);
 }
 
 static double
 mel_to_hz (double m)
 {
-  return m < 15.0 ? 200.0 * m / 3.0 : 1000.0 * exp ((m - 15.0) * log (6.4)
-      / 27.0);
+  return m < 15.0 ? 200.0 * m / 3.0
+                  : 1000.0 * exp ((m - 15.0) * log (6.4) / 27.0);
 }
 
 /* Centre frequency of band @b of @n bands between 0 and @fmax Hz. */
@@ -60,8 +60,7 @@ make (int channels, int mode, int chunk, int width, int height)
 
 /* Pushes @n samples (per channel, interleaved) in pieces of @piece. */
 static void
-feed (MsxSpectrogram * sg, const float *x, size_t n, int channels,
-    size_t piece)
+feed (MsxSpectrogram *sg, const float *x, size_t n, int channels, size_t piece)
 {
   size_t i;
 
@@ -77,14 +76,14 @@ sine (double hz, size_t n, double amp)
   size_t i;
 
   for (i = 0; i < n; i++)
-    x[i] = (float) (amp * sin (2 * M_PI * hz * i / RATE));
+    x[i] = (float)(amp * sin (2 * M_PI * hz * i / RATE));
   return x;
 }
 
 /* The row (0 = top) of rows [r0, r1) whose mean gray over all columns is
  * highest. */
 static int
-brightest_row (const uint8_t * g, int w, int r0, int r1)
+brightest_row (const uint8_t *g, int w, int r0, int r1)
 {
   double best = -1.0;
   int r, c, best_r = -1;
@@ -93,7 +92,7 @@ brightest_row (const uint8_t * g, int w, int r0, int r1)
     double s = 0.0;
 
     for (c = 0; c < w; c++)
-      s += g[(size_t) r * w + c];
+      s += g[(size_t)r * w + c];
     if (s > best) {
       best = s;
       best_r = r;
@@ -115,13 +114,13 @@ test_sine_row (void)
   char what[96];
 
   feed (sg, x, N, 1, 4096);
-  msx_check (msx_spectrogram_render (sg, MSX_PIXEL_GRAY8, W, H, g, W)
-      == MSX_OK, "sine renders");
+  msx_check (msx_spectrogram_render (sg, MSX_PIXEL_GRAY8, W, H, g, W) == MSX_OK,
+      "sine renders");
   snprintf (what, sizeof (what), "%.1f Hz: brightest row %d = 127 - band 40",
       hz, brightest_row (g, W, 0, H));
   msx_check (brightest_row (g, W, 0, H) == H - 1 - 40, what);
-  msx_check (msx_spectrogram_frames (sg) == 1 + N / 512,
-      "frames: 1 + L/hop (center)");
+  msx_check (
+      msx_spectrogram_frames (sg) == 1 + N / 512, "frames: 1 + L/hop (center)");
   msx_check_close (msx_spectrogram_duration (sg), 2.0, 1e-12, "duration 2 s");
   msx_spectrogram_free (sg);
   free (x);
@@ -148,8 +147,8 @@ test_lanes (void)
   feed (sg, x, N, 2, 1000);
   msx_spectrogram_render (sg, MSX_PIXEL_GRAY8, W, H, g, W);
   msx_check (brightest_row (g, W, 0, 128) == 127 - 20, "lane 0 (top): band 20");
-  msx_check (brightest_row (g, W, 128, 256) == 255 - 90,
-      "lane 1 (bottom): band 90");
+  msx_check (
+      brightest_row (g, W, 128, 256) == 255 - 90, "lane 1 (bottom): band 90");
   /* One ref for all lanes: lane 1 is 20 dB quieter, so its peak is dimmer. */
   msx_check (g[(255 - 90) * W + W / 2] < g[(127 - 20) * W + W / 2],
       "lanes share one dB reference");
@@ -166,15 +165,14 @@ chirp_rgba (int chunk, size_t piece, int w, int h)
 {
   size_t n = RATE * 4, i;
   float *x = malloc (n * sizeof (float));
-  uint8_t *px = malloc ((size_t) w * h * 4);
+  uint8_t *px = malloc ((size_t)w * h * 4);
   double k = log (7000.0 / 60.0) / n;
   MsxSpectrogram *sg = make (1, MSX_CHANNELS_MIX, chunk, w, h);
 
-  for (i = 0; i < n; i++)       /* phase = ∫ 2π·60·e^(k·t) */
-    x[i] = (float) (0.5 * sin (2 * M_PI * 60.0 / RATE * (exp (k * i) - 1)
-            / k));
+  for (i = 0; i < n; i++) /* phase = ∫ 2π·60·e^(k·t) */
+    x[i] = (float)(0.5 * sin (2 * M_PI * 60.0 / RATE * (exp (k * i) - 1) / k));
   feed (sg, x, n, 1, piece);
-  msx_spectrogram_render (sg, MSX_PIXEL_RGBA, w, h, px, (size_t) w * 4);
+  msx_spectrogram_render (sg, MSX_PIXEL_RGBA, w, h, px, (size_t)w * 4);
   msx_spectrogram_free (sg);
   free (x);
   return px;
@@ -208,8 +206,8 @@ test_chirp_rises (void)
     int r, best = 0, best_r = 0;
 
     for (r = 0; r < H; r++)
-      if (px[((size_t) r * W + c) * 4 + 1] > best) {
-        best = px[((size_t) r * W + c) * 4 + 1];
+      if (px[((size_t)r * W + c) * 4 + 1] > best) {
+        best = px[((size_t)r * W + c) * 4 + 1];
         best_r = r;
       }
     rising &= best_r <= prev + 1;
@@ -238,8 +236,7 @@ test_chirp_rises (void)
   free (px);
 }
 
-typedef struct
-{
+typedef struct {
   const uint8_t *data;
   size_t size, pos;
 } Source;
@@ -257,12 +254,12 @@ source_read (png_structp png, png_bytep out, png_size_t n)
 
 /* Decodes the size and the "melspecx" tEXt chunk of a PNG. */
 static int
-read_png_text (const uint8_t * data, size_t size, int *w, int *h, char *text,
+read_png_text (const uint8_t *data, size_t size, int *w, int *h, char *text,
     size_t text_size)
 {
   Source src = { data, size, 0 };
-  png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL,
-      NULL, NULL);
+  png_structp png =
+      png_create_read_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
   png_infop info = png_create_info_struct (png);
   png_textp t;
   int n, i;
@@ -297,13 +294,16 @@ test_png_chunk (void)
   feed (sg, x, RATE / 2, 1, 4096);
   msx_check (msx_spectrogram_render_png (sg, 100, 50, &png, &size) == MSX_OK,
       "render_png");
-  msx_check (read_png_text (png, size, &w, &h, text, sizeof (text)) == 0
-      && w == 100 && h == 50, "PNG decodes at 100x50");
+  msx_check (read_png_text (png, size, &w, &h, text, sizeof (text)) == 0 &&
+                 w == 100 && h == 50,
+      "PNG decodes at 100x50");
   printf ("# %s\n", text);
-  msx_check (strstr (text, "\"n_fft\":2048") && strstr (text,
-          "\"hop_length\":512") && strstr (text, "\"n_mels\":128")
-      && strstr (text, "\"colormap\":\"inferno\"") && strstr (text,
-          "\"sample_rate\":22050") && strstr (text, "\"duration\":0.5"),
+  msx_check (strstr (text, "\"n_fft\":2048") &&
+                 strstr (text, "\"hop_length\":512") &&
+                 strstr (text, "\"n_mels\":128") &&
+                 strstr (text, "\"colormap\":\"inferno\"") &&
+                 strstr (text, "\"sample_rate\":22050") &&
+                 strstr (text, "\"duration\":0.5"),
       "melspecx tEXt holds the parameters and the duration");
   free (png);
   free (x);
@@ -312,14 +312,14 @@ test_png_chunk (void)
 
 /* Every pixel of @px (RGBA) equals inferno's entry 0. */
 static int
-uniform_level0 (const uint8_t * px, size_t n)
+uniform_level0 (const uint8_t *px, size_t n)
 {
   const uint8_t *t = msx_colormap_table (MSX_COLORMAP_INFERNO);
   size_t i;
 
   for (i = 0; i < n; i++)
-    if (px[4 * i] != t[0] || px[4 * i + 1] != t[1] || px[4 * i + 2] != t[2]
-        || px[4 * i + 3] != 255)
+    if (px[4 * i] != t[0] || px[4 * i + 1] != t[1] || px[4 * i + 2] != t[2] ||
+        px[4 * i + 3] != 255)
       return 0;
   return 1;
 }
@@ -335,19 +335,25 @@ test_empty_and_silence (void)
 
   msx_spectrogram_finish (sg);
   msx_check (msx_spectrogram_frames (sg) == 0, "empty input: no frames");
-  msx_check (msx_spectrogram_render (sg, MSX_PIXEL_RGBA, W, H, px, W * 4)
-      == MSX_OK && uniform_level0 (px, W * H), "empty input: uniform level 0");
-  msx_check (msx_spectrogram_render_png (sg, W, H, &png, &size) == MSX_OK
-      && size > 0, "empty input: a PNG");
+  msx_check (
+      msx_spectrogram_render (sg, MSX_PIXEL_RGBA, W, H, px, W * 4) == MSX_OK &&
+          uniform_level0 (px, W * H),
+      "empty input: uniform level 0");
+  msx_check (
+      msx_spectrogram_render_png (sg, W, H, &png, &size) == MSX_OK && size > 0,
+      "empty input: a PNG");
   free (png);
   msx_spectrogram_reset (sg);
   feed (sg, zeros, RATE, 1, 1000);
   memset (px, 0x55, sizeof (px));
-  msx_check (msx_spectrogram_frames (sg) > 0
-      && msx_spectrogram_render (sg, MSX_PIXEL_RGBA, W, H, px, W * 4)
-      == MSX_OK && uniform_level0 (px, W * H), "silence: uniform level 0");
-  msx_check (msx_spectrogram_render (sg, MSX_PIXEL_RGBA, 0, H, px, W * 4)
-      == MSX_ERROR_INVALID_ARGUMENT, "width 0 refused");
+  msx_check (msx_spectrogram_frames (sg) > 0 &&
+                 msx_spectrogram_render (sg, MSX_PIXEL_RGBA, W, H, px, W * 4) ==
+                     MSX_OK &&
+                 uniform_level0 (px, W * H),
+      "silence: uniform level 0");
+  msx_check (msx_spectrogram_render (sg, MSX_PIXEL_RGBA, 0, H, px, W * 4) ==
+                 MSX_ERROR_INVALID_ARGUMENT,
+      "width 0 refused");
   msx_spectrogram_free (sg);
   free (zeros);
 }
