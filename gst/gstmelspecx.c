@@ -774,8 +774,10 @@ gst_melspecx_choose_caps (GstMelspecx * self)
     GstStructure *s = gst_caps_get_structure (caps, 0);
     gboolean image = self->active_mode == GST_MELSPECX_MODE_IMAGE;
 
-    gst_structure_fixate_field_nearest_int (s, "width", self->cfg.width);
-    gst_structure_fixate_field_nearest_int (s, "height", self->cfg.height);
+    if (gst_structure_has_field (s, "width"))
+      gst_structure_fixate_field_nearest_int (s, "width", self->cfg.width);
+    if (gst_structure_has_field (s, "height"))
+      gst_structure_fixate_field_nearest_int (s, "height", self->cfg.height);
     if (gst_structure_has_field (s, "framerate"))
       gst_structure_fixate_field_nearest_fraction (s, "framerate",
           image ? 0 : DEFAULT_FPS_N, image ? 1 : DEFAULT_FPS_D);
