@@ -74,9 +74,19 @@ class BusMessage:
     message: str
     debug: str
     domain: str
+    code: int
 
     def text(self):
-        return "%s: %s (%s)" % (self.source, self.message, self.debug)
+        return "%s: %s [%s %d] (%s)" % (self.source, self.message, self.domain,
+                                        self.code, self.debug)
+
+    def is_settings_error(self):
+        """GStreamer's code for a bad configuration, in the LIBRARY or the
+        RESOURCE domain."""
+        return ((self.domain == "gst-library-error-quark" and
+                 self.code == int(Gst.LibraryError.SETTINGS)) or
+                (self.domain == "gst-resource-error-quark" and
+                 self.code == int(Gst.ResourceError.SETTINGS)))
 
 
 @dataclasses.dataclass
@@ -112,7 +122,7 @@ def _bus_message(msg):
     else:
         err, debug = msg.parse_warning()
     source = msg.src.get_name() if msg.src is not None else "?"
-    return BusMessage(source, err.message, debug or "", err.domain)
+    return BusMessage(source, err.message, debug or "", err.domain, err.code)
 
 
 def _collect(bus, result, msg):

@@ -197,12 +197,12 @@ def test_speech_from_espeak(tmp_path):
     assert col.max() - col.min() > 40, "no pauses visible"
 
 
-def _peak_rss_kib(tmp_path, minutes, rate=16000):
-    """Peak RSS of one gst-launch-1.0 rendering @minutes of white noise in
-    image mode (audiotestsrc is not live)."""
+def _peak_rss_kib(tmp_path, minutes, rate=44100):
+    """Peak RSS of one gst-launch-1.0 rendering @minutes of stereo white
+    noise in image mode (audiotestsrc is not live)."""
     spb = rate  # one-second buffers
     desc = ("audiotestsrc wave=white-noise num-buffers=%d samplesperbuffer=%d "
-            "! audio/x-raw,rate=%d,channels=1 ! melspecx mode=image ! pngenc "
+            "! audio/x-raw,rate=%d,channels=2 ! melspecx mode=image ! pngenc "
             "! filesink location=%s" %
             (minutes * 60, spb, rate, tmp_path / ("%dmin.png" % minutes)))
     rc, out, rss, wall = pu.run_measured(["gst-launch-1.0", "-q"] +
@@ -214,11 +214,12 @@ def _peak_rss_kib(tmp_path, minutes, rate=16000):
 
 def test_image_mode_memory_is_bounded(tmp_path):
     """SPEC §4: peak memory does not grow with the input.  10 and 60 minutes
-    of noise (16 kHz mono: 18750 and 112500 STFT frames, both far more than
-    the 1024 columns) differ in peak RSS by less than 8 MB.  Peak RSS comes
-    from the kernel (os.wait4's ru_maxrss for that one gst-launch-1.0
-    child); keeping every frame would cost 128 floats x 93750 frames = 48 MB
-    more."""
+    of noise (44.1 kHz stereo: 51680 and 310078 STFT frames, both far more
+    than the 1024 columns) differ in peak RSS by less than 8 MB.  Peak RSS
+    comes from the kernel (os.wait4's ru_maxrss for that one gst-launch-1.0
+    child: RUSAGE_CHILDREN would be the maximum over every child pytest has
+    reaped).  Keeping every frame would cost 128 floats x 258398 frames =
+    132 MB more.  About 10 s on two cores."""
     rss10, _ = _peak_rss_kib(tmp_path, 10)
     rss60, _ = _peak_rss_kib(tmp_path, 60)
     assert abs(rss60 - rss10) < 8 * 1024, \
