@@ -1,0 +1,44 @@
+// melspecx — |X|^power and the sparse mel filterbank in one pass.
+// SPDX-License-Identifier: MIT
+//
+// Input: VkFFT's R2C output, frame b, bin k at spectrum[b*n_bins + k] as
+// (re, im).  Filter m covers bins start..start+length-1 with weights at
+// weights[offset..] (MsxMelBank's band matrix, bands[m] = (start, length,
+// offset)); a band with length 0 catches no bin and stays 0, as in librosa.
+// Only n_mels values per frame go back to the host.
+// Dispatch: x covers the mel bands in groups of 64, y is the frame.
+#version 450
+layout (local_size_x = 64) in;
+
+layout (push_constant) uniform Params
+{
+  uint n_bins;                  // n_fft/2 + 1
+  uint n_mels;
+  uint n_frames;
+  uint magnitude;               // 1: |X| (power 1.0), 0: |X|^2 (power 2.0)
+} p;
+
+layout (std430, binding = 0) readonly buffer Spectrum { vec2 spectrum[]; };
+layout (std430, binding = 1) readonly buffer Bands { ivec4 bands[]; };
+layout (std430, binding = 2) readonly buffer Weights { float weights[]; };
+layout (std430, binding = 3) writeonly buffer Mel { float mel[]; };
+
+void
+main ()
+{
+  uint m = gl_GlobalInvocationID.x;
+  uint b = gl_GlobalInvocationID.y;
+
+  if (m >= p.n_mels || b >= p.n_frames)
+    return;
+
+  ivec4 band = bands[m];
+  uint base = b * p.n_bins + uint (band.x);
+  float sum = 0.0;
+  for (int j = 0; j < band.y; j++) {
+    vec2 x = spectrum[base + uint (j)];
+    float pw = dot (x, x);
+    sum += weights[band.z + j] * (p.magnitude != 0u ? sqrt (pw) : pw);
+  }
+  mel[b * p.n_mels + m] = sum;
+}
