@@ -63,8 +63,10 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
                        help="lowest mel edge in Hz")
     group.add_argument("--f-max", type=float, default=8000.0,
                        help="highest mel edge in Hz, 0 = Nyquist")
-    group.add_argument("--mel-scale", choices=MEL_SCALES, default="slaney")
-    group.add_argument("--mel-norm", choices=MEL_NORMS, default="slaney")
+    group.add_argument("--mel-scale", choices=MEL_SCALES, default="slaney",
+                       help="Hz to mel conversion")
+    group.add_argument("--mel-norm", choices=MEL_NORMS, default="slaney",
+                       help="filter normalisation (slaney = equal area)")
     group.add_argument("--top-db", type=float, default=80.0,
                        help="dynamic range in dB below the maximum")
     group.add_argument("--ref-db", type=float, default=None,
@@ -83,7 +85,8 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
 def _add_image_options(parser: argparse.ArgumentParser) -> None:
     from .config import COLORMAPS
     group = parser.add_argument_group("image")
-    group.add_argument("--colormap", choices=COLORMAPS, default="inferno")
+    group.add_argument("--colormap", choices=COLORMAPS, default="inferno",
+                       help="matplotlib colormap")
     group.add_argument("--invert", action=argparse.BooleanOptionalAction,
                        default=False, help="reverse the colormap")
     group.add_argument("--width-px", type=int, default=1024,
@@ -122,23 +125,28 @@ def _element_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 class ProgressBar:
     """A one-line bar on a terminal; does nothing when the stream is not a
-    terminal.  Appears only after ``delay`` seconds, so short inputs stay
-    silent."""
+    terminal.  Appears for inputs of at least ``long_input`` (in the bar's
+    unit: a minute of audio) or once ``delay`` seconds have passed, so short
+    inputs stay silent."""
 
     def __init__(self, label: str, stream: Any = None,
-                 delay: float = 0.5) -> None:
+                 delay: float = 0.5, long_input: float = 60.0) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = hasattr(self.stream, "isatty") and \
             self.stream.isatty() and os.environ.get("TERM") != "dumb"
         self.label = label
         self.start = time.monotonic()
         self.delay = delay
+        self.long_input = long_input
         self.drawn = False
         self.lock = threading.Lock()
 
     def update(self, done: float, total: float | None,
                unit: str = "s") -> None:
-        if not self.enabled or time.monotonic() - self.start < self.delay:
+        if not self.enabled:
+            return
+        if time.monotonic() - self.start < self.delay and not (
+                total and total >= self.long_input):
             return
         width = 30
         if total:

@@ -28,6 +28,10 @@ MAX_WIDTH = 16384
 MAX_HEIGHT = 16384
 MAX_CHUNK_SIZE = 16384
 AMIN = 1e-10
+# The element's top-db and ref-db ranges (gst/gstmelspecx.c param specs).
+MIN_TOP_DB = 0.001
+MAX_TOP_DB = 1000.0
+MAX_REF_DB = 200.0
 
 PAD_MODES = ("reflect", "constant")
 WINDOWS = ("hann", "hamming", "blackman", "rectangular")
@@ -135,8 +139,14 @@ def check_parameters(params: Mapping[str, Any],
         out["top_db"] = _float("top_db", out["top_db"])
         if out["top_db"] <= 0:
             raise _fail("top_db", params["top_db"], "greater than 0")
+        if not MIN_TOP_DB <= out["top_db"] <= MAX_TOP_DB:
+            raise _fail("top_db", params["top_db"],
+                        f"between {MIN_TOP_DB:g} and {MAX_TOP_DB:g}")
     if out.get("ref_db") is not None:
         out["ref_db"] = _float("ref_db", out["ref_db"])
+        if abs(out["ref_db"]) > MAX_REF_DB:
+            raise _fail("ref_db", params["ref_db"],
+                        f"between {-MAX_REF_DB:g} and {MAX_REF_DB:g}")
     _check_band(out, sample_rate)
     return out
 

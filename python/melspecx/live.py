@@ -39,7 +39,7 @@ def _quiet_c_stderr() -> Iterator[None]:
 
 
 def _live_error(msg: Gst.Message, source: Gst.Element | None) -> MelSpecError:
-    error = _error_from_message(msg)
+    error = _error_from_message(msg, None)
     origin = msg.src
     while origin is not None and origin is not source and source is not None:
         origin = origin.get_parent()
@@ -48,6 +48,16 @@ def _live_error(msg: Gst.Message, source: Gst.Element | None) -> MelSpecError:
                             f"{source.get_factory().get_name()}: {error}",
                             error.debug)
     return error
+
+
+def _check_display(sink: str) -> None:
+    """autovideosink without a display falls back to sinks that crash the
+    process (dfbvideosink segfaults headless); refuse with one line."""
+    if sink.split()[0] == "autovideosink" and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise MelSpecError("no display to show the spectrogram on (DISPLAY "
+                           "and WAYLAND_DISPLAY are unset); pass --sink, "
+                           "e.g. --sink fakesink")
 
 
 def _build(source: str, sink: str) -> tuple[Gst.Pipeline, Gst.Element,
@@ -97,6 +107,7 @@ def run_live(source: str, sink: str, kwargs: Mapping[str, Any],
         MelSpecError: one line, when the source or sink fails.
     """
     props = element_keywords(dict(kwargs), mode="stream")
+    _check_display(sink)
     pipeline, element, src = _build(source, sink)
     set_properties(element, props)
     bus = pipeline.get_bus()

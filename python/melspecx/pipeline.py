@@ -170,21 +170,31 @@ def _post_error(element: Gst.Element, text: str) -> None:
     element.post_message(Gst.Message.new_application(element, structure))
 
 
-def _error_from_message(msg: Gst.Message) -> MelSpecError:
+def _error_from_message(msg: Gst.Message,
+                        context: str | None = None) -> MelSpecError:
+    """GStreamer's error as a MelSpecError: "CONTEXT: message (detail)",
+    the detail being the human part of the debug string when it has one
+    (filesrc says "Resource not found." there and 'No such file "x"' in
+    the detail)."""
+    prefix = f"{context}: " if context else ""
     if msg.type == Gst.MessageType.APPLICATION:
-        return MelSpecError(msg.get_structure().get_string("message"))
+        return MelSpecError(prefix + msg.get_structure().get_string("message"))
     error, debug = msg.parse_error()
-    source = msg.src.get_name() if msg.src is not None else "pipeline"
-    text = f"{error.message} ({source})"
+    text = prefix + error.message.rstrip()
+    detail = debug.split(":\n", 1)[1].strip() if debug and ":\n" in debug \
+        else ""
+    if detail:
+        text += f" ({' '.join(detail.split())})"
     settings = (error.domain == GLib.quark_to_string(Gst.ResourceError.quark())
                 and error.code == int(Gst.ResourceError.SETTINGS))
     cls = MelSpecParameterError if settings else MelSpecError
     return cls(text, debug)
 
 
-def _pending_error(bus: Gst.Bus) -> MelSpecError | None:
+def _pending_error(bus: Gst.Bus,
+                   context: str | None) -> MelSpecError | None:
     msg = bus.pop_filtered(Gst.MessageType.ERROR)
-    return _error_from_message(msg) if msg is not None else None
+    return _error_from_message(msg, context) if msg is not None else None
 
 
 def _query_seconds(pipeline: Gst.Pipeline, what: str) -> float | None:
@@ -228,7 +238,7 @@ def run_pipeline(pipeline: Gst.Pipeline, sink: GstApp.AppSink | None,
                  progress: ProgressCallback | None = None,
                  timeout: float = DEFAULT_TIMEOUT,
                  before_play: Callable[[], None] | None = None,
-                 keep: bool = True) -> _Output:
+                 keep: bool = True, context: str | None = None) -> _Output:
     """Play ``pipeline`` to EOS and return what ``sink`` received.
 
     The bus is polled every POLL_INTERVAL for ERROR and EOS; the run fails
@@ -239,31 +249,33 @@ def run_pipeline(pipeline: Gst.Pipeline, sink: GstApp.AppSink | None,
         before_play: called once the pipeline is PAUSED (sources started),
             e.g. to push data into an appsrc.
         keep: keep the received bytes (else only count them).
+        context: prefix of error messages (the file name).
     """
     out = _Output(keep=keep)
     bus = pipeline.get_bus()
     try:
-        _change_state(pipeline, bus, Gst.State.PAUSED)
+        _change_state(pipeline, bus, Gst.State.PAUSED, context)
         if before_play is not None:
             before_play()
-        _change_state(pipeline, bus, Gst.State.PLAYING)
-        _wait_eos(pipeline, bus, sink, out, progress, timeout)
+        _change_state(pipeline, bus, Gst.State.PLAYING, context)
+        _wait_eos(pipeline, bus, sink, out, progress, timeout, context)
     finally:
         pipeline.set_state(Gst.State.NULL)
     return out
 
 
 def _change_state(pipeline: Gst.Pipeline, bus: Gst.Bus,
-                  state: Gst.State) -> None:
+                  state: Gst.State, context: str | None) -> None:
     if pipeline.set_state(state) == Gst.StateChangeReturn.FAILURE:
-        error = _pending_error(bus)
+        error = _pending_error(bus, context)
         raise error or MelSpecError(
             f"GStreamer could not set the pipeline to {state.value_nick}")
 
 
 def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
               sink: GstApp.AppSink | None, out: _Output,
-              progress: ProgressCallback | None, timeout: float) -> None:
+              progress: ProgressCallback | None, timeout: float,
+              context: str | None) -> None:
     types = (Gst.MessageType.ERROR | Gst.MessageType.EOS
              | Gst.MessageType.APPLICATION)
     last_change = time.monotonic()
@@ -278,7 +290,7 @@ def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
                 return
             if msg.type == Gst.MessageType.ERROR or \
                     msg.get_structure().get_name() == _APP_ERROR:
-                raise _error_from_message(msg)
+                raise _error_from_message(msg, context)
         position = _query_seconds(pipeline, "position")
         if position != last_position:
             moved = True
@@ -290,6 +302,7 @@ def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
             last_change = now
         elif now - last_change > timeout:
             raise MelSpecError(
+                (f"{context}: " if context else "") +
                 f"GStreamer pipeline made no progress for {timeout:g} s "
                 f"(stalled at {last_position or 0:.2f} s of input)")
 
@@ -324,7 +337,7 @@ def _file_source(pipeline: Gst.Pipeline, path: str | os.PathLike,
 
     def no_more_pads(element: Gst.Element) -> None:
         if not state["linked"]:
-            _post_error(element, f"no audio stream in {location!r}")
+            _post_error(element, "no audio stream in the file")
 
     decoder.connect("pad-added", pad_added)
     decoder.connect("no-more-pads", no_more_pads)
@@ -376,7 +389,8 @@ def render_png(path: str | os.PathLike, props: Mapping[str, Any],
     if not element.link(capsfilter):
         raise MelSpecError("the melspecx element cannot produce image/png")
     _file_source(pipeline, path, element)
-    out = run_pipeline(pipeline, sink, progress, timeout)
+    out = run_pipeline(pipeline, sink, progress, timeout,
+                       context=os.fsdecode(path))
     if not out.chunks:
         raise MelSpecError(f"no image was produced for {os.fsdecode(path)!r}")
     return b"".join(out.chunks)
@@ -414,7 +428,8 @@ def _decode(path: str | os.PathLike, keep: bool,
         pipeline, "audio/x-raw,format=F32LE,layout=interleaved")
     convert.link(capsfilter)
     _file_source(pipeline, path, convert)
-    out = run_pipeline(pipeline, sink, progress, timeout, keep=keep)
+    out = run_pipeline(pipeline, sink, progress, timeout, keep=keep,
+                       context=os.fsdecode(path))
     if out.caps is None:
         raise MelSpecError(f"no audio could be decoded from "
                            f"{os.fsdecode(path)!r}")
