@@ -1,0 +1,554 @@
+/* The Vulkan backend against the CPU backend and a float64 reference, on
+ * the Vulkan device of the machine (Mesa's lavapipe in CI), plus device
+ * selection, injected faults (MSX_VULKAN_FAULT) and the plan cache.
+ * SPDX-License-Identifier: MIT
+ */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msx_backend.h"
+#include "msx_backend_vulkan.h"
+#include "msx_mel.h"
+#include "msx_stft.h"
+#include "msx_test.h"
+#include "msx_window.h"
+#include "msx_reference.h"
+
+/* SPEC §3 tolerances. */
+#define MAX_REL_L2 1e-4
+#define MAX_DB_DIFF 0.01
+#define TOP_DB 80.0
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static void
+make_config (MsxConfig * c, int n_fft, int chunk, double power,
+    MsxBackendKind kind)
+{
+  msx_config_init (c);
+  c->sample_rate = 22050;
+  c->n_fft = n_fft;
+  c->hop_length = n_fft / 4 + 1;        /* odd hop: frames not aligned */
+  c->n_mels = n_fft <= 256 ? 64 : n_fft <= 512 ? 96 : 128;
+  c->chunk_size = chunk;
+  c->power = power;
+  c->backend = kind;
+}
+
+/* Chirp + two tones + noise, deterministic. */
+static float *
+make_signal (size_t n, uint64_t seed)
+{
+  float *x = malloc (n * sizeof *x);
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    double t = i / 22050.0;
+    x[i] = (float) (0.5 * sin (2 * M_PI * (100 + 2000 * t) * t)
+        + 0.2 * sin (2 * M_PI * 3000 * t) + 0.01 * sin (2 * M_PI * 440 * t)
+        + 0.05 * ref_noise (&seed));
+  }
+  return x;
+}
+
+/* Runs @n_frames frames through a backend in process() calls of at most
+ * chunk_size frames, as msx_stft does.  Returns NULL on failure. */
+static float *
+run_backend (const MsxConfig * c, const float *x, size_t n_frames,
+    char *desc, size_t desc_size)
+{
+  float *win = malloc (c->n_fft * sizeof *win), *mel;
+  MsxMelBank *bank = NULL;
+  MsxBackend *be = NULL;
+  char msg[256];
+  size_t f, n;
+  MsxStatus st;
+
+  mel = calloc (n_frames * c->n_mels, sizeof *mel);
+  msx_window_fill (c->window, c->n_fft, c->n_fft, win);
+  st = msx_mel_bank_new (c, &bank);
+  if (!st)
+    st = msx_backend_new (c, win, bank, &be, msg, sizeof msg);
+  if (st)
+    printf ("# backend: %s (%s)\n", msx_status_string (st), msg);
+  for (f = 0; !st && f < n_frames; f += n) {
+    n = n_frames - f < (size_t) c->chunk_size ? n_frames - f :
+        (size_t) c->chunk_size;
+    st = msx_backend_process (be, x + f * c->hop_length, n,
+        mel + f * c->n_mels);
+  }
+  if (be && desc)
+    snprintf (desc, desc_size, "%s", msx_backend_describe (be));
+  msx_backend_free (be);
+  msx_mel_bank_free (bank);
+  free (win);
+  if (st) {
+    free (mel);
+    return NULL;
+  }
+  return mel;
+}
+
+/* Max |dB(got) - dB(ref)| where ref is above max(ref) - top_db. */
+static double
+max_db_diff (const float *got, const float *ref, size_t n, double power)
+{
+  double mx = 0, floor_db, worst = 0, k = power == 1.0 ? 20 : 10;
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    mx = fmax (mx, ref[i]);
+  floor_db = k * log10 (fmax (1e-10, mx)) - TOP_DB;
+  for (i = 0; i < n; i++) {
+    double r = k * log10 (fmax (1e-10, ref[i]));
+    double g = k * log10 (fmax (1e-10, got[i]));
+    if (r > floor_db)
+      worst = fmax (worst, fabs (g - r));
+  }
+  return worst;
+}
+
+static double
+rel_l2 (const float *got, const float *ref, size_t n)
+{
+  double num = 0, den = 0;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    num += ((double) got[i] - ref[i]) * ((double) got[i] - ref[i]);
+    den += (double) ref[i] * ref[i];
+  }
+  return sqrt (num / den);
+}
+
+static void
+test_against_cpu (int n_fft, int chunk, double power)
+{
+  MsxConfig c;
+  size_t n_frames = chunk == 1 ? 40 : 300, len;
+  float *x, *cpu, *vk;
+  char what[160], desc[160] = "";
+
+  make_config (&c, n_fft, chunk, power, MSX_BACKEND_CPU);
+  len = (n_frames - 1) * c.hop_length + n_fft;
+  x = make_signal (len, 42 + n_fft);
+  cpu = run_backend (&c, x, n_frames, NULL, 0);
+  c.backend = MSX_BACKEND_VULKAN;
+  vk = run_backend (&c, x, n_frames, desc, sizeof desc);
+  snprintf (what, sizeof what, "n_fft %d chunk %d power %g: %s", n_fft,
+      chunk, power, desc);
+  if (msx_check (cpu && vk && !strncmp (desc, "vulkan (", 8), what)) {
+    double e = rel_l2 (vk, cpu, n_frames * c.n_mels);
+    double d = max_db_diff (vk, cpu, n_frames * c.n_mels, power);
+    printf ("# rel L2 %.3g, max dB diff %.3g\n", e, d);
+    msx_check (e < MAX_REL_L2, "  relative L2 error vs cpu < 1e-4");
+    msx_check (d <= MAX_DB_DIFF, "  max dB difference vs cpu <= 0.01");
+  }
+  free (x);
+  free (cpu);
+  free (vk);
+}
+
+/* Both backends against a direct float64 DFT and librosa's dense mel
+ * matrix (tests/core/msx_reference.h), independent of the core's code. */
+static void
+test_against_float64 (int n_fft)
+{
+  MsxConfig c;
+  size_t n_frames = 24, len, b, m;
+  double *win, *melw, *cs, *ref;
+  float *x, *vk;
+  double y[8192];
+  char what[96];
+  int i;
+
+  make_config (&c, n_fft, 7, 2.0, MSX_BACKEND_VULKAN);
+  len = (n_frames - 1) * c.hop_length + n_fft;
+  x = make_signal (len, 7);
+  vk = run_backend (&c, x, n_frames, NULL, 0);
+  win = ref_window (&c);
+  melw = ref_mel_matrix (&c);
+  cs = malloc (2 * n_fft * sizeof *cs);
+  ref = malloc (n_frames * c.n_mels * sizeof *ref);
+  for (i = 0; i < n_fft; i++) {
+    cs[2 * i] = cos (2 * M_PI * i / n_fft);
+    cs[2 * i + 1] = sin (2 * M_PI * i / n_fft);
+  }
+  for (b = 0; b < n_frames; b++) {
+    for (i = 0; i < n_fft; i++)
+      y[i] = x[b * c.hop_length + i];
+    ref_frame (&c, win, melw, cs, y, ref + b * c.n_mels);
+  }
+  snprintf (what, sizeof what, "n_fft %d: vulkan vs float64 DFT reference, "
+      "relative L2 < 1e-4", n_fft);
+  if (msx_check (vk != NULL, "vulkan backend ran")) {
+    double e = ref_rel_l2 (vk, ref, n_frames * c.n_mels);
+    printf ("# rel L2 vs float64 %.3g\n", e);
+    msx_check (e < MAX_REL_L2, what);
+    for (m = 0; m < (size_t) c.n_mels && vk[m] >= 0; m++);
+    msx_check (m == (size_t) c.n_mels, "  mel power is non-negative");
+  }
+  free (win);
+  free (melw);
+  free (cs);
+  free (ref);
+  free (x);
+  free (vk);
+}
+
+/* ---- through msx_stft: mono mix and channel_mode separate ---- */
+
+typedef struct
+{
+  int n_mels;
+  size_t n[4];
+  float *mel[4];
+} Collect;
+
+static void
+collect (void *user, int lane, const float *mel, size_t n_frames)
+{
+  Collect *c = user;
+  size_t bytes = n_frames * c->n_mels * sizeof (float);
+
+  c->mel[lane] = realloc (c->mel[lane], c->n[lane] * c->n_mels *
+      sizeof (float) + bytes);
+  memcpy (c->mel[lane] + c->n[lane] * c->n_mels, mel, bytes);
+  c->n[lane] += n_frames;
+}
+
+static int
+run_stft (const MsxConfig * cfg, const float *x, size_t n, Collect * out)
+{
+  MsxStft *stft = NULL;
+  char msg[256];
+  size_t done, step = 3001;     /* odd pushes */
+  MsxStatus st;
+
+  memset (out, 0, sizeof *out);
+  out->n_mels = cfg->n_mels;
+  st = msx_stft_new (cfg, collect, out, &stft, msg, sizeof msg);
+  for (done = 0; !st && done < n; done += step)
+    st = msx_stft_push (stft, x + done * cfg->channels,
+        n - done < step ? n - done : step);
+  if (!st)
+    st = msx_stft_finish (stft);
+  msx_stft_free (stft);
+  return st == MSX_OK;
+}
+
+static void
+test_stft (int channels, MsxChannelMode mode)
+{
+  MsxConfig c;
+  size_t n = 40000, lane;
+  float *x = make_signal (n * channels, 3);
+  Collect cpu, vk;
+  char what[128];
+  int ok;
+
+  /* channel c at a different gain, so that lanes differ */
+  for (lane = 0; lane < n * channels; lane++)
+    x[lane] *= 1.0f + (float) (lane % channels);
+  make_config (&c, 2048, 64, 2.0, MSX_BACKEND_CPU);
+  c.hop_length = 512;
+  c.channels = channels;
+  c.channel_mode = mode;
+  ok = run_stft (&c, x, n, &cpu);
+  c.backend = MSX_BACKEND_VULKAN;
+  ok = run_stft (&c, x, n, &vk) && ok;
+  snprintf (what, sizeof what, "msx_stft, %d channel(s), %s: both ran",
+      channels, mode == MSX_CHANNELS_MIX ? "mix" : "separate");
+  msx_check (ok, what);
+  for (lane = 0; ok && lane < (size_t) msx_config_lanes (&c); lane++) {
+    size_t total = cpu.n[lane] * c.n_mels;
+    snprintf (what, sizeof what, "  lane %zu: %zu frames, rel L2 < 1e-4, "
+        "dB diff <= 0.01", lane, cpu.n[lane]);
+    msx_check (cpu.n[lane] == 1 + n / 512 && vk.n[lane] == cpu.n[lane]
+        && rel_l2 (vk.mel[lane], cpu.mel[lane], total) < MAX_REL_L2
+        && max_db_diff (vk.mel[lane], cpu.mel[lane], total, 2.0)
+        <= MAX_DB_DIFF, what);
+  }
+  for (lane = 0; lane < 4; lane++) {
+    free (cpu.mel[lane]);
+    free (vk.mel[lane]);
+  }
+  free (x);
+}
+
+/* ---- selection and errors ---- */
+
+static MsxStatus
+try_create (MsxConfig * c, MsxBackend ** be, char *msg, size_t msg_size)
+{
+  static float win[4096];
+  static MsxMelBank *bank;
+  MsxStatus st;
+
+  msx_window_fill (c->window, c->n_fft, c->n_fft, win);
+  msx_mel_bank_free (bank);
+  bank = NULL;
+  st = msx_mel_bank_new (c, &bank);
+  if (st)
+    return st;
+  return msx_backend_new (c, win, bank, be, msg, msg_size);
+}
+
+static void
+test_auto (void)
+{
+  MsxConfig c;
+  MsxBackend *be = NULL;
+  char msg[256] = "";
+  const char *desc;
+
+  make_config (&c, 1024, 64, 2.0, MSX_BACKEND_AUTO);
+  msx_check (try_create (&c, &be, msg, sizeof msg) == MSX_OK,
+      "auto: a backend opens");
+  desc = be ? msx_backend_describe (be) : "";
+  printf ("# auto: %s; %s\n", desc, msg);
+  if (!strncmp (desc, "vulkan", 6))
+    msx_check (strstr (desc, ", cpu)") == NULL,
+        "auto chose a Vulkan GPU, not a CPU-type device");
+  else
+    msx_check (!strncmp (desc, "cpu", 3) && strstr (msg, "using the CPU")
+        && strstr (msg, "Vulkan"), "auto fell back to the CPU, with a "
+        "message saying why (no Vulkan GPU)");
+  msx_backend_free (be);
+}
+
+static void
+test_device_index (void)
+{
+  MsxConfig c;
+  MsxBackend *be = NULL;
+  char msg[256] = "";
+  MsxStatus st;
+
+  make_config (&c, 1024, 64, 2.0, MSX_BACKEND_VULKAN);
+  c.device_index = 99;
+  st = try_create (&c, &be, msg, sizeof msg);
+  printf ("# %s\n", msg);
+  msx_check (st == MSX_ERROR_BACKEND_UNAVAILABLE && be == NULL
+      && strstr (msg, "device-index is 99"),
+      "device_index out of range: a clean error naming device-index");
+  msx_check (msx_backend_vulkan_live_objects () == 0,
+      "  no Vulkan object left behind");
+  c.device_index = 0;
+  st = try_create (&c, &be, msg, sizeof msg);
+  msx_check (st == MSX_OK, "device_index 0 opens");
+  msx_backend_free (be);
+}
+
+static void
+test_bluestein_refused (void)
+{
+  MsxConfig c;
+  MsxBackend *be = NULL;
+  char msg[256] = "";
+  MsxStatus st;
+
+  make_config (&c, 34 * 16, 64, 2.0, MSX_BACKEND_VULKAN);     /* 2^5·17 */
+  st = try_create (&c, &be, msg, sizeof msg);
+  printf ("# %s\n", msg);
+  msx_check (st == MSX_ERROR_BACKEND_UNAVAILABLE && strstr (msg, "n-fft 544"),
+      "n_fft with a prime factor 17: refused with a message");
+  c.backend = MSX_BACKEND_AUTO;
+  st = try_create (&c, &be, msg, sizeof msg);
+  msx_check (st == MSX_OK && !strncmp (msx_backend_describe (be), "cpu", 3),
+      "  auto: the CPU computes it");
+  msx_backend_free (be);
+}
+
+/* ---- faults ---- */
+
+static void
+test_fault (const char *fault, MsxStatus expect_create,
+    MsxStatus expect_process)
+{
+  MsxConfig c;
+  MsxBackend *be = NULL;
+  char msg[256] = "", what[160];
+  /* 64 frames = two sub-batches of 32: submit:3 fails while one is pending */
+  float *x = calloc (64 * 257 + 1024, sizeof (float));
+  float *mel = calloc (64 * 128, sizeof (float));
+  MsxStatus st;
+
+  make_config (&c, 1024, 64, 2.0, MSX_BACKEND_VULKAN);
+  setenv ("MSX_VULKAN_FAULT", fault, 1);
+  st = try_create (&c, &be, msg, sizeof msg);
+  unsetenv ("MSX_VULKAN_FAULT");
+  printf ("# %s: %s (%s)\n", fault, msx_status_string (st), msg);
+  snprintf (what, sizeof what, "MSX_VULKAN_FAULT=%s: create returns %s",
+      fault, msx_status_string (expect_create));
+  msx_check (st == expect_create, what);
+  if (st == MSX_OK) {
+    st = msx_backend_process (be, x, 64, mel);
+    snprintf (what, sizeof what, "  process returns %s",
+        msx_status_string (expect_process));
+    msx_check (st == expect_process, what);
+    msx_check (msx_backend_process (be, x, 64, mel) == expect_process,
+        "  and again on the next call (the backend stays unusable)");
+  }
+  msx_check (msx_backend_vulkan_live_objects () == 0,
+      "  every Vulkan object freed");
+  msx_backend_free (be);
+  free (x);
+  free (mel);
+}
+
+/* ---- on-disk plan cache ---- */
+
+static int
+count_cache_files (const char *dir)
+{
+  char path[512];
+  struct dirent *e;
+  DIR *d;
+  int n = 0;
+
+  snprintf (path, sizeof path, "%s/melspecx", dir);
+  d = opendir (path);
+  if (!d)
+    return 0;
+  while ((e = readdir (d)))
+    n += !strncmp (e->d_name, "vkfft-", 6) && strstr (e->d_name, ".bin")
+        && !strstr (e->d_name, ".tmp");
+  closedir (d);
+  return n;
+}
+
+/* Creates and frees one backend (so that the shared device closes and its
+ * in-memory plans go); returns the plan source and the create() time. */
+static int
+create_once (double *seconds)
+{
+  MsxConfig c;
+  MsxBackend *be = NULL;
+  MsxVulkanTimings t;
+  char msg[256];
+  double t0 = now_s ();
+  MsxStatus st;
+
+  make_config (&c, 2048, 100, 2.0, MSX_BACKEND_VULKAN);
+  st = try_create (&c, &be, msg, sizeof msg);
+  *seconds = now_s () - t0;
+  msx_backend_free (be);
+  if (st)
+    return -1;
+  msx_backend_vulkan_timings (&t, 0);
+  printf ("# create %.1f ms (plan %.1f ms, warm-up %.1f ms)\n",
+      1e3 * *seconds, 1e3 * t.plan_s, 1e3 * t.warmup_s);
+  return t.plan_source;
+}
+
+static void
+corrupt_cache (const char *dir)
+{
+  char path[1024];
+  struct dirent *e;
+  DIR *d;
+  FILE *f;
+
+  snprintf (path, sizeof path, "%s/melspecx", dir);
+  d = opendir (path);
+  while (d && (e = readdir (d)))
+    if (!strncmp (e->d_name, "vkfft-", 6)) {
+      snprintf (path, sizeof path, "%s/melspecx/%s", dir, e->d_name);
+      f = fopen (path, "r+b");
+      if (f) {
+        fseek (f, 200, SEEK_SET);
+        fputs ("garbage garbage garbage", f);
+        fclose (f);
+      }
+    }
+  if (d)
+    closedir (d);
+}
+
+static void
+test_cache (void)
+{
+  char dir[] = "/tmp/msx-vkcache-XXXXXX", cmd[128];
+  double cold, warm;
+  int src;
+
+  if (!msx_check (mkdtemp (dir) != NULL, "temporary XDG_CACHE_HOME"))
+    return;
+  setenv ("XDG_CACHE_HOME", dir, 1);
+  src = create_once (&cold);
+  msx_check (src == 0, "first create compiles the VkFFT plan");
+  msx_check (count_cache_files (dir) == 1,
+      "  and saves it under $XDG_CACHE_HOME/melspecx");
+  src = create_once (&warm);
+  msx_check (src == 2, "second create loads the plan from disk");
+  printf ("# create: cold %.1f ms, from the disk cache %.1f ms%s\n",
+      1e3 * cold, 1e3 * warm, warm < cold ? " (faster)" : " (NOT faster)");
+  corrupt_cache (dir);
+  src = create_once (&warm);
+  msx_check (src == 0, "a corrupt cache file is ignored: compiled again");
+  setenv ("XDG_CACHE_HOME", "/proc/melspecx-unwritable", 1);
+  src = create_once (&warm);
+  msx_check (src == 0, "an unwritable cache directory is ignored");
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system (cmd) != 0)
+    printf ("# could not remove %s\n", dir);
+}
+
+int
+main (void)
+{
+  static const int sizes[] = { 256, 400, 512, 1024, 2048, 4096 };
+  static const int chunks[] = { 1, 7, 1024 };
+  char dir[] = "/tmp/msx-vktest-XXXXXX", cmd[128];
+  size_t i, j;
+
+  /* a private plan cache: the test neither reads nor fills the user's */
+  if (mkdtemp (dir))
+    setenv ("XDG_CACHE_HOME", dir, 1);
+
+  /* create() makes 9 allocations (window, bands, weights, frames,
+   * spectrum, 2 × (signal, mel)): fail each in turn */
+  for (i = 1; i <= 9; i++) {
+    char fault[16];
+    snprintf (fault, sizeof fault, "alloc:%zu", i);
+    test_fault (fault, MSX_ERROR_NO_MEMORY, MSX_OK);
+  }
+  test_fault ("plan", MSX_ERROR_DEVICE, MSX_OK);
+  test_fault ("submit:1", MSX_ERROR_DEVICE, MSX_OK);    /* the warm-up */
+  test_fault ("submit:2", MSX_OK, MSX_ERROR_DEVICE);
+  test_fault ("submit:3", MSX_OK, MSX_ERROR_DEVICE);
+
+  for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    for (j = 0; j < sizeof chunks / sizeof chunks[0]; j++) {
+      test_against_cpu (sizes[i], chunks[j], 2.0);
+      test_against_cpu (sizes[i], chunks[j], 1.0);
+    }
+  test_against_float64 (400);
+  test_against_float64 (512);
+  test_stft (1, MSX_CHANNELS_MIX);
+  test_stft (3, MSX_CHANNELS_MIX);
+  test_stft (3, MSX_CHANNELS_SEPARATE);
+  test_auto ();
+  test_device_index ();
+  test_bluestein_refused ();
+  msx_check (msx_backend_vulkan_live_objects () == 0,
+      "every backend freed: no Vulkan object left");
+  test_cache ();
+
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system (cmd) != 0)
+    printf ("# could not remove %s\n", dir);
+  return msx_test_done ();
+}
