@@ -22,6 +22,23 @@ L2_TOL = 1e-4
 SR = 22050          # espeak-ng's rate; the synthetic signals use it too
 
 
+def _backends() -> list[str]:
+    """cpu, and vulkan unless the build left Vulkan out (-Dvulkan=disabled:
+    the element then says so).  Any other Vulkan failure (no driver, no
+    lavapipe) keeps "vulkan" in the list, so it fails the tests."""
+    config = melspecx.create_mel_config(16000, n_fft=64, hop_length=32,
+                                        n_mels=8, backend="vulkan")
+    try:
+        melspecx.mel_spectrogram_db(config, np.zeros(256, np.float32))
+    except melspecx.MelSpecError as err:
+        if "built without Vulkan" in str(err):
+            return ["cpu"]
+    return ["cpu", "vulkan"]
+
+
+BACKENDS = _backends()
+
+
 def _signal(kind: str, tmp_path) -> np.ndarray:
     t = np.arange(int(2.0 * SR)) / SR
     if kind == "sweep":
@@ -42,16 +59,18 @@ def _signal(kind: str, tmp_path) -> np.ndarray:
     raise AssertionError(kind)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("n_fft,hop", [(400, 160), (2048, 512)])
 @pytest.mark.parametrize("mel_scale", ["slaney", "htk"])
 @pytest.mark.parametrize("mel_norm", ["slaney", "none"])
 @pytest.mark.parametrize("kind", ["sweep", "noise", "speech", "click"])
-def test_against_torchaudio(kind, mel_scale, mel_norm, n_fft, hop, tmp_path):
+def test_against_torchaudio(kind, mel_scale, mel_norm, n_fft, hop, backend,
+                            tmp_path):
     y = _signal(kind, tmp_path)
     n_mels = 80 if n_fft == 400 else 128
     config = melspecx.create_mel_config(
         SR, n_fft=n_fft, hop_length=hop, n_mels=n_mels, mel_scale=mel_scale,
-        mel_norm=mel_norm, backend="cpu")
+        mel_norm=mel_norm, backend=backend)
     got = melspecx.mel_spectrogram_db(config, y)
     assert got.dtype == np.float32
     assert got.shape == (n_mels, 1 + len(y) // hop)
@@ -101,12 +120,13 @@ NUMPY_CASES = {
 }
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("case", sorted(NUMPY_CASES))
 @pytest.mark.parametrize("kind", ["sweep", "noise"])
-def test_against_numpy_reference(case, kind):
+def test_against_numpy_reference(case, kind, backend):
     y = _signal(kind, None)
     params = NUMPY_CASES[case]
-    config = melspecx.create_mel_config(SR, backend="cpu", **params)
+    config = melspecx.create_mel_config(SR, backend=backend, **params)
     got = melspecx.mel_spectrogram_db(config, y)
     expect = ref.mel_power(
         y, SR, n_fft=config.n_fft, win_length=config.win_length,
@@ -148,24 +168,28 @@ def test_top_db_floor_matches_librosa_rule():
         assert np.allclose(got[~mask], expect[~mask], atol=DB_TOL)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("channel_mode", ["mix", "separate"])
-def test_chunk_size_never_changes_the_numbers(channel_mode):
+def test_chunk_size_never_changes_the_numbers(channel_mode, backend):
     y = np.stack([_signal("sweep", None), _signal("noise", None)])
     results = []
     for chunk in (1, 7, 4096):
         config = melspecx.create_mel_config(SR, chunk_size=chunk,
-                                            channel_mode=channel_mode)
+                                            channel_mode=channel_mode,
+                                            backend=backend)
         results.append(melspecx.mel_spectrogram_db(config, y))
     assert results[0].shape == results[1].shape == results[2].shape
     assert np.array_equal(results[0], results[1])
     assert np.array_equal(results[0], results[2])
 
 
-def test_chunk_size_never_changes_the_png(media):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_chunk_size_never_changes_the_png(media, backend):
     """Every PNG chunk is byte-identical except the tEXt metadata, which
     records chunk_size itself (and nothing else differs in it)."""
     pngs = [melspecx.mel_spec_from_path(media["speech"], chunk_size=chunk,
-                                        width_px=300, height_px=80)
+                                        width_px=300, height_px=80,
+                                        backend=backend)
             for chunk in (1, 7, 4096)]
     image = [[c for c in ref.png_chunks(png) if c[0] != b"tEXt"]
              for png in pngs]
