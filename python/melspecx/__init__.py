@@ -22,7 +22,8 @@ Functions: :func:`mel_spec_from_path`, :func:`create_mel_config`,
 Errors: every failure raises :class:`MelSpecError` with one line of text
 (GStreamer's message for media failures).  Bad arguments raise
 :class:`MelSpecParameterError`, a subclass of both MelSpecError and
-ValueError.  No call hangs: pipelines are polled with a deadline and
+ValueError.  Warnings of the element (f-max above Nyquist, mel bands that
+catch no FFT bin) are issued as :class:`MelSpecWarning`.  No call hangs: pipelines are polled with a deadline and
 aborted after ``timeout`` seconds without progress.
 
 Logging is GStreamer's: ``GST_DEBUG=melspecx:5``.  The command line is
@@ -36,7 +37,7 @@ from typing import Any
 from .api import audio_info, mel_spec_from_path, mel_spectrogram_db, \
     mel_spectrogram_db_from_path, mel_spectrogram_db_py, read_audio
 from .config import MelConfig, create_mel_config
-from .errors import MelSpecError, MelSpecParameterError
+from .errors import MelSpecError, MelSpecParameterError, MelSpecWarning
 from .pipeline import DEFAULT_TIMEOUT, AudioInfo
 
 __version__ = "0.1.0"
@@ -61,7 +62,7 @@ def element_properties() -> dict[str, Any]:
 
 __all__ = [
     "AudioInfo", "DEFAULT_TIMEOUT", "MelConfig", "MelSpecError",
-    "MelSpecParameterError", "audio_info", "create_mel_config",
+    "MelSpecParameterError", "MelSpecWarning", "audio_info", "create_mel_config",
     "element_properties", "mel_spec_from_path", "mel_spectrogram_db",
     "mel_spectrogram_db_from_path", "mel_spectrogram_db_py", "read_audio",
 ]

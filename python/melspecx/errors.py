@@ -28,3 +28,8 @@ class MelSpecError(Exception):
 class MelSpecParameterError(MelSpecError, ValueError):
     """A parameter or argument that melspecx refuses; the message names it
     and the allowed range."""
+
+
+class MelSpecWarning(UserWarning):
+    """A warning of the melspecx element (GST_ELEMENT_WARNING on the bus),
+    such as f-max above Nyquist or mel bands that catch no FFT bin."""

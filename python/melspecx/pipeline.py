@@ -14,10 +14,11 @@ import dataclasses
 import functools
 import os
 import time
-from typing import Any, Callable, Iterable, Mapping
+import warnings
+from typing import Any, Callable, Mapping
 
 from ._gst import GLib, GObject, Gst, GstApp
-from .errors import MelSpecError, MelSpecParameterError
+from .errors import MelSpecError, MelSpecParameterError, MelSpecWarning
 
 #: Seconds a pipeline may go without progress (position, output) before it
 #: is declared stalled and torn down.
@@ -191,6 +192,15 @@ def _error_from_message(msg: Gst.Message,
     return cls(text, debug)
 
 
+def _warn(msg: Gst.Message, context: str | None) -> None:
+    """Pass a GST_ELEMENT_WARNING on as a Python MelSpecWarning (e.g.
+    f-max above Nyquist, mel bands that catch no FFT bin)."""
+    warning, _debug = msg.parse_warning()
+    prefix = f"{context}: " if context else ""
+    warnings.warn(prefix + " ".join(warning.message.split()), MelSpecWarning,
+                  stacklevel=2)
+
+
 def _pending_error(bus: Gst.Bus,
                    context: str | None) -> MelSpecError | None:
     msg = bus.pop_filtered(Gst.MessageType.ERROR)
@@ -277,7 +287,7 @@ def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
               progress: ProgressCallback | None, timeout: float,
               context: str | None) -> None:
     types = (Gst.MessageType.ERROR | Gst.MessageType.EOS
-             | Gst.MessageType.APPLICATION)
+             | Gst.MessageType.APPLICATION | Gst.MessageType.WARNING)
     last_change = time.monotonic()
     last_position = None
     while True:
@@ -288,7 +298,9 @@ def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
                 if sink is not None:
                     out.drain(sink)
                 return
-            if msg.type == Gst.MessageType.ERROR or \
+            if msg.type == Gst.MessageType.WARNING:
+                _warn(msg, context)
+            elif msg.type == Gst.MessageType.ERROR or \
                     msg.get_structure().get_name() == _APP_ERROR:
                 raise _error_from_message(msg, context)
         position = _query_seconds(pipeline, "position")

@@ -416,3 +416,12 @@ def test_exception_hierarchy():
     assert issubclass(melspecx.MelSpecParameterError, melspecx.MelSpecError)
     assert issubclass(melspecx.MelSpecParameterError, ValueError)
     assert not issubclass(melspecx.MelSpecError, ValueError)
+
+
+def test_element_warnings_become_python_warnings(media):
+    with pytest.warns(melspecx.MelSpecWarning, match="Nyquist"):
+        melspecx.mel_spec_from_path(media["wav_8k"], width_px=32,
+                                    height_px=32)
+    with pytest.warns(melspecx.MelSpecWarning, match="n-mels=256"):
+        melspecx.mel_spec_from_path(media["flac_192k"], n_fft=512,
+                                    n_mels=256, width_px=32, height_px=32)

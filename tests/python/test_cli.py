@@ -310,3 +310,11 @@ def test_live_bad_pipeline_one_line():
     result = melspecx("live", "--source", "nosuchelementsrc",
                       "--sink", "fakesink", timeout=60)
     assert_one_line_error(result)
+
+
+def test_generate_warning_is_one_line(media, tmp_path):
+    result = melspecx("generate", media["wav_8k"], tmp_path / "w.png")
+    stderr = result.stderr.decode()
+    assert result.returncode == 0, stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("melspecx: warning:")
+    assert "Nyquist" in stderr
