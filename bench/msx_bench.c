@@ -1,0 +1,252 @@
+/* msx_bench — throughput and start-up of the analysis backends, core only
+ * (no GStreamer).
+ * SPDX-License-Identifier: MIT
+ *
+ * For each backend (cpu, and vulkan when built in and a device opens):
+ * frames/s of msx_backend_process() for n_fft 512 and 2048 (hop n_fft/4,
+ * 128 mels, power 2) at chunk sizes 1, 64, 1024 and 4096; for Vulkan also
+ * the split of process() time into upload (host copy into mapped memory),
+ * compute (device timestamps) and read-back; then the cost of create():
+ * cold (empty plan cache and empty driver shader cache, in a fresh
+ * XDG_CACHE_HOME), from the on-disk plan cache, and with the plan already
+ * in memory (another backend of the process holds the device).
+ *
+ *   msx_bench [--seconds S] [--backend cpu|vulkan]
+ *
+ * Each figure runs for about S seconds (default 1) after one untimed call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "msx_backend.h"
+#include "msx_mel.h"
+#include "msx_window.h"
+#ifdef MSX_HAVE_VULKAN
+#include "msx_backend_vulkan.h"
+#endif
+
+static const int bench_sizes[] = { 512, 2048 };
+static const int bench_chunks[] = { 1, 64, 1024, 4096 };
+
+typedef struct
+{
+  MsxConfig cfg;
+  float *window;
+  MsxMelBank *bank;
+  MsxBackend *be;
+} Bench;
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+static void
+bench_close (Bench * b)
+{
+  msx_backend_free (b->be);
+  msx_mel_bank_free (b->bank);
+  free (b->window);
+  memset (b, 0, sizeof *b);
+}
+
+/* Returns the create() time in seconds, or a negative value on failure. */
+static double
+bench_open (Bench * b, MsxBackendKind kind, int n_fft, int chunk)
+{
+  char msg[256];
+  double t0;
+  MsxStatus st;
+
+  memset (b, 0, sizeof *b);
+  msx_config_init (&b->cfg);
+  b->cfg.n_fft = n_fft;
+  b->cfg.hop_length = n_fft / 4;
+  b->cfg.chunk_size = chunk;
+  b->cfg.backend = kind;
+  b->window = malloc ((size_t) n_fft * sizeof (float));
+  if (!b->window || msx_mel_bank_new (&b->cfg, &b->bank))
+    return -1.0;
+  msx_window_fill (b->cfg.window, n_fft, n_fft, b->window);
+  t0 = now_s ();
+  st = msx_backend_new (&b->cfg, b->window, b->bank, &b->be, msg, sizeof msg);
+  if (st) {
+    fprintf (stderr, "msx_bench: %s: %s\n", msx_status_string (st), msg);
+    bench_close (b);
+    return -1.0;
+  }
+  return now_s () - t0;
+}
+
+static float *
+make_signal (size_t n)
+{
+  float *x = malloc (n * sizeof *x);
+  uint32_t s = 12345;
+  size_t i;
+
+  for (i = 0; x && i < n; i++) {
+    s = s * 1664525u + 1013904223u;
+    x[i] = (float) ((double) s / 4294967296.0 - 0.5);
+  }
+  return x;
+}
+
+/* Frames per second of process() calls of chunk_size frames. */
+static double
+measure (Bench * b, const float *signal, float *mel, double seconds)
+{
+  size_t chunk = (size_t) b->cfg.chunk_size, frames = 0;
+  double t0, t;
+
+  if (msx_backend_process (b->be, signal, chunk, mel))
+    return -1.0;
+#ifdef MSX_HAVE_VULKAN
+  msx_backend_vulkan_timings (NULL, 1);
+#endif
+  t0 = now_s ();
+  do {
+    if (msx_backend_process (b->be, signal, chunk, mel))
+      return -1.0;
+    frames += chunk;
+    t = now_s () - t0;
+  } while (t < seconds);
+  return (double) frames / t;
+}
+
+static void
+print_split (void)
+{
+#ifdef MSX_HAVE_VULKAN
+  MsxVulkanTimings t;
+  double us;
+
+  msx_backend_vulkan_timings (&t, 0);
+  if (!t.frames)
+    return;
+  us = 1e6 / (double) t.frames;
+  printf ("  per frame: upload %6.2f us, compute %6.2f us, read-back %5.2f us"
+      " (of %6.2f us in process(); B=%d frames/dispatch)", t.upload_s * us,
+      t.compute_s * us, t.readback_s * us, t.process_s * us, t.batch);
+#endif
+}
+
+static int
+bench_backend (MsxBackendKind kind, const char *name, double seconds)
+{
+  size_t si, ci;
+  int ok = 1;
+
+  for (si = 0; si < sizeof bench_sizes / sizeof bench_sizes[0]; si++)
+    for (ci = 0; ci < sizeof bench_chunks / sizeof bench_chunks[0]; ci++) {
+      int n_fft = bench_sizes[si], chunk = bench_chunks[ci];
+      size_t len = (size_t) (chunk - 1) * (size_t) (n_fft / 4) +
+          (size_t) n_fft;
+      float *x = make_signal (len), *mel = malloc ((size_t) chunk * 128 *
+          sizeof (float));
+      Bench b;
+      double fps = -1.0;
+
+      if (x && mel && bench_open (&b, kind, n_fft, chunk) >= 0) {
+        if (si == 0 && ci == 0)
+          printf ("%s: %s\n", name, msx_backend_describe (b.be));
+        fps = measure (&b, x, mel, seconds);
+        bench_close (&b);
+      }
+      printf ("%-6s n_fft %4d chunk %4d: %9.0f frames/s", name, n_fft,
+          chunk, fps);
+      if (kind == MSX_BACKEND_VULKAN && fps > 0)
+        print_split ();
+      printf ("\n");
+      fflush (stdout);
+      ok = ok && fps > 0;
+      free (x);
+      free (mel);
+    }
+  return ok;
+}
+
+#ifdef MSX_HAVE_VULKAN
+/* create() costs at n_fft 2048, chunk 1024, in a fresh XDG_CACHE_HOME:
+ * cold, again from the disk cache, and once more while a first backend
+ * keeps the device (and its in-memory plans) open. */
+static void
+bench_startup (void)
+{
+  char dir[] = "/tmp/msx-bench-XXXXXX", cmd[64];
+  const char *old = getenv ("XDG_CACHE_HOME");
+  char *saved = old ? strdup (old) : NULL;
+  Bench a, b;
+  double cold, disk, mem = -1.0;
+  MsxVulkanTimings t;
+
+  if (!mkdtemp (dir))
+    return;
+  setenv ("XDG_CACHE_HOME", dir, 1);
+  cold = bench_open (&a, MSX_BACKEND_VULKAN, 2048, 1024);
+  msx_backend_vulkan_timings (&t, 0);
+  if (cold >= 0)
+    printf ("create cold:            %7.1f ms (plan %.1f ms, warm-up "
+        "dispatch %.1f ms)\n", 1e3 * cold, 1e3 * t.plan_s, 1e3 * t.warmup_s);
+  bench_close (&a);
+  disk = bench_open (&a, MSX_BACKEND_VULKAN, 2048, 1024);
+  msx_backend_vulkan_timings (&t, 0);
+  if (disk >= 0) {
+    printf ("create, disk cache:     %7.1f ms (plan %.1f ms, %s; warm-up "
+        "%.1f ms)\n", 1e3 * disk, 1e3 * t.plan_s, t.plan_source == 2 ?
+        "loaded from disk" : "NOT from disk", 1e3 * t.warmup_s);
+    mem = bench_open (&b, MSX_BACKEND_VULKAN, 2048, 1024);
+    msx_backend_vulkan_timings (&t, 0);
+    if (mem >= 0)
+      printf ("create, plan in memory: %7.1f ms (plan %.1f ms)\n", 1e3 * mem,
+          1e3 * t.plan_s);
+    bench_close (&b);
+  }
+  bench_close (&a);
+  if (saved)
+    setenv ("XDG_CACHE_HOME", saved, 1);
+  else
+    unsetenv ("XDG_CACHE_HOME");
+  free (saved);
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system (cmd) != 0)
+    fprintf (stderr, "msx_bench: could not remove %s\n", dir);
+}
+#endif
+
+int
+main (int argc, char **argv)
+{
+  const char *only = NULL;
+  double seconds = 1.0;
+  int i, ok = 1;
+
+  for (i = 1; i < argc; i++) {
+    if (!strcmp (argv[i], "--seconds") && i + 1 < argc)
+      seconds = atof (argv[++i]);
+    else if (!strcmp (argv[i], "--backend") && i + 1 < argc)
+      only = argv[++i];
+    else {
+      fprintf (stderr, "usage: %s [--seconds S] [--backend cpu|vulkan]\n",
+          argv[0]);
+      return 2;
+    }
+  }
+  if (!only || !strcmp (only, "cpu"))
+    ok = bench_backend (MSX_BACKEND_CPU, "cpu", seconds) && ok;
+  if (!only || !strcmp (only, "vulkan")) {
+#ifdef MSX_HAVE_VULKAN
+    bench_startup ();
+    ok = bench_backend (MSX_BACKEND_VULKAN, "vulkan", seconds) && ok;
+#else
+    printf ("vulkan: not built (Meson feature 'vulkan')\n");
+#endif
+  }
+  return ok ? 0 : 1;
+}
