@@ -15,6 +15,7 @@
  *
  * Each figure runs for about S seconds (default 1) after one untimed call.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
