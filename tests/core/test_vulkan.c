@@ -549,6 +549,10 @@ main (void)
       test_against_cpu (sizes[i], chunks[j], 2.0);
       test_against_cpu (sizes[i], chunks[j], 1.0);
     }
+  /* four-step sizes (VkFFT splits the transform), and a 3·5·7 size */
+  test_against_cpu (16384, 7, 2.0);
+  test_against_cpu (65536, 7, 2.0);
+  test_against_cpu (2 * 3 * 5 * 7 * 8, 7, 2.0);
   test_against_float64 (400);
   test_against_float64 (512);
   test_stft (1, MSX_CHANNELS_MIX);
