@@ -141,13 +141,14 @@ brightest_row (GstBuffer * buf, gint width, gint height)
 
 /* Like gst_harness_set_src_caps_str(), for caps the element may refuse. */
 static void
-push_caps (GstHarness * h, const gchar * caps)
+push_caps (GstHarness * h, const gchar * caps_str)
 {
+  GstCaps *caps = gst_caps_from_string (caps_str);
   GstSegment seg;
 
   /* A sticky event is stored even when refused: the next buffer tells. */
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string
-          (caps)));
+  gst_harness_push_event (h, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&seg));
 }
@@ -289,7 +290,8 @@ GST_START_TEST (test_png_with_text_chunk)
   fail_unless (mi.size > 8 && memcmp (mi.data, sig, 8) == 0);
   /* Walk the chunks: length, type, data, CRC. */
   while (pos + 8 <= mi.size) {
-    guint32 len = GST_READ_UINT32_BE (mi.data + pos);
+    const guint8 *p = mi.data + pos;
+    guint32 len = (guint32) p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
     const guint8 *type = mi.data + pos + 4;
     if (memcmp (type, "tEXt", 4) == 0 && len > 9)
       found |= memcmp (type + 4, "melspecx\0", 9) == 0
