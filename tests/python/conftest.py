@@ -88,8 +88,11 @@ def make_audio(path: Path, fmt: str = "wav", rate: int = 44100,
 def make_speech(path: Path, text: str = "The quick brown fox jumps over "
                 "the lazy dog. Mel spectrograms, please.") -> Path:
     """Speech from espeak-ng as a 22050 Hz mono 16-bit WAV."""
+    # espeak-ng is a tool here, not under test: keep a sanitizer run's
+    # LD_PRELOAD (libasan) away from it (it hangs under it).
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     subprocess.run(["espeak-ng", "-w", str(path), text], check=True,
-                   timeout=60)
+                   timeout=60, env=env)
     return path
 
 
