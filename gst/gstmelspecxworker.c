@@ -14,7 +14,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 #define GST_CAT_DEFAULT gst_melspecx_debug
 
 /* At most this many buffers wait, whatever their size. */
-#define WORKER_MAX_ITEMS 8
+#define WORKER_MAX_ITEMS 64
 
 typedef struct
 {
@@ -25,13 +25,16 @@ typedef struct
 struct _GstMelspecxWorker
 {
   GMutex lock;
-  GCond cond;
+  GCond work_cond;              /* the worker waits for buffers */
+  GCond space_cond;             /* push and drain wait for the worker */
   GThread *thread;
   MsxSpectrogram *sg;
   GQueue queue;
   gsize queued_samples;
   gsize max_samples;
   gboolean busy;                /* the thread is inside msx_spectrogram_push */
+  gboolean idle;                /* the thread waits on work_cond */
+  gboolean blocked;             /* a push waits on space_cond */
   gboolean quit;
   gboolean flushing;
   MsxStatus status;             /* first error, MSX_OK if none */
@@ -57,6 +60,24 @@ worker_full (GstMelspecxWorker * w)
       || w->queued_samples >= w->max_samples;
 }
 
+/* An idle worker is woken only once a batch has gathered, for the same
+ * reason (drain wakes it for the rest).  Lock held. */
+static gboolean
+worker_batch_ready (GstMelspecxWorker * w)
+{
+  return g_queue_get_length (&w->queue) >= WORKER_MAX_ITEMS / 4
+      || w->queued_samples >= w->max_samples / 4;
+}
+
+/* A blocked push resumes only once the queue is half empty, so that the
+ * two threads do not wake each other for every buffer.  Lock held. */
+static gboolean
+worker_has_room (GstMelspecxWorker * w)
+{
+  return g_queue_get_length (&w->queue) <= WORKER_MAX_ITEMS / 2
+      && w->queued_samples <= w->max_samples / 2;
+}
+
 static gpointer
 worker_loop (gpointer data)
 {
@@ -68,21 +89,27 @@ worker_loop (gpointer data)
     MsxStatus st;
 
     if (g_queue_is_empty (&w->queue) || w->status != MSX_OK) {
-      g_cond_wait (&w->cond, &w->lock);
+      w->idle = TRUE;
+      g_cond_broadcast (&w->space_cond);        /* drained */
+      g_cond_wait (&w->work_cond, &w->lock);
+      w->idle = FALSE;
       continue;
     }
     item = g_queue_pop_head (&w->queue);
     w->queued_samples -= item->n_samples;
     w->busy = TRUE;
+    if (w->blocked && worker_has_room (w))
+      g_cond_broadcast (&w->space_cond);
     g_mutex_unlock (&w->lock);
 
     st = msx_spectrogram_push (w->sg, item->samples, item->n_samples);
 
     g_mutex_lock (&w->lock);
     w->busy = FALSE;
-    if (st != MSX_OK && w->status == MSX_OK)
+    if (st != MSX_OK && w->status == MSX_OK) {
       w->status = st;
-    g_cond_broadcast (&w->cond);
+      g_cond_broadcast (&w->space_cond);
+    }
     work_item_free (item);
   }
   g_mutex_unlock (&w->lock);
@@ -95,7 +122,8 @@ gst_melspecx_worker_new (void)
   GstMelspecxWorker *w = g_new0 (GstMelspecxWorker, 1);
 
   g_mutex_init (&w->lock);
-  g_cond_init (&w->cond);
+  g_cond_init (&w->work_cond);
+  g_cond_init (&w->space_cond);
   g_queue_init (&w->queue);
   return w;
 }
@@ -107,7 +135,8 @@ gst_melspecx_worker_free (GstMelspecxWorker * w)
     return;
   gst_melspecx_worker_stop (w);
   g_mutex_clear (&w->lock);
-  g_cond_clear (&w->cond);
+  g_cond_clear (&w->work_cond);
+  g_cond_clear (&w->space_cond);
   g_free (w);
 }
 
@@ -147,7 +176,7 @@ gst_melspecx_worker_stop (GstMelspecxWorker * w)
     return;
   g_mutex_lock (&w->lock);
   w->quit = TRUE;
-  g_cond_broadcast (&w->cond);
+  g_cond_broadcast (&w->work_cond);
   g_mutex_unlock (&w->lock);
   g_thread_join (w->thread);
   w->thread = NULL;
@@ -173,8 +202,12 @@ gst_melspecx_worker_push (GstMelspecxWorker * w, gfloat * samples,
   WorkItem *item;
 
   g_mutex_lock (&w->lock);
-  while (worker_full (w) && !w->flushing && w->status == MSX_OK)
-    g_cond_wait (&w->cond, &w->lock);
+  if (worker_full (w)) {
+    w->blocked = TRUE;
+    while (!worker_has_room (w) && !w->flushing && w->status == MSX_OK)
+      g_cond_wait (&w->space_cond, &w->lock);
+    w->blocked = FALSE;
+  }
   if (w->flushing || w->status != MSX_OK || w->thread == NULL) {
     GstFlowReturn ret = w->status != MSX_OK ? GST_FLOW_ERROR :
         GST_FLOW_FLUSHING;
@@ -187,7 +220,8 @@ gst_melspecx_worker_push (GstMelspecxWorker * w, gfloat * samples,
   item->n_samples = n_samples;
   g_queue_push_tail (&w->queue, item);
   w->queued_samples += n_samples;
-  g_cond_broadcast (&w->cond);
+  if (w->idle && worker_batch_ready (w))
+    g_cond_signal (&w->work_cond);
   g_mutex_unlock (&w->lock);
   return GST_FLOW_OK;
 }
@@ -205,9 +239,10 @@ gst_melspecx_worker_drain (GstMelspecxWorker * w)
   GstFlowReturn ret = GST_FLOW_OK;
 
   g_mutex_lock (&w->lock);
+  g_cond_signal (&w->work_cond);
   while ((w->busy || !g_queue_is_empty (&w->queue)) && !w->flushing
       && w->status == MSX_OK)
-    g_cond_wait (&w->cond, &w->lock);
+    g_cond_wait (&w->space_cond, &w->lock);
   if (w->status != MSX_OK)
     ret = GST_FLOW_ERROR;
   else if (w->flushing)
@@ -226,7 +261,7 @@ gst_melspecx_worker_discard (GstMelspecxWorker * w)
   g_queue_init (&w->queue);
   w->queued_samples = 0;
   while (w->busy)
-    g_cond_wait (&w->cond, &w->lock);
+    g_cond_wait (&w->space_cond, &w->lock);
   w->status = MSX_OK;
   g_mutex_unlock (&w->lock);
 }
@@ -237,7 +272,7 @@ gst_melspecx_worker_set_flushing (GstMelspecxWorker * w, gboolean flushing)
 {
   g_mutex_lock (&w->lock);
   w->flushing = flushing;
-  g_cond_broadcast (&w->cond);
+  g_cond_broadcast (&w->space_cond);
   g_mutex_unlock (&w->lock);
 }
 
