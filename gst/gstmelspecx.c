@@ -991,6 +991,27 @@ gst_melspecx_configure (GstMelspecx * self)
   return TRUE;
 }
 
+/* gst_audio_info_from_caps() wants a channel-mask beyond two channels; an
+ * analysis does not care where the speakers are, so caps without one (an
+ * appsrc fed from numpy) are read as unpositioned channels. */
+static gboolean
+gst_melspecx_audio_info_from_caps (GstAudioInfo * info, GstCaps * caps)
+{
+  GstStructure *s;
+  gboolean ok;
+
+  if (gst_audio_info_from_caps (info, caps))
+    return TRUE;
+  s = gst_caps_get_structure (caps, 0);
+  if (gst_structure_has_field (s, "channel-mask"))
+    return FALSE;
+  caps = gst_caps_copy (caps);
+  gst_caps_set_simple (caps, "channel-mask", GST_TYPE_BITMASK, 0ULL, NULL);
+  ok = gst_audio_info_from_caps (info, caps);
+  gst_caps_unref (caps);
+  return ok;
+}
+
 /* Input caps: a converter to interleaved native F32, then a fresh analysis.
  * A new format mid-stream restarts the analysis (what came before is
  * dropped). */
@@ -999,7 +1020,7 @@ gst_melspecx_set_sink_caps (GstMelspecx * self, GstCaps * caps)
 {
   GstAudioInfo info, out;
 
-  if (!gst_audio_info_from_caps (&info, caps)) {
+  if (!gst_melspecx_audio_info_from_caps (&info, caps)) {
     GST_WARNING_OBJECT (self, "unusable audio caps %" GST_PTR_FORMAT, caps);
     return FALSE;
   }

@@ -375,6 +375,32 @@ GST_START_TEST (test_separate_lanes)
 
 GST_END_TEST;
 
+/* More than two channels without a channel-mask (an appsrc fed from
+ * numpy): read as unpositioned, one lane each, the middle one lit. */
+GST_START_TEST (test_unpositioned_channels)
+{
+  const gdouble amp[3] = { 0.0, 0.5, 0.0 };
+  GstHarness *h = new_harness ("video/x-raw,format=GRAY8");
+  GstBuffer *out;
+  GstMapInfo mi;
+  guint lane_max[3] = { 0, 0, 0 };
+  gsize lane = (gsize) WIDTH * N_MELS;
+
+  g_object_set (h->element, "channel-mode", 1, "height", 3 * N_MELS, NULL);
+  out = gray_picture (h, RATE, 3, wrap_f32 (sine_f32 (RATE, 3, RATE, 1000.0,
+              amp), 3 * RATE));
+  gst_buffer_map (out, &mi, GST_MAP_READ);
+  fail_unless_equals_int (mi.size, 3 * lane);
+  for (gsize i = 0; i < mi.size; i++)
+    lane_max[i / lane] = MAX (lane_max[i / lane], mi.data[i]);
+  fail_unless (lane_max[0] == 0 && lane_max[1] == 255 && lane_max[2] == 0);
+  gst_buffer_unmap (out, &mi);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* tests: raw float output */
 
 static GstHarness *
@@ -755,6 +781,36 @@ GST_START_TEST (test_stream_frames_and_latency)
 
 GST_END_TEST;
 
+/* While an analysis runs, analysis properties keep their value; in stream
+ * mode the look changes (and shows in the next frame). */
+GST_START_TEST (test_properties_while_running)
+{
+  GstHarness *h = new_harness ("video/x-raw,format=RGBA");
+  GstBuffer *a, *b;
+  gint n_fft, colormap;
+
+  g_object_set (h->element, "mode", 1, NULL);
+  start_f32 (h, RATE, 1);
+  fail_unless_equals_int (gst_harness_push (h, mono_sine (RATE / 10,
+              440.0)), GST_FLOW_OK);
+  g_object_set (h->element, "n-fft", 1024, "colormap", 1, NULL);
+  g_object_get (h->element, "n-fft", &n_fft, "colormap", &colormap, NULL);
+  fail_unless_equals_int (n_fft, 2048);
+  fail_unless_equals_int (colormap, 1);
+  a = gst_harness_pull (h);     /* drawn before the change: inferno */
+  while ((b = gst_harness_try_pull (h)))
+    gst_buffer_unref (b);
+  fail_unless_equals_int (gst_harness_push (h, mono_sine (RATE / 10,
+              440.0)), GST_FLOW_OK);
+  b = gst_harness_pull (h);     /* viridis: level 0 is not inferno's black */
+  fail_unless (max_abs_diff (a, b) > 50);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Runs @desc to EOS and returns the caps melspecx negotiated. */
 static GstCaps *
 negotiated_caps (const gchar * desc, guint * n_buffers)
@@ -948,6 +1004,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_sine_rows);
   tcase_add_test (tc, test_chunk_size_invariance);
   tcase_add_test (tc, test_separate_lanes);
+  tcase_add_test (tc, test_unpositioned_channels);
   tcase_add_test (tc, test_raw_frames);
   tcase_add_test (tc, test_raw_timestamps);
   tcase_add_test (tc, test_raw_silence_levels);
@@ -961,6 +1018,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_flush_resets);
   tcase_add_test (tc, test_caps_change_restarts);
   tcase_add_test (tc, test_stream_frames_and_latency);
+  tcase_add_test (tc, test_properties_while_running);
   tcase_add_test (tc, test_auto_mode);
   tcase_add_test (tc, test_input_formats);
   tcase_add_test (tc, test_non_interleaved);
