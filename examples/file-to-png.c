@@ -10,22 +10,22 @@
 
 /* Runs @pipeline until EOS or ERROR; returns TRUE on EOS. */
 static gboolean
-run_to_end (GstElement * pipeline)
+run_to_end (GstElement *pipeline)
 {
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *msg;
   gboolean ok;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  msg = gst_bus_timed_pop_filtered (
+      bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   ok = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
   if (!ok) {
     GError *err = NULL;
     gchar *debug = NULL;
     gst_message_parse_error (msg, &err, &debug);
-    g_printerr ("error from %s: %s\n", GST_OBJECT_NAME (msg->src),
-        err->message);
+    g_printerr (
+        "error from %s: %s\n", GST_OBJECT_NAME (msg->src), err->message);
     if (debug)
       g_printerr ("debug: %s\n", debug);
     g_clear_error (&err);
@@ -50,7 +50,8 @@ main (int argc, char **argv)
     return 2;
   }
   pipeline = gst_parse_launch ("filesrc name=src ! decodebin ! melspecx ! "
-      "pngenc ! filesink name=sink", &err);
+                               "pngenc ! filesink name=sink",
+      &err);
   if (pipeline == NULL) {
     g_printerr ("could not build the pipeline: %s\n", err->message);
     g_clear_error (&err);

@@ -7,6 +7,7 @@
  * Software without restriction, subject to the conditions of the MIT licence
  * in the LICENSE file at the top of the source tree.
  */
+/* clang-format off */
 /**
  * SECTION:element-melspecx
  * @title: melspecx
@@ -71,6 +72,7 @@
  * gst-launch-1.0 autoaudiosrc ! melspecx ! videoconvert ! autovideosink
  * ]|
  */
+/* clang-format on */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -84,6 +86,7 @@
 GST_DEBUG_CATEGORY (gst_melspecx_debug);
 #define GST_CAT_DEFAULT gst_melspecx_debug
 
+/* clang-format off */
 #define SINK_FORMATS "{ F32LE, F32BE, F64LE, F64BE, S32LE, S32BE, S24_32LE, " \
   "S24LE, S24BE, S16LE, S16BE, U16LE, S8, U8 }"
 #define SINK_CAPS \
@@ -132,9 +135,9 @@ GST_DEBUG_CATEGORY (gst_melspecx_debug);
 /* Stream-mode framerate when downstream leaves it open. */
 #define DEFAULT_FPS_N           30
 #define DEFAULT_FPS_D           1
+/* clang-format on */
 
-enum
-{
+enum {
   PROP_0,
   PROP_MODE,
   PROP_BACKEND,
@@ -162,106 +165,103 @@ enum
   PROP_CHANNEL_MODE
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (SRC_CAPS));
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (SRC_CAPS));
 
 #define gst_melspecx_parent_class parent_class
 G_DEFINE_TYPE (GstMelspecx, gst_melspecx, GST_TYPE_ELEMENT);
-GST_ELEMENT_REGISTER_DEFINE (melspecx, "melspecx", GST_RANK_NONE,
-    GST_TYPE_MELSPECX);
+GST_ELEMENT_REGISTER_DEFINE (
+    melspecx, "melspecx", GST_RANK_NONE, GST_TYPE_MELSPECX);
 
-static void gst_melspecx_finalize (GObject * object);
-static void gst_melspecx_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_melspecx_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_melspecx_change_state (GstElement * element,
-    GstStateChange transition);
-static gboolean gst_melspecx_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static GstFlowReturn gst_melspecx_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buffer);
-static gboolean gst_melspecx_src_query (GstPad * pad, GstObject * parent,
-    GstQuery * query);
-static void gst_melspecx_reset_state (GstMelspecx * self);
-static void gst_melspecx_on_frames (void *user, int lane, const float *mel,
-    size_t n_frames);
+static void gst_melspecx_finalize (GObject *object);
+static void gst_melspecx_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec);
+static void gst_melspecx_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
+static GstStateChangeReturn gst_melspecx_change_state (
+    GstElement *element, GstStateChange transition);
+static gboolean gst_melspecx_sink_event (
+    GstPad *pad, GstObject *parent, GstEvent *event);
+static GstFlowReturn gst_melspecx_chain (
+    GstPad *pad, GstObject *parent, GstBuffer *buffer);
+static gboolean gst_melspecx_src_query (
+    GstPad *pad, GstObject *parent, GstQuery *query);
+static void gst_melspecx_reset_state (GstMelspecx *self);
+static void gst_melspecx_on_frames (
+    void *user, int lane, const float *mel, size_t n_frames);
 
 /* GEnum types, with the nicks used on the command line */
 
 static GType
-gst_melspecx_enum_type (gsize * id, const gchar * name,
-    const GEnumValue * values)
+gst_melspecx_enum_type (gsize *id, const gchar *name, const GEnumValue *values)
 {
   if (g_once_init_enter (id)) {
     GType type = g_enum_register_static (name, values);
     g_once_init_leave (id, type);
   }
-  return (GType) * id;
+  return (GType)*id;
 }
 
-#define DEFINE_ENUM_TYPE(func, name, ...)                               \
-static GType                                                            \
-func (void)                                                             \
-{                                                                       \
-  static gsize id = 0;                                                  \
-  static const GEnumValue values[] = { __VA_ARGS__, {0, NULL, NULL} };  \
-  return gst_melspecx_enum_type (&id, name, values);                    \
-}
+#define DEFINE_ENUM_TYPE(func, name, ...)                                      \
+  static GType func (void)                                                     \
+  {                                                                            \
+    static gsize id = 0;                                                       \
+    static const GEnumValue values[] = { __VA_ARGS__, { 0, NULL, NULL } };     \
+    return gst_melspecx_enum_type (&id, name, values);                         \
+  }
 
 DEFINE_ENUM_TYPE (gst_melspecx_mode_get_type, "GstMelspecxMode",
-    {GST_MELSPECX_MODE_IMAGE, "One picture of the whole input, at EOS",
-        "image"},
-    {GST_MELSPECX_MODE_STREAM, "A scrolling picture at the framerate",
-        "stream"},
-    {GST_MELSPECX_MODE_AUTO, "Stream when upstream is live, else image",
-        "auto"});
+    { GST_MELSPECX_MODE_IMAGE, "One picture of the whole input, at EOS",
+        "image" },
+    { GST_MELSPECX_MODE_STREAM, "A scrolling picture at the framerate",
+        "stream" },
+    { GST_MELSPECX_MODE_AUTO, "Stream when upstream is live, else image",
+        "auto" });
 DEFINE_ENUM_TYPE (gst_melspecx_backend_get_type, "GstMelspecxBackend",
-    {MSX_BACKEND_AUTO, "A Vulkan GPU if one opens, else the CPU", "auto"},
-    {MSX_BACKEND_VULKAN, "Vulkan compute (any device, lavapipe included)",
-        "vulkan"},
-    {MSX_BACKEND_CPU, "The CPU", "cpu"});
+    { MSX_BACKEND_AUTO, "A Vulkan GPU if one opens, else the CPU", "auto" },
+    { MSX_BACKEND_VULKAN, "Vulkan compute (any device, lavapipe included)",
+        "vulkan" },
+    { MSX_BACKEND_CPU, "The CPU", "cpu" });
 DEFINE_ENUM_TYPE (gst_melspecx_pad_mode_get_type, "GstMelspecxPadMode",
-    {MSX_PAD_REFLECT, "Reflect the signal at its ends", "reflect"},
-    {MSX_PAD_CONSTANT, "Pad with zeros", "constant"});
+    { MSX_PAD_REFLECT, "Reflect the signal at its ends", "reflect" },
+    { MSX_PAD_CONSTANT, "Pad with zeros", "constant" });
 DEFINE_ENUM_TYPE (gst_melspecx_window_get_type, "GstMelspecxWindow",
-    {MSX_WINDOW_HANN, "Periodic Hann window", "hann"},
-    {MSX_WINDOW_HAMMING, "Periodic Hamming window", "hamming"},
-    {MSX_WINDOW_BLACKMAN, "Periodic Blackman window", "blackman"},
-    {MSX_WINDOW_RECTANGULAR, "Rectangular window", "rectangular"});
+    { MSX_WINDOW_HANN, "Periodic Hann window", "hann" },
+    { MSX_WINDOW_HAMMING, "Periodic Hamming window", "hamming" },
+    { MSX_WINDOW_BLACKMAN, "Periodic Blackman window", "blackman" },
+    { MSX_WINDOW_RECTANGULAR, "Rectangular window", "rectangular" });
 DEFINE_ENUM_TYPE (gst_melspecx_mel_scale_get_type, "GstMelspecxMelScale",
-    {MSX_MEL_SCALE_SLANEY, "Slaney (Auditory Toolbox) mel scale", "slaney"},
-    {MSX_MEL_SCALE_HTK, "HTK mel scale, 2595 log10(1 + f/700)", "htk"});
+    { MSX_MEL_SCALE_SLANEY, "Slaney (Auditory Toolbox) mel scale", "slaney" },
+    { MSX_MEL_SCALE_HTK, "HTK mel scale, 2595 log10(1 + f/700)", "htk" });
 DEFINE_ENUM_TYPE (gst_melspecx_mel_norm_get_type, "GstMelspecxMelNorm",
-    {MSX_MEL_NORM_SLANEY, "Divide each filter by its width (equal area)",
-        "slaney"},
-    {MSX_MEL_NORM_NONE, "Filters peak at 1", "none"});
+    { MSX_MEL_NORM_SLANEY, "Divide each filter by its width (equal area)",
+        "slaney" },
+    { MSX_MEL_NORM_NONE, "Filters peak at 1", "none" });
 DEFINE_ENUM_TYPE (gst_melspecx_ref_mode_get_type, "GstMelspecxRefMode",
-    {GST_MELSPECX_REF_AUTO, "The loudest value is 0 dB", "auto"},
-    {GST_MELSPECX_REF_FIXED, "ref-db is 0 dB", "fixed"});
+    { GST_MELSPECX_REF_AUTO, "The loudest value is 0 dB", "auto" },
+    { GST_MELSPECX_REF_FIXED, "ref-db is 0 dB", "fixed" });
 DEFINE_ENUM_TYPE (gst_melspecx_colormap_get_type, "GstMelspecxColormap",
-    {MSX_COLORMAP_INFERNO, "matplotlib inferno", "inferno"},
-    {MSX_COLORMAP_VIRIDIS, "matplotlib viridis", "viridis"},
-    {MSX_COLORMAP_MAGMA, "matplotlib magma", "magma"},
-    {MSX_COLORMAP_PLASMA, "matplotlib plasma", "plasma"},
-    {MSX_COLORMAP_CIVIDIS, "matplotlib cividis", "cividis"},
-    {MSX_COLORMAP_GREYS, "matplotlib Greys", "greys"},
-    {MSX_COLORMAP_BLUES, "matplotlib Blues", "blues"},
-    {MSX_COLORMAP_GREENS, "matplotlib Greens", "greens"},
-    {MSX_COLORMAP_REDS, "matplotlib Reds", "reds"},
-    {MSX_COLORMAP_PURPLES, "matplotlib Purples", "purples"},
-    {MSX_COLORMAP_ORANGES, "matplotlib Oranges", "oranges"});
-DEFINE_ENUM_TYPE (gst_melspecx_channel_mode_get_type,
-    "GstMelspecxChannelMode",
-    {MSX_CHANNELS_MIX, "Average the channels to mono", "mix"},
-    {MSX_CHANNELS_SEPARATE, "One lane per channel, stacked top to bottom",
-        "separate"});
+    { MSX_COLORMAP_INFERNO, "matplotlib inferno", "inferno" },
+    { MSX_COLORMAP_VIRIDIS, "matplotlib viridis", "viridis" },
+    { MSX_COLORMAP_MAGMA, "matplotlib magma", "magma" },
+    { MSX_COLORMAP_PLASMA, "matplotlib plasma", "plasma" },
+    { MSX_COLORMAP_CIVIDIS, "matplotlib cividis", "cividis" },
+    { MSX_COLORMAP_GREYS, "matplotlib Greys", "greys" },
+    { MSX_COLORMAP_BLUES, "matplotlib Blues", "blues" },
+    { MSX_COLORMAP_GREENS, "matplotlib Greens", "greens" },
+    { MSX_COLORMAP_REDS, "matplotlib Reds", "reds" },
+    { MSX_COLORMAP_PURPLES, "matplotlib Purples", "purples" },
+    { MSX_COLORMAP_ORANGES, "matplotlib Oranges", "oranges" });
+DEFINE_ENUM_TYPE (gst_melspecx_channel_mode_get_type, "GstMelspecxChannelMode",
+    { MSX_CHANNELS_MIX, "Average the channels to mono", "mix" },
+    { MSX_CHANNELS_SEPARATE, "One lane per channel, stacked top to bottom",
+        "separate" });
 
 static void
-gst_melspecx_install_enum (GObjectClass * gobject_class, guint prop_id,
-    const gchar * name, const gchar * nick, const gchar * blurb, GType type,
+gst_melspecx_install_enum (GObjectClass *gobject_class, guint prop_id,
+    const gchar *name, const gchar *nick, const gchar *blurb, GType type,
     gint def)
 {
   g_object_class_install_property (gobject_class, prop_id,
@@ -271,8 +271,8 @@ gst_melspecx_install_enum (GObjectClass * gobject_class, guint prop_id,
 }
 
 static void
-gst_melspecx_install_int (GObjectClass * gobject_class, guint prop_id,
-    const gchar * name, const gchar * nick, const gchar * blurb, gint min,
+gst_melspecx_install_int (GObjectClass *gobject_class, guint prop_id,
+    const gchar *name, const gchar *nick, const gchar *blurb, gint min,
     gint max, gint def)
 {
   g_object_class_install_property (gobject_class, prop_id,
@@ -281,8 +281,8 @@ gst_melspecx_install_int (GObjectClass * gobject_class, guint prop_id,
 }
 
 static void
-gst_melspecx_install_double (GObjectClass * gobject_class, guint prop_id,
-    const gchar * name, const gchar * nick, const gchar * blurb, gdouble min,
+gst_melspecx_install_double (GObjectClass *gobject_class, guint prop_id,
+    const gchar *name, const gchar *nick, const gchar *blurb, gdouble min,
     gdouble max, gdouble def)
 {
   g_object_class_install_property (gobject_class, prop_id,
@@ -291,41 +291,45 @@ gst_melspecx_install_double (GObjectClass * gobject_class, guint prop_id,
 }
 
 static void
-gst_melspecx_install_boolean (GObjectClass * gobject_class, guint prop_id,
-    const gchar * name, const gchar * nick, const gchar * blurb,
-    gboolean def)
+gst_melspecx_install_boolean (GObjectClass *gobject_class, guint prop_id,
+    const gchar *name, const gchar *nick, const gchar *blurb, gboolean def)
 {
   g_object_class_install_property (gobject_class, prop_id,
-      g_param_spec_boolean (name, nick, blurb, def,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+      g_param_spec_boolean (
+          name, nick, blurb, def, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
-gst_melspecx_install_analysis_props (GObjectClass * k)
+gst_melspecx_install_analysis_props (GObjectClass *k)
 {
   gst_melspecx_install_enum (k, PROP_MODE, "mode", "Mode",
       "Whether to draw one picture of the whole input at EOS (image), a "
       "scrolling picture (stream), or to choose from upstream's liveness "
-      "(auto).", gst_melspecx_mode_get_type (), DEFAULT_MODE);
+      "(auto).",
+      gst_melspecx_mode_get_type (), DEFAULT_MODE);
   gst_melspecx_install_enum (k, PROP_BACKEND, "backend", "Backend",
       "Where the FFTs run; the environment variable MELSPECX_BACKEND "
       "(auto, vulkan or cpu) overrides this when set.",
       gst_melspecx_backend_get_type (), DEFAULT_BACKEND);
   gst_melspecx_install_int (k, PROP_DEVICE_INDEX, "device-index",
-      "Device index", "The Vulkan physical device to use, or -1 to choose "
-      "the first suitable one.", -1, MAX_DEVICE_INDEX, DEFAULT_DEVICE_INDEX);
+      "Device index",
+      "The Vulkan physical device to use, or -1 to choose "
+      "the first suitable one.",
+      -1, MAX_DEVICE_INDEX, DEFAULT_DEVICE_INDEX);
   gst_melspecx_install_int (k, PROP_N_FFT, "n-fft", "FFT size",
       "The FFT length in samples; it must be even.", MSX_MIN_N_FFT,
       MSX_MAX_N_FFT, DEFAULT_N_FFT);
-  gst_melspecx_install_int (k, PROP_WIN_LENGTH, "win-length",
-      "Window length", "The window length in samples, at most n-fft; 0 "
-      "means n-fft.", 0, MSX_MAX_N_FFT, DEFAULT_WIN_LENGTH);
+  gst_melspecx_install_int (k, PROP_WIN_LENGTH, "win-length", "Window length",
+      "The window length in samples, at most n-fft; 0 "
+      "means n-fft.",
+      0, MSX_MAX_N_FFT, DEFAULT_WIN_LENGTH);
   gst_melspecx_install_int (k, PROP_HOP_LENGTH, "hop-length", "Hop length",
       "The number of samples between the starts of successive frames.", 1,
       MSX_MAX_HOP_LENGTH, DEFAULT_HOP_LENGTH);
   gst_melspecx_install_boolean (k, PROP_CENTER, "center", "Center",
       "Whether to pad the signal by n-fft/2 at each end so that frame i is "
-      "centred on sample i * hop-length.", DEFAULT_CENTER);
+      "centred on sample i * hop-length.",
+      DEFAULT_CENTER);
   gst_melspecx_install_enum (k, PROP_PAD_MODE, "pad-mode", "Pad mode",
       "How the centre padding is filled.", gst_melspecx_pad_mode_get_type (),
       DEFAULT_PAD_MODE);
@@ -334,7 +338,8 @@ gst_melspecx_install_analysis_props (GObjectClass * k)
       gst_melspecx_window_get_type (), DEFAULT_WINDOW);
   gst_melspecx_install_double (k, PROP_POWER, "power", "Power",
       "The exponent of the magnitude spectrum: 2.0 for power, 1.0 for "
-      "magnitude (other values are refused).", 1.0, 2.0, DEFAULT_POWER);
+      "magnitude (other values are refused).",
+      1.0, 2.0, DEFAULT_POWER);
   gst_melspecx_install_int (k, PROP_N_MELS, "n-mels", "Mel bands",
       "The number of mel bands, at most n-fft/2+1.", 1, MSX_MAX_N_MELS,
       DEFAULT_N_MELS);
@@ -344,7 +349,8 @@ gst_melspecx_install_analysis_props (GObjectClass * k)
   gst_melspecx_install_double (k, PROP_F_MAX, "f-max", "Highest frequency",
       "The upper edge of the highest mel band, in Hz; 0 means the Nyquist "
       "frequency, and a value above Nyquist is lowered to it with a "
-      "warning.", 0.0, MAX_FREQUENCY, DEFAULT_F_MAX);
+      "warning.",
+      0.0, MAX_FREQUENCY, DEFAULT_F_MAX);
   gst_melspecx_install_enum (k, PROP_MEL_SCALE, "mel-scale", "Mel scale",
       "The Hz to mel conversion.", gst_melspecx_mel_scale_get_type (),
       DEFAULT_MEL_SCALE);
@@ -354,7 +360,7 @@ gst_melspecx_install_analysis_props (GObjectClass * k)
 }
 
 static void
-gst_melspecx_install_picture_props (GObjectClass * k)
+gst_melspecx_install_picture_props (GObjectClass *k)
 {
   gst_melspecx_install_double (k, PROP_TOP_DB, "top-db", "Dynamic range",
       "The range drawn, in dB below the reference; must be positive.", 0.001,
@@ -364,8 +370,8 @@ gst_melspecx_install_picture_props (GObjectClass * k)
       gst_melspecx_ref_mode_get_type (), DEFAULT_REF_MODE);
   gst_melspecx_install_double (k, PROP_REF_DB, "ref-db", "Reference level",
       "The level drawn as 0 dB when ref-mode is fixed, in dB re 1.0; "
-      "setting it also sets ref-mode to fixed.", -200.0, 200.0,
-      DEFAULT_REF_DB);
+      "setting it also sets ref-mode to fixed.",
+      -200.0, 200.0, DEFAULT_REF_DB);
   gst_melspecx_install_enum (k, PROP_COLORMAP, "colormap", "Colormap",
       "The matplotlib colormap used to draw the levels.",
       gst_melspecx_colormap_get_type (), DEFAULT_COLORMAP);
@@ -379,16 +385,17 @@ gst_melspecx_install_picture_props (GObjectClass * k)
       MSX_MAX_HEIGHT, DEFAULT_HEIGHT);
   gst_melspecx_install_int (k, PROP_CHUNK_SIZE, "chunk-size", "Chunk size",
       "The number of STFT frames computed per batch (per GPU dispatch); "
-      "it changes speed and memory, never the picture.", 1,
-      MSX_MAX_CHUNK_SIZE, DEFAULT_CHUNK_SIZE);
+      "it changes speed and memory, never the picture.",
+      1, MSX_MAX_CHUNK_SIZE, DEFAULT_CHUNK_SIZE);
   gst_melspecx_install_enum (k, PROP_CHANNEL_MODE, "channel-mode",
-      "Channel mode", "Whether to average the channels to mono or to draw "
+      "Channel mode",
+      "Whether to average the channels to mono or to draw "
       "one lane per channel, stacked top to bottom.",
       gst_melspecx_channel_mode_get_type (), DEFAULT_CHANNEL_MODE);
 }
 
 static void
-gst_melspecx_class_init (GstMelspecxClass * klass)
+gst_melspecx_class_init (GstMelspecxClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
@@ -403,28 +410,28 @@ gst_melspecx_class_init (GstMelspecxClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "Mel spectrogram", "Visualization/Analyzer/Audio",
+  gst_element_class_set_static_metadata (element_class, "Mel spectrogram",
+      "Visualization/Analyzer/Audio",
       "Draws the mel spectrogram of audio as a picture or a scrolling video",
       "melspecx authors");
 
-  GST_DEBUG_CATEGORY_INIT (gst_melspecx_debug, "melspecx", 0,
-      "mel spectrogram element");
+  GST_DEBUG_CATEGORY_INIT (
+      gst_melspecx_debug, "melspecx", 0, "mel spectrogram element");
 }
 
 static void
-gst_melspecx_init (GstMelspecx * self)
+gst_melspecx_init (GstMelspecx *self)
 {
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_melspecx_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_melspecx_sink_event));
+  gst_pad_set_chain_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_melspecx_chain));
+  gst_pad_set_event_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_melspecx_sink_event));
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_set_query_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_melspecx_src_query));
+  gst_pad_set_query_function (
+      self->srcpad, GST_DEBUG_FUNCPTR (gst_melspecx_src_query));
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
@@ -439,7 +446,7 @@ gst_melspecx_init (GstMelspecx * self)
 }
 
 static void
-gst_melspecx_finalize (GObject * object)
+gst_melspecx_finalize (GObject *object)
 {
   GstMelspecx *self = GST_MELSPECX (object);
 
@@ -458,7 +465,7 @@ gst_melspecx_finalize (GObject * object)
  * spectrogram keeps the colormap, invert and top-db it was created with.
  * Called with the object lock held. */
 static gboolean
-gst_melspecx_prop_is_frozen (GstMelspecx * self, guint prop_id)
+gst_melspecx_prop_is_frozen (GstMelspecx *self, guint prop_id)
 {
   switch (prop_id) {
     case PROP_REF_MODE:
@@ -475,46 +482,93 @@ gst_melspecx_prop_is_frozen (GstMelspecx * self, guint prop_id)
 
 /* Called with the object lock held. */
 static void
-gst_melspecx_store_property (GstMelspecx * self, guint prop_id,
-    const GValue * value)
+gst_melspecx_store_property (
+    GstMelspecx *self, guint prop_id, const GValue *value)
 {
   MsxConfig *c = &self->props;
 
   switch (prop_id) {
-    case PROP_MODE: self->mode = g_value_get_enum (value); break;
-    case PROP_BACKEND: c->backend = g_value_get_enum (value); break;
-    case PROP_DEVICE_INDEX: c->device_index = g_value_get_int (value); break;
-    case PROP_N_FFT: c->n_fft = g_value_get_int (value); break;
-    case PROP_WIN_LENGTH: c->win_length = g_value_get_int (value); break;
-    case PROP_HOP_LENGTH: c->hop_length = g_value_get_int (value); break;
-    case PROP_CENTER: c->center = g_value_get_boolean (value); break;
-    case PROP_PAD_MODE: c->pad_mode = g_value_get_enum (value); break;
-    case PROP_WINDOW: c->window = g_value_get_enum (value); break;
-    case PROP_POWER: c->power = g_value_get_double (value); break;
-    case PROP_N_MELS: c->n_mels = g_value_get_int (value); break;
-    case PROP_F_MIN: c->f_min = g_value_get_double (value); break;
-    case PROP_F_MAX: c->f_max = g_value_get_double (value); break;
-    case PROP_MEL_SCALE: c->mel_scale = g_value_get_enum (value); break;
-    case PROP_MEL_NORM: c->mel_norm = g_value_get_enum (value); break;
-    case PROP_TOP_DB: c->top_db = g_value_get_double (value); break;
-    case PROP_REF_MODE: self->ref_mode = g_value_get_enum (value); break;
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    case PROP_BACKEND:
+      c->backend = g_value_get_enum (value);
+      break;
+    case PROP_DEVICE_INDEX:
+      c->device_index = g_value_get_int (value);
+      break;
+    case PROP_N_FFT:
+      c->n_fft = g_value_get_int (value);
+      break;
+    case PROP_WIN_LENGTH:
+      c->win_length = g_value_get_int (value);
+      break;
+    case PROP_HOP_LENGTH:
+      c->hop_length = g_value_get_int (value);
+      break;
+    case PROP_CENTER:
+      c->center = g_value_get_boolean (value);
+      break;
+    case PROP_PAD_MODE:
+      c->pad_mode = g_value_get_enum (value);
+      break;
+    case PROP_WINDOW:
+      c->window = g_value_get_enum (value);
+      break;
+    case PROP_POWER:
+      c->power = g_value_get_double (value);
+      break;
+    case PROP_N_MELS:
+      c->n_mels = g_value_get_int (value);
+      break;
+    case PROP_F_MIN:
+      c->f_min = g_value_get_double (value);
+      break;
+    case PROP_F_MAX:
+      c->f_max = g_value_get_double (value);
+      break;
+    case PROP_MEL_SCALE:
+      c->mel_scale = g_value_get_enum (value);
+      break;
+    case PROP_MEL_NORM:
+      c->mel_norm = g_value_get_enum (value);
+      break;
+    case PROP_TOP_DB:
+      c->top_db = g_value_get_double (value);
+      break;
+    case PROP_REF_MODE:
+      self->ref_mode = g_value_get_enum (value);
+      break;
     case PROP_REF_DB:
       self->ref_db = g_value_get_double (value);
       self->ref_mode = GST_MELSPECX_REF_FIXED;
       break;
-    case PROP_COLORMAP: c->colormap = g_value_get_enum (value); break;
-    case PROP_INVERT: c->invert = g_value_get_boolean (value); break;
-    case PROP_WIDTH: c->width = g_value_get_int (value); break;
-    case PROP_HEIGHT: c->height = g_value_get_int (value); break;
-    case PROP_CHUNK_SIZE: c->chunk_size = g_value_get_int (value); break;
-    case PROP_CHANNEL_MODE: c->channel_mode = g_value_get_enum (value); break;
-    default: g_assert_not_reached ();
+    case PROP_COLORMAP:
+      c->colormap = g_value_get_enum (value);
+      break;
+    case PROP_INVERT:
+      c->invert = g_value_get_boolean (value);
+      break;
+    case PROP_WIDTH:
+      c->width = g_value_get_int (value);
+      break;
+    case PROP_HEIGHT:
+      c->height = g_value_get_int (value);
+      break;
+    case PROP_CHUNK_SIZE:
+      c->chunk_size = g_value_get_int (value);
+      break;
+    case PROP_CHANNEL_MODE:
+      c->channel_mode = g_value_get_enum (value);
+      break;
+    default:
+      g_assert_not_reached ();
   }
 }
 
 static void
-gst_melspecx_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+gst_melspecx_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstMelspecx *self = GST_MELSPECX (object);
   gboolean refused;
@@ -531,43 +585,93 @@ gst_melspecx_set_property (GObject * object, guint prop_id,
 
   /* Logged outside the lock: the debug log takes it for the object path. */
   if (refused)
-    GST_WARNING_OBJECT (self, "refusing to change %s while an analysis "
-        "runs; set it in the READY or NULL state", pspec->name);
+    GST_WARNING_OBJECT (self,
+        "refusing to change %s while an analysis "
+        "runs; set it in the READY or NULL state",
+        pspec->name);
 }
 
 static void
-gst_melspecx_get_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
+gst_melspecx_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   GstMelspecx *self = GST_MELSPECX (object);
   const MsxConfig *c = &self->props;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_MODE: g_value_set_enum (value, self->mode); break;
-    case PROP_BACKEND: g_value_set_enum (value, c->backend); break;
-    case PROP_DEVICE_INDEX: g_value_set_int (value, c->device_index); break;
-    case PROP_N_FFT: g_value_set_int (value, c->n_fft); break;
-    case PROP_WIN_LENGTH: g_value_set_int (value, c->win_length); break;
-    case PROP_HOP_LENGTH: g_value_set_int (value, c->hop_length); break;
-    case PROP_CENTER: g_value_set_boolean (value, c->center); break;
-    case PROP_PAD_MODE: g_value_set_enum (value, c->pad_mode); break;
-    case PROP_WINDOW: g_value_set_enum (value, c->window); break;
-    case PROP_POWER: g_value_set_double (value, c->power); break;
-    case PROP_N_MELS: g_value_set_int (value, c->n_mels); break;
-    case PROP_F_MIN: g_value_set_double (value, c->f_min); break;
-    case PROP_F_MAX: g_value_set_double (value, c->f_max); break;
-    case PROP_MEL_SCALE: g_value_set_enum (value, c->mel_scale); break;
-    case PROP_MEL_NORM: g_value_set_enum (value, c->mel_norm); break;
-    case PROP_TOP_DB: g_value_set_double (value, c->top_db); break;
-    case PROP_REF_MODE: g_value_set_enum (value, self->ref_mode); break;
-    case PROP_REF_DB: g_value_set_double (value, self->ref_db); break;
-    case PROP_COLORMAP: g_value_set_enum (value, c->colormap); break;
-    case PROP_INVERT: g_value_set_boolean (value, c->invert); break;
-    case PROP_WIDTH: g_value_set_int (value, c->width); break;
-    case PROP_HEIGHT: g_value_set_int (value, c->height); break;
-    case PROP_CHUNK_SIZE: g_value_set_int (value, c->chunk_size); break;
-    case PROP_CHANNEL_MODE: g_value_set_enum (value, c->channel_mode); break;
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_BACKEND:
+      g_value_set_enum (value, c->backend);
+      break;
+    case PROP_DEVICE_INDEX:
+      g_value_set_int (value, c->device_index);
+      break;
+    case PROP_N_FFT:
+      g_value_set_int (value, c->n_fft);
+      break;
+    case PROP_WIN_LENGTH:
+      g_value_set_int (value, c->win_length);
+      break;
+    case PROP_HOP_LENGTH:
+      g_value_set_int (value, c->hop_length);
+      break;
+    case PROP_CENTER:
+      g_value_set_boolean (value, c->center);
+      break;
+    case PROP_PAD_MODE:
+      g_value_set_enum (value, c->pad_mode);
+      break;
+    case PROP_WINDOW:
+      g_value_set_enum (value, c->window);
+      break;
+    case PROP_POWER:
+      g_value_set_double (value, c->power);
+      break;
+    case PROP_N_MELS:
+      g_value_set_int (value, c->n_mels);
+      break;
+    case PROP_F_MIN:
+      g_value_set_double (value, c->f_min);
+      break;
+    case PROP_F_MAX:
+      g_value_set_double (value, c->f_max);
+      break;
+    case PROP_MEL_SCALE:
+      g_value_set_enum (value, c->mel_scale);
+      break;
+    case PROP_MEL_NORM:
+      g_value_set_enum (value, c->mel_norm);
+      break;
+    case PROP_TOP_DB:
+      g_value_set_double (value, c->top_db);
+      break;
+    case PROP_REF_MODE:
+      g_value_set_enum (value, self->ref_mode);
+      break;
+    case PROP_REF_DB:
+      g_value_set_double (value, self->ref_db);
+      break;
+    case PROP_COLORMAP:
+      g_value_set_enum (value, c->colormap);
+      break;
+    case PROP_INVERT:
+      g_value_set_boolean (value, c->invert);
+      break;
+    case PROP_WIDTH:
+      g_value_set_int (value, c->width);
+      break;
+    case PROP_HEIGHT:
+      g_value_set_int (value, c->height);
+      break;
+    case PROP_CHUNK_SIZE:
+      g_value_set_int (value, c->chunk_size);
+      break;
+    case PROP_CHANNEL_MODE:
+      g_value_set_enum (value, c->channel_mode);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -579,7 +683,7 @@ gst_melspecx_get_property (GObject * object, guint prop_id, GValue * value,
 
 /* Maps a core status to a GStreamer error with the core's sentence. */
 static void
-gst_melspecx_post_error (GstMelspecx * self, MsxStatus st, const gchar * msg)
+gst_melspecx_post_error (GstMelspecx *self, MsxStatus st, const gchar *msg)
 {
   const gchar *text = (msg && msg[0]) ? msg : msx_status_string (st);
 
@@ -612,7 +716,7 @@ gst_melspecx_post_error (GstMelspecx * self, MsxStatus st, const gchar * msg)
 /* Frees the analysis; keeps the properties.  Used by start, stop, caps
  * change and finalize. */
 static void
-gst_melspecx_reset_state (GstMelspecx * self)
+gst_melspecx_reset_state (GstMelspecx *self)
 {
   GST_DEBUG_OBJECT (self, "resetting state");
 
@@ -638,15 +742,15 @@ gst_melspecx_reset_state (GstMelspecx * self)
 
 /* amin in dB: the lowest value any frame can have. */
 static gdouble
-gst_melspecx_floor_db (const MsxConfig * cfg)
+gst_melspecx_floor_db (const MsxConfig *cfg)
 {
   return msx_db_multiplier (cfg->power) * log10 (cfg->amin);
 }
 
 static void
-gst_melspecx_clear_ring (GstMelspecx * self)
+gst_melspecx_clear_ring (GstMelspecx *self)
 {
-  gsize n = (gsize) self->lanes * self->cfg.width * self->cfg.n_mels;
+  gsize n = (gsize)self->lanes * self->cfg.width * self->cfg.n_mels;
   gfloat floor_db = gst_melspecx_floor_db (&self->cfg);
 
   for (gsize i = 0; self->ring && i < n; i++)
@@ -658,7 +762,7 @@ gst_melspecx_clear_ring (GstMelspecx * self)
 
 /* Forgets the input, keeps the analysis set-up (flushing seek). */
 static void
-gst_melspecx_flush (GstMelspecx * self)
+gst_melspecx_flush (GstMelspecx *self)
 {
   if (self->sg) {
     gst_melspecx_worker_discard (self->worker);
@@ -676,7 +780,7 @@ gst_melspecx_flush (GstMelspecx * self)
 }
 
 static GstStateChangeReturn
-gst_melspecx_change_state (GstElement * element, GstStateChange transition)
+gst_melspecx_change_state (GstElement *element, GstStateChange transition)
 {
   GstMelspecx *self = GST_MELSPECX (element);
   GstStateChangeReturn ret;
@@ -720,7 +824,7 @@ gst_melspecx_gcd (gint a, gint b)
 /* The source template with the raw structure's fields fixed to what this
  * analysis produces. */
 static GstCaps *
-gst_melspecx_candidate_caps (GstMelspecx * self)
+gst_melspecx_candidate_caps (GstMelspecx *self)
 {
   GstCaps *caps = gst_pad_get_pad_template_caps (self->srcpad);
   gint rate_n, rate_d, g;
@@ -733,9 +837,9 @@ gst_melspecx_candidate_caps (GstMelspecx * self)
   for (guint i = 0; i < gst_caps_get_size (caps); i++) {
     GstStructure *s = gst_caps_get_structure (caps, i);
     if (gst_structure_has_name (s, RAW_CAPS_NAME))
-      gst_structure_set (s, "n-mels", G_TYPE_INT, self->cfg.n_mels,
-          "lanes", G_TYPE_INT, self->lanes, "rate", GST_TYPE_FRACTION,
-          rate_n, rate_d, NULL);
+      gst_structure_set (s, "n-mels", G_TYPE_INT, self->cfg.n_mels, "lanes",
+          G_TYPE_INT, self->lanes, "rate", GST_TYPE_FRACTION, rate_n, rate_d,
+          NULL);
   }
   return caps;
 }
@@ -743,7 +847,7 @@ gst_melspecx_candidate_caps (GstMelspecx * self)
 /* Template order, except that a downstream accepting anything gets a PNG
  * in image mode (so that `! melspecx ! filesink` writes a picture). */
 static GstCaps *
-gst_melspecx_choose_caps (GstMelspecx * self)
+gst_melspecx_choose_caps (GstMelspecx *self)
 {
   GstCaps *candidates = gst_melspecx_candidate_caps (self);
   GstCaps *peer = gst_pad_peer_query_caps (self->srcpad, NULL);
@@ -758,8 +862,7 @@ gst_melspecx_choose_caps (GstMelspecx * self)
         gst_caps_append_structure (caps, gst_structure_copy (s));
     }
   } else {
-    caps = gst_caps_intersect_full (candidates, peer,
-        GST_CAPS_INTERSECT_FIRST);
+    caps = gst_caps_intersect_full (candidates, peer, GST_CAPS_INTERSECT_FIRST);
   }
   gst_caps_unref (peer);
   gst_caps_unref (candidates);
@@ -779,8 +882,8 @@ gst_melspecx_choose_caps (GstMelspecx * self)
     if (gst_structure_has_field (s, "height"))
       gst_structure_fixate_field_nearest_int (s, "height", self->cfg.height);
     if (gst_structure_has_field (s, "framerate"))
-      gst_structure_fixate_field_nearest_fraction (s, "framerate",
-          image ? 0 : DEFAULT_FPS_N, image ? 1 : DEFAULT_FPS_D);
+      gst_structure_fixate_field_nearest_fraction (
+          s, "framerate", image ? 0 : DEFAULT_FPS_N, image ? 1 : DEFAULT_FPS_D);
   }
   return gst_caps_fixate (caps);
 }
@@ -789,18 +892,24 @@ static MsxPixelFormat
 gst_melspecx_pixel_format (GstVideoFormat fmt)
 {
   switch (fmt) {
-    case GST_VIDEO_FORMAT_RGBx: return MSX_PIXEL_RGBX;
-    case GST_VIDEO_FORMAT_BGRA: return MSX_PIXEL_BGRA;
-    case GST_VIDEO_FORMAT_BGRx: return MSX_PIXEL_BGRX;
-    case GST_VIDEO_FORMAT_RGB: return MSX_PIXEL_RGB;
-    case GST_VIDEO_FORMAT_GRAY8: return MSX_PIXEL_GRAY8;
-    default: return MSX_PIXEL_RGBA;
+    case GST_VIDEO_FORMAT_RGBx:
+      return MSX_PIXEL_RGBX;
+    case GST_VIDEO_FORMAT_BGRA:
+      return MSX_PIXEL_BGRA;
+    case GST_VIDEO_FORMAT_BGRx:
+      return MSX_PIXEL_BGRX;
+    case GST_VIDEO_FORMAT_RGB:
+      return MSX_PIXEL_RGB;
+    case GST_VIDEO_FORMAT_GRAY8:
+      return MSX_PIXEL_GRAY8;
+    default:
+      return MSX_PIXEL_RGBA;
   }
 }
 
 /* Reads what the chosen caps mean for us; returns FALSE if unusable. */
 static gboolean
-gst_melspecx_parse_src_caps (GstMelspecx * self, GstCaps * caps)
+gst_melspecx_parse_src_caps (GstMelspecx *self, GstCaps *caps)
 {
   GstStructure *s = gst_caps_get_structure (caps, 0);
 
@@ -818,13 +927,13 @@ gst_melspecx_parse_src_caps (GstMelspecx * self, GstCaps * caps)
   if (!gst_video_info_from_caps (&self->vinfo, caps))
     return FALSE;
   self->output = GST_MELSPECX_OUTPUT_VIDEO;
-  self->pixfmt = gst_melspecx_pixel_format (GST_VIDEO_INFO_FORMAT
-      (&self->vinfo));
+  self->pixfmt =
+      gst_melspecx_pixel_format (GST_VIDEO_INFO_FORMAT (&self->vinfo));
   return TRUE;
 }
 
 static gboolean
-gst_melspecx_upstream_is_live (GstMelspecx * self)
+gst_melspecx_upstream_is_live (GstMelspecx *self)
 {
   GstQuery *query = gst_query_new_latency ();
   gboolean live = FALSE;
@@ -837,7 +946,7 @@ gst_melspecx_upstream_is_live (GstMelspecx * self)
 
 /* Properties + audio format + liveness → the config and the mode. */
 static void
-gst_melspecx_build_config (GstMelspecx * self)
+gst_melspecx_build_config (GstMelspecx *self)
 {
   const gchar *env = g_getenv ("MELSPECX_BACKEND");
   GstMelspecxMode mode;
@@ -857,37 +966,42 @@ gst_melspecx_build_config (GstMelspecx * self)
     else if (g_ascii_strcasecmp (env, "auto") == 0)
       self->cfg.backend = MSX_BACKEND_AUTO;
     else
-      GST_WARNING_OBJECT (self, "ignoring MELSPECX_BACKEND=%s: use auto, "
-          "vulkan or cpu", env);
+      GST_WARNING_OBJECT (self,
+          "ignoring MELSPECX_BACKEND=%s: use auto, "
+          "vulkan or cpu",
+          env);
   }
   if (mode == GST_MELSPECX_MODE_AUTO)
-    mode = gst_melspecx_upstream_is_live (self) ?
-        GST_MELSPECX_MODE_STREAM : GST_MELSPECX_MODE_IMAGE;
+    mode = gst_melspecx_upstream_is_live (self) ? GST_MELSPECX_MODE_STREAM
+                                                : GST_MELSPECX_MODE_IMAGE;
   self->active_mode = mode;
   self->lanes = msx_config_lanes (&self->cfg);
 }
 
 /* Warnings that do not stop the analysis (SPEC §3, §6). */
 static void
-gst_melspecx_warn_config (GstMelspecx * self, int empty_bands)
+gst_melspecx_warn_config (GstMelspecx *self, int empty_bands)
 {
   gdouble nyquist = self->cfg.sample_rate / 2.0;
 
   if (self->cfg.f_max > nyquist)
     GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
         ("f-max is %g Hz, above the Nyquist frequency of %g Hz; using %g Hz",
-            self->cfg.f_max, nyquist, nyquist), (NULL));
+            self->cfg.f_max, nyquist, nyquist),
+        (NULL));
   if (empty_bands > 0)
     GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
         ("%d of the n-mels=%d mel bands catch no FFT bin at %d Hz with "
-            "n-fft=%d; they are drawn at the floor (raise n-fft or lower "
-            "n-mels)", empty_bands, self->cfg.n_mels, self->cfg.sample_rate,
-            self->cfg.n_fft), (NULL));
+         "n-fft=%d; they are drawn at the floor (raise n-fft or lower "
+         "n-mels)",
+            empty_bands, self->cfg.n_mels, self->cfg.sample_rate,
+            self->cfg.n_fft),
+        (NULL));
 }
 
 /* Creates the core analysis for the negotiated output. */
 static gboolean
-gst_melspecx_create_analysis (GstMelspecx * self)
+gst_melspecx_create_analysis (GstMelspecx *self)
 {
   gchar msg[512] = "";
   MsxStatus st;
@@ -902,15 +1016,15 @@ gst_melspecx_create_analysis (GstMelspecx * self)
     backend = msx_spectrogram_backend (self->sg);
     empty = msx_spectrogram_empty_bands (self->sg);
     /* Back-pressure after about one second of audio. */
-    if (!gst_melspecx_worker_start (self->worker, self->sg,
-            self->cfg.sample_rate)) {
+    if (!gst_melspecx_worker_start (
+            self->worker, self->sg, self->cfg.sample_rate)) {
       GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
           ("Could not start the analysis thread."), (NULL));
       return FALSE;
     }
   } else {
-    st = msx_stft_new (&self->cfg, gst_melspecx_on_frames, self,
-        &self->stft, msg, sizeof msg);
+    st = msx_stft_new (
+        &self->cfg, gst_melspecx_on_frames, self, &self->stft, msg, sizeof msg);
     if (st != MSX_OK)
       goto failed;
     backend = msx_stft_backend (self->stft);
@@ -928,9 +1042,9 @@ failed:
 }
 
 static void
-gst_melspecx_alloc_stream (GstMelspecx * self)
+gst_melspecx_alloc_stream (GstMelspecx *self)
 {
-  gsize cols = (gsize) self->lanes * self->cfg.width * self->cfg.n_mels;
+  gsize cols = (gsize)self->lanes * self->cfg.width * self->cfg.n_mels;
 
   if (self->output != GST_MELSPECX_OUTPUT_RAW && self->stft) {
     self->ring = g_new (gfloat, cols);
@@ -940,23 +1054,24 @@ gst_melspecx_alloc_stream (GstMelspecx * self)
 }
 
 static void
-gst_melspecx_log_config (GstMelspecx * self)
+gst_melspecx_log_config (GstMelspecx *self)
 {
   const MsxConfig *c = &self->cfg;
 
-  GST_DEBUG_OBJECT (self, "%d Hz x %d, n-fft %d, win %d, hop %d, center %d, "
+  GST_DEBUG_OBJECT (self,
+      "%d Hz x %d, n-fft %d, win %d, hop %d, center %d, "
       "pad %d, window %s, power %g, %d mels %g..%g Hz, scale %d, norm %d, "
-      "top-db %g, %s %dx%d, chunk %d, lanes %d", c->sample_rate, c->channels,
-      c->n_fft, msx_config_win_length (c), c->hop_length, c->center,
-      c->pad_mode, msx_window_type_name (c->window), c->power, c->n_mels,
-      c->f_min, msx_config_f_max (c), c->mel_scale, c->mel_norm, c->top_db,
-      msx_colormap_name (c->colormap), c->width, c->height, c->chunk_size,
-      self->lanes);
+      "top-db %g, %s %dx%d, chunk %d, lanes %d",
+      c->sample_rate, c->channels, c->n_fft, msx_config_win_length (c),
+      c->hop_length, c->center, c->pad_mode, msx_window_type_name (c->window),
+      c->power, c->n_mels, c->f_min, msx_config_f_max (c), c->mel_scale,
+      c->mel_norm, c->top_db, msx_colormap_name (c->colormap), c->width,
+      c->height, c->chunk_size, self->lanes);
 }
 
 /* Validates, negotiates the source pad and builds the analysis. */
 static gboolean
-gst_melspecx_configure (GstMelspecx * self)
+gst_melspecx_configure (GstMelspecx *self)
 {
   gchar msg[512];
   GstCaps *caps;
@@ -973,8 +1088,7 @@ gst_melspecx_configure (GstMelspecx * self)
     return FALSE;
   }
   GST_INFO_OBJECT (self, "%s mode, output %" GST_PTR_FORMAT,
-      self->active_mode == GST_MELSPECX_MODE_IMAGE ? "image" : "stream",
-      caps);
+      self->active_mode == GST_MELSPECX_MODE_IMAGE ? "image" : "stream", caps);
   gst_melspecx_log_config (self);
   if (!gst_melspecx_create_analysis (self) ||
       !gst_pad_set_caps (self->srcpad, caps)) {
@@ -995,7 +1109,7 @@ gst_melspecx_configure (GstMelspecx * self)
  * analysis does not care where the speakers are, so caps without one (an
  * appsrc fed from numpy) are read as unpositioned channels. */
 static gboolean
-gst_melspecx_audio_info_from_caps (GstAudioInfo * info, GstCaps * caps)
+gst_melspecx_audio_info_from_caps (GstAudioInfo *info, GstCaps *caps)
 {
   GstStructure *s;
   gboolean ok;
@@ -1016,7 +1130,7 @@ gst_melspecx_audio_info_from_caps (GstAudioInfo * info, GstCaps * caps)
  * A new format mid-stream restarts the analysis (what came before is
  * dropped). */
 static gboolean
-gst_melspecx_set_sink_caps (GstMelspecx * self, GstCaps * caps)
+gst_melspecx_set_sink_caps (GstMelspecx *self, GstCaps *caps)
 {
   GstAudioInfo info, out;
 
@@ -1037,8 +1151,8 @@ gst_melspecx_set_sink_caps (GstMelspecx * self, GstCaps * caps)
       GST_AUDIO_INFO_RATE (&info), GST_AUDIO_INFO_CHANNELS (&info),
       info.position);
   out.flags = info.flags;
-  self->converter = gst_audio_converter_new (GST_AUDIO_CONVERTER_FLAG_NONE,
-      &info, &out, NULL);
+  self->converter = gst_audio_converter_new (
+      GST_AUDIO_CONVERTER_FLAG_NONE, &info, &out, NULL);
   if (self->converter == NULL) {
     GST_WARNING_OBJECT (self, "cannot convert %" GST_PTR_FORMAT, caps);
     return FALSE;
@@ -1049,7 +1163,7 @@ gst_melspecx_set_sink_caps (GstMelspecx * self, GstCaps * caps)
 /* helpers: output */
 
 static void
-gst_melspecx_push_segment (GstMelspecx * self)
+gst_melspecx_push_segment (GstMelspecx *self)
 {
   GstSegment seg;
 
@@ -1069,7 +1183,7 @@ gst_melspecx_push_segment (GstMelspecx * self)
 }
 
 static GstFlowReturn
-gst_melspecx_push (GstMelspecx * self, GstBuffer * buf)
+gst_melspecx_push (GstMelspecx *self, GstBuffer *buf)
 {
   gst_melspecx_push_segment (self);
   GST_LOG_OBJECT (self, "pushing %" GST_PTR_FORMAT, buf);
@@ -1077,26 +1191,27 @@ gst_melspecx_push (GstMelspecx * self, GstBuffer * buf)
 }
 
 static GstClockTime
-gst_melspecx_frame_time (GstMelspecx * self, guint64 frame)
+gst_melspecx_frame_time (GstMelspecx *self, guint64 frame)
 {
-  return self->base_ts + gst_util_uint64_scale (frame *
-      self->cfg.hop_length, GST_SECOND, self->cfg.sample_rate);
+  return self->base_ts + gst_util_uint64_scale (frame * self->cfg.hop_length,
+                             GST_SECOND, self->cfg.sample_rate);
 }
 
 /* Pushes the raw frames computed so far as one buffer. */
 static GstFlowReturn
-gst_melspecx_push_raw (GstMelspecx * self)
+gst_melspecx_push_raw (GstMelspecx *self)
 {
   guint n = self->pending_frames;
-  gsize bytes = (gsize) n * self->lanes * self->cfg.n_mels * sizeof (gfloat);
+  gsize bytes = (gsize)n * self->lanes * self->cfg.n_mels * sizeof (gfloat);
   GstBuffer *buf;
 
   if (n == 0)
     return GST_FLOW_OK;
   buf = gst_buffer_new_memdup (self->pending->data, bytes);
   GST_BUFFER_PTS (buf) = gst_melspecx_frame_time (self, self->frames_out);
-  GST_BUFFER_DURATION (buf) = gst_melspecx_frame_time (self,
-      self->frames_out + n) - GST_BUFFER_PTS (buf);
+  GST_BUFFER_DURATION (buf) =
+      gst_melspecx_frame_time (self, self->frames_out + n) -
+      GST_BUFFER_PTS (buf);
   GST_BUFFER_OFFSET (buf) = self->frames_out;
   GST_BUFFER_OFFSET_END (buf) = self->frames_out + n;
   self->frames_out += n;
@@ -1108,10 +1223,10 @@ gst_melspecx_push_raw (GstMelspecx * self)
 /* Stream mode: the last `width` columns, oldest first, at the current
  * reference. */
 static GstFlowReturn
-gst_melspecx_render_stream (GstMelspecx * self, GstBuffer * buf)
+gst_melspecx_render_stream (GstMelspecx *self, GstBuffer *buf)
 {
   const MsxConfig *c = &self->cfg;
-  gsize col = c->n_mels, lane_size = (gsize) c->width * col;
+  gsize col = c->n_mels, lane_size = (gsize)c->width * col;
   gdouble top_db, ref;
   MsxColormap map;
   gboolean invert;
@@ -1121,7 +1236,7 @@ gst_melspecx_render_stream (GstMelspecx * self, GstBuffer * buf)
   for (gint l = 0; l < self->lanes; l++) {
     const gfloat *ring = self->ring + l * lane_size;
     gfloat *out = self->scratch + l * lane_size;
-    gsize older = (gsize) (c->width - self->ring_head) * col;
+    gsize older = (gsize)(c->width - self->ring_head) * col;
     memcpy (out, ring + self->ring_head * col, older * sizeof (gfloat));
     memcpy (out + older, ring, self->ring_head * col * sizeof (gfloat));
   }
@@ -1130,8 +1245,9 @@ gst_melspecx_render_stream (GstMelspecx * self, GstBuffer * buf)
   top_db = self->props.top_db;
   map = self->props.colormap;
   invert = self->props.invert;
-  ref = self->ref_mode == GST_MELSPECX_REF_FIXED ? self->ref_db :
-      MAX (self->peak_db, gst_melspecx_floor_db (c) + top_db);
+  ref = self->ref_mode == GST_MELSPECX_REF_FIXED
+            ? self->ref_db
+            : MAX (self->peak_db, gst_melspecx_floor_db (c) + top_db);
   GST_OBJECT_UNLOCK (self);
 
   gst_buffer_map (buf, &mi, GST_MAP_WRITE);
@@ -1147,11 +1263,11 @@ gst_melspecx_render_stream (GstMelspecx * self, GstBuffer * buf)
 }
 
 static GstFlowReturn
-gst_melspecx_push_video_frame (GstMelspecx * self, GstClockTime pts,
-    GstClockTime duration)
+gst_melspecx_push_video_frame (
+    GstMelspecx *self, GstClockTime pts, GstClockTime duration)
 {
-  GstBuffer *buf = gst_buffer_new_allocate (NULL,
-      GST_VIDEO_INFO_SIZE (&self->vinfo), NULL);
+  GstBuffer *buf =
+      gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&self->vinfo), NULL);
   GstFlowReturn ret = gst_melspecx_render_stream (self, buf);
 
   if (ret != GST_FLOW_OK) {
@@ -1168,22 +1284,22 @@ gst_melspecx_push_video_frame (GstMelspecx * self, GstClockTime pts,
 /* Stream mode: every video frame whose time the audio has reached.  With
  * framerate 0/1, one frame per input buffer. */
 static GstFlowReturn
-gst_melspecx_push_video_frames (GstMelspecx * self, gboolean eos)
+gst_melspecx_push_video_frames (GstMelspecx *self, gboolean eos)
 {
   gint fps_n = GST_VIDEO_INFO_FPS_N (&self->vinfo);
   gint fps_d = GST_VIDEO_INFO_FPS_D (&self->vinfo);
   GstClockTime now = self->base_ts + gst_util_uint64_scale (self->samples,
-      GST_SECOND, self->cfg.sample_rate);
+                                         GST_SECOND, self->cfg.sample_rate);
   GstFlowReturn ret = GST_FLOW_OK;
 
   if (fps_n <= 0)
     return gst_melspecx_push_video_frame (self, now, GST_CLOCK_TIME_NONE);
   while (ret == GST_FLOW_OK) {
     guint64 k = self->video_frames;
-    GstClockTime pts = self->base_ts + gst_util_uint64_scale (k,
-        fps_d * GST_SECOND, fps_n);
-    GstClockTime next = self->base_ts + gst_util_uint64_scale (k + 1,
-        fps_d * GST_SECOND, fps_n);
+    GstClockTime pts =
+        self->base_ts + gst_util_uint64_scale (k, fps_d * GST_SECOND, fps_n);
+    GstClockTime next = self->base_ts + gst_util_uint64_scale (
+                                            k + 1, fps_d * GST_SECOND, fps_n);
     if (pts > now) {
       /* At EOS, one last frame shows the columns of the final padding. */
       if (!eos || self->new_columns == 0)
@@ -1199,24 +1315,23 @@ gst_melspecx_push_video_frames (GstMelspecx * self, gboolean eos)
  * raw output stores dB frames; stream mode writes dB columns into the
  * ring and runs the peak tracker. */
 static void
-gst_melspecx_on_frames (void *user, int lane, const float *mel,
-    size_t n_frames)
+gst_melspecx_on_frames (void *user, int lane, const float *mel, size_t n_frames)
 {
   GstMelspecx *self = user;
   const MsxConfig *c = &self->cfg;
-  gsize nm = c->n_mels, stride = (gsize) self->lanes * nm;
+  gsize nm = c->n_mels, stride = (gsize)self->lanes * nm;
 
   if (self->output == GST_MELSPECX_OUTPUT_RAW) {
     gdouble ref_db;
     if (lane == 0)
-      g_array_set_size (self->pending, (self->pending_frames + n_frames) *
-          stride);
+      g_array_set_size (
+          self->pending, (self->pending_frames + n_frames) * stride);
     GST_OBJECT_LOCK (self);
     ref_db = self->ref_mode == GST_MELSPECX_REF_FIXED ? self->ref_db : 0.0;
     GST_OBJECT_UNLOCK (self);
     for (gsize f = 0; f < n_frames; f++) {
-      gfloat *dst = (gfloat *) self->pending->data +
-          (self->pending_frames + f) * stride + lane * nm;
+      gfloat *dst = (gfloat *)self->pending->data +
+                    (self->pending_frames + f) * stride + lane * nm;
       msx_db_from_power (mel + f * nm, nm, c->power, 1.0, c->amin, dst);
       for (gsize m = 0; m < nm; m++)
         dst[m] -= ref_db;
@@ -1232,7 +1347,7 @@ gst_melspecx_on_frames (void *user, int lane, const float *mel,
   }
   for (gsize f = 0; f < n_frames; f++) {
     gsize col = (self->ring_head + f) % c->width;
-    gfloat *dst = self->ring + ((gsize) lane * c->width + col) * nm;
+    gfloat *dst = self->ring + ((gsize)lane * c->width + col) * nm;
     gdouble mx = -G_MAXDOUBLE;
     msx_db_from_power (mel + f * nm, nm, c->power, 1.0, c->amin, dst);
     for (gsize m = 0; m < nm; m++)
@@ -1243,8 +1358,7 @@ gst_melspecx_on_frames (void *user, int lane, const float *mel,
     return;
   {
     /* Peak tracker: instant attack, PEAK_RELEASE_DB_PER_S release. */
-    gdouble release = PEAK_RELEASE_DB_PER_S * c->hop_length /
-        c->sample_rate;
+    gdouble release = PEAK_RELEASE_DB_PER_S * c->hop_length / c->sample_rate;
     for (gsize f = 0; f < n_frames; f++)
       self->peak_db = MAX (self->batch_max[f], self->peak_db - release);
   }
@@ -1256,8 +1370,7 @@ gst_melspecx_on_frames (void *user, int lane, const float *mel,
 
 /* Converts a buffer to interleaved F32 in @out (n × channels floats). */
 static gboolean
-gst_melspecx_convert (GstMelspecx * self, GstBuffer * buf, gfloat * out,
-    gsize n)
+gst_melspecx_convert (GstMelspecx *self, GstBuffer *buf, gfloat *out, gsize n)
 {
   GstAudioBuffer abuf;
   gpointer outs[1] = { out };
@@ -1265,14 +1378,14 @@ gst_melspecx_convert (GstMelspecx * self, GstBuffer * buf, gfloat * out,
 
   if (!gst_audio_buffer_map (&abuf, &self->info, buf, GST_MAP_READ))
     return FALSE;
-  ok = gst_audio_converter_samples (self->converter,
-      GST_AUDIO_CONVERTER_FLAG_NONE, abuf.planes, n, outs, n);
+  ok = gst_audio_converter_samples (
+      self->converter, GST_AUDIO_CONVERTER_FLAG_NONE, abuf.planes, n, outs, n);
   gst_audio_buffer_unmap (&abuf);
   return ok;
 }
 
 static gsize
-gst_melspecx_buffer_samples (GstMelspecx * self, GstBuffer * buf)
+gst_melspecx_buffer_samples (GstMelspecx *self, GstBuffer *buf)
 {
   GstAudioMeta *meta = gst_buffer_get_audio_meta (buf);
 
@@ -1282,19 +1395,18 @@ gst_melspecx_buffer_samples (GstMelspecx * self, GstBuffer * buf)
 }
 
 static GstFlowReturn
-gst_melspecx_chain_image (GstMelspecx * self, gfloat * samples, gsize n)
+gst_melspecx_chain_image (GstMelspecx *self, gfloat *samples, gsize n)
 {
   GstFlowReturn ret = gst_melspecx_worker_push (self->worker, samples, n);
 
   if (ret == GST_FLOW_ERROR)
-    gst_melspecx_post_error (self,
-        gst_melspecx_worker_status (self->worker), NULL);
+    gst_melspecx_post_error (
+        self, gst_melspecx_worker_status (self->worker), NULL);
   return ret;
 }
 
 static GstFlowReturn
-gst_melspecx_chain_stream (GstMelspecx * self, const gfloat * samples,
-    gsize n)
+gst_melspecx_chain_stream (GstMelspecx *self, const gfloat *samples, gsize n)
 {
   MsxStatus st = msx_stft_push (self->stft, samples, n);
 
@@ -1311,7 +1423,7 @@ gst_melspecx_chain_stream (GstMelspecx * self, const gfloat * samples,
 }
 
 static gfloat *
-gst_melspecx_stream_buffer (GstMelspecx * self, gsize floats)
+gst_melspecx_stream_buffer (GstMelspecx *self, gsize floats)
 {
   if (self->convert_size < floats) {
     g_free (self->convert_buf);
@@ -1324,7 +1436,7 @@ gst_melspecx_stream_buffer (GstMelspecx * self, gsize floats)
 /* vfuncs */
 
 static GstFlowReturn
-gst_melspecx_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+gst_melspecx_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   GstMelspecx *self = GST_MELSPECX (parent);
   gsize n, floats;
@@ -1337,15 +1449,18 @@ gst_melspecx_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   }
   n = gst_melspecx_buffer_samples (self, buffer);
   floats = n * GST_AUDIO_INFO_CHANNELS (&self->info);
-  GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " samples, %" GST_PTR_FORMAT, n,
-      buffer);
+  GST_LOG_OBJECT (
+      self, "%" G_GSIZE_FORMAT " samples, %" GST_PTR_FORMAT, n, buffer);
   if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-    self->base_ts = GST_BUFFER_PTS_IS_VALID (buffer) ? GST_BUFFER_PTS (buffer)
-        : (self->segment.format == GST_FORMAT_TIME ? self->segment.start : 0);
+    self->base_ts =
+        GST_BUFFER_PTS_IS_VALID (buffer)
+            ? GST_BUFFER_PTS (buffer)
+            : (self->segment.format == GST_FORMAT_TIME ? self->segment.start
+                                                       : 0);
 
   image = self->sg != NULL;
-  samples = image ? g_new (gfloat, MAX (floats, 1)) :
-      gst_melspecx_stream_buffer (self, MAX (floats, 1));
+  samples = image ? g_new (gfloat, MAX (floats, 1))
+                  : gst_melspecx_stream_buffer (self, MAX (floats, 1));
   if (!gst_melspecx_convert (self, buffer, samples, n)) {
     gst_buffer_unref (buffer);
     if (image)
@@ -1362,7 +1477,7 @@ gst_melspecx_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 }
 
 static GstFlowReturn
-gst_melspecx_render_picture (GstMelspecx * self, GstBuffer ** out)
+gst_melspecx_render_picture (GstMelspecx *self, GstBuffer **out)
 {
   gint w = self->cfg.width, h = self->cfg.height;
   MsxStatus st;
@@ -1375,8 +1490,8 @@ gst_melspecx_render_picture (GstMelspecx * self, GstBuffer ** out)
       *out = gst_buffer_new_wrapped_full (0, png, size, 0, size, png, free);
   } else {
     GstMapInfo mi;
-    *out = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&self->vinfo),
-        NULL);
+    *out = gst_buffer_new_allocate (
+        NULL, GST_VIDEO_INFO_SIZE (&self->vinfo), NULL);
     gst_buffer_map (*out, &mi, GST_MAP_WRITE);
     st = msx_spectrogram_render (self->sg, self->pixfmt, w, h, mi.data,
         GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0));
@@ -1393,15 +1508,15 @@ gst_melspecx_render_picture (GstMelspecx * self, GstBuffer ** out)
 
 /* Image mode at EOS: analyse what is queued, draw, push one picture. */
 static GstFlowReturn
-gst_melspecx_finish_image (GstMelspecx * self)
+gst_melspecx_finish_image (GstMelspecx *self)
 {
   GstFlowReturn ret = gst_melspecx_worker_drain (self->worker);
   GstBuffer *buf = NULL;
   MsxStatus st;
 
   if (ret == GST_FLOW_ERROR)
-    gst_melspecx_post_error (self,
-        gst_melspecx_worker_status (self->worker), NULL);
+    gst_melspecx_post_error (
+        self, gst_melspecx_worker_status (self->worker), NULL);
   if (ret != GST_FLOW_OK)
     return ret;
   st = msx_spectrogram_finish (self->sg);
@@ -1415,13 +1530,13 @@ gst_melspecx_finish_image (GstMelspecx * self)
   if (ret != GST_FLOW_OK)
     return ret;
   GST_BUFFER_PTS (buf) = 0;
-  GST_BUFFER_DURATION (buf) = (GstClockTime) (msx_spectrogram_duration
-      (self->sg) * GST_SECOND + 0.5);
+  GST_BUFFER_DURATION (buf) =
+      (GstClockTime)(msx_spectrogram_duration (self->sg) * GST_SECOND + 0.5);
   return gst_melspecx_push (self, buf);
 }
 
 static GstFlowReturn
-gst_melspecx_finish_stream (GstMelspecx * self)
+gst_melspecx_finish_stream (GstMelspecx *self)
 {
   MsxStatus st = msx_stft_finish (self->stft);
 
@@ -1430,15 +1545,15 @@ gst_melspecx_finish_stream (GstMelspecx * self)
     return GST_FLOW_ERROR;
   }
   if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-    self->base_ts = self->segment.format == GST_FORMAT_TIME ?
-        self->segment.start : 0;
+    self->base_ts =
+        self->segment.format == GST_FORMAT_TIME ? self->segment.start : 0;
   if (self->output == GST_MELSPECX_OUTPUT_RAW)
     return gst_melspecx_push_raw (self);
   return gst_melspecx_push_video_frames (self, TRUE);
 }
 
 static void
-gst_melspecx_eos (GstMelspecx * self)
+gst_melspecx_eos (GstMelspecx *self)
 {
   if (!self->have_info) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
@@ -1455,13 +1570,13 @@ gst_melspecx_eos (GstMelspecx * self)
 }
 
 static gboolean
-gst_melspecx_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+gst_melspecx_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
   GstMelspecx *self = GST_MELSPECX (parent);
 
   GST_LOG_OBJECT (self, "event %" GST_PTR_FORMAT, event);
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_CAPS:{
+    case GST_EVENT_CAPS: {
       GstCaps *caps;
       gboolean ret;
       gst_event_parse_caps (event, &caps);
@@ -1499,7 +1614,7 @@ gst_melspecx_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 /* Our added latency in stream mode: the centred window looks n-fft/2
  * samples ahead, and a column appears once per hop. */
 static GstClockTime
-gst_melspecx_latency (GstMelspecx * self)
+gst_melspecx_latency (GstMelspecx *self)
 {
   if (!self->configured || self->active_mode != GST_MELSPECX_MODE_STREAM)
     return 0;
@@ -1508,21 +1623,21 @@ gst_melspecx_latency (GstMelspecx * self)
 }
 
 static gboolean
-gst_melspecx_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
+gst_melspecx_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstMelspecx *self = GST_MELSPECX (parent);
 
   switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_LATENCY:{
+    case GST_QUERY_LATENCY: {
       GstClockTime min, max, ours;
       gboolean live;
       if (!gst_pad_peer_query (self->sinkpad, query))
         return FALSE;
       gst_query_parse_latency (query, &live, &min, &max);
       ours = gst_melspecx_latency (self);
-      GST_DEBUG_OBJECT (self, "upstream latency %" GST_TIME_FORMAT
-          ", ours %" GST_TIME_FORMAT, GST_TIME_ARGS (min),
-          GST_TIME_ARGS (ours));
+      GST_DEBUG_OBJECT (self,
+          "upstream latency %" GST_TIME_FORMAT ", ours %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (min), GST_TIME_ARGS (ours));
       min += ours;
       if (GST_CLOCK_TIME_IS_VALID (max))
         max += ours;

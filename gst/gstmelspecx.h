@@ -23,8 +23,7 @@ GST_ELEMENT_REGISTER_DECLARE (melspecx);
  * @GST_MELSPECX_MODE_STREAM: a scrolling picture at the negotiated framerate
  * @GST_MELSPECX_MODE_AUTO: stream when upstream is live, else image
  */
-typedef enum
-{
+typedef enum {
   GST_MELSPECX_MODE_IMAGE,
   GST_MELSPECX_MODE_STREAM,
   GST_MELSPECX_MODE_AUTO
@@ -36,15 +35,13 @@ typedef enum
  *   peak tracker; raw output: 1.0, i.e. 0 dB)
  * @GST_MELSPECX_REF_FIXED: the #GstMelspecx:ref-db property
  */
-typedef enum
-{
+typedef enum {
   GST_MELSPECX_REF_AUTO,
   GST_MELSPECX_REF_FIXED
 } GstMelspecxRefMode;
 
 /* What the source pad carries, chosen at negotiation. */
-typedef enum
-{
+typedef enum {
   GST_MELSPECX_OUTPUT_VIDEO,
   GST_MELSPECX_OUTPUT_PNG,
   GST_MELSPECX_OUTPUT_RAW
@@ -55,20 +52,18 @@ typedef enum
 typedef struct _GstMelspecxWorker GstMelspecxWorker;
 
 GstMelspecxWorker *gst_melspecx_worker_new (void);
-void gst_melspecx_worker_free (GstMelspecxWorker * w);
-gboolean gst_melspecx_worker_start (GstMelspecxWorker * w,
-    MsxSpectrogram * sg, gsize max_samples);
-void gst_melspecx_worker_stop (GstMelspecxWorker * w);
-GstFlowReturn gst_melspecx_worker_push (GstMelspecxWorker * w,
-    gfloat * samples, gsize n_samples);
-GstFlowReturn gst_melspecx_worker_drain (GstMelspecxWorker * w);
-void gst_melspecx_worker_discard (GstMelspecxWorker * w);
-void gst_melspecx_worker_set_flushing (GstMelspecxWorker * w,
-    gboolean flushing);
-MsxStatus gst_melspecx_worker_status (GstMelspecxWorker * w);
+void gst_melspecx_worker_free (GstMelspecxWorker *w);
+gboolean gst_melspecx_worker_start (
+    GstMelspecxWorker *w, MsxSpectrogram *sg, gsize max_samples);
+void gst_melspecx_worker_stop (GstMelspecxWorker *w);
+GstFlowReturn gst_melspecx_worker_push (
+    GstMelspecxWorker *w, gfloat *samples, gsize n_samples);
+GstFlowReturn gst_melspecx_worker_drain (GstMelspecxWorker *w);
+void gst_melspecx_worker_discard (GstMelspecxWorker *w);
+void gst_melspecx_worker_set_flushing (GstMelspecxWorker *w, gboolean flushing);
+MsxStatus gst_melspecx_worker_status (GstMelspecxWorker *w);
 
-struct _GstMelspecx
-{
+struct _GstMelspecx {
   GstElement element;
 
   GstPad *sinkpad;
@@ -79,15 +74,15 @@ struct _GstMelspecx
   GstMelspecxMode mode;
   GstMelspecxRefMode ref_mode;
   gdouble ref_db;
-  gboolean configured;          /* analysis built: analysis props frozen */
-  gboolean look_frozen;         /* image mode: the core drew with its copy */
+  gboolean configured;  /* analysis built: analysis props frozen */
+  gboolean look_frozen; /* image mode: the core drew with its copy */
 
   /* streaming-thread state */
   gboolean have_info;
   GstAudioInfo info;
   GstAudioConverter *converter;
-  MsxConfig cfg;                /* the running analysis */
-  GstMelspecxMode active_mode;  /* image or stream */
+  MsxConfig cfg;               /* the running analysis */
+  GstMelspecxMode active_mode; /* image or stream */
   GstMelspecxOutput output;
   GstVideoInfo vinfo;
   MsxPixelFormat pixfmt;
@@ -95,8 +90,8 @@ struct _GstMelspecx
 
   GstSegment segment;
   gboolean segment_pending;
-  GstClockTime base_ts;         /* PTS of the first sample since reset */
-  guint64 samples;              /* per channel since reset */
+  GstClockTime base_ts; /* PTS of the first sample since reset */
+  guint64 samples;      /* per channel since reset */
 
   /* image mode */
   MsxSpectrogram *sg;
@@ -105,18 +100,18 @@ struct _GstMelspecx
   /* stream mode and raw output */
   MsxStft *stft;
   gfloat *convert_buf;
-  gsize convert_size;           /* floats */
-  gfloat *ring;                 /* lanes x width x n_mels dB (re 1.0) */
-  gint ring_head;               /* next column written = oldest one */
-  gfloat *scratch;              /* the ring unrolled, oldest first */
-  gdouble *batch_max;           /* loudest dB of each frame of a batch */
+  gsize convert_size; /* floats */
+  gfloat *ring;       /* lanes x width x n_mels dB (re 1.0) */
+  gint ring_head;     /* next column written = oldest one */
+  gfloat *scratch;    /* the ring unrolled, oldest first */
+  gdouble *batch_max; /* loudest dB of each frame of a batch */
   gsize batch_max_size;
-  gdouble peak_db;              /* stream-mode reference (peak tracker) */
-  guint64 new_columns;          /* columns since the last video frame */
-  guint64 video_frames;         /* video frames pushed since reset */
-  GArray *pending;              /* raw output: frames x lanes x n_mels */
-  guint pending_frames;         /* complete frames (all lanes) in pending */
-  guint64 frames_out;           /* raw frames pushed since reset */
+  gdouble peak_db;      /* stream-mode reference (peak tracker) */
+  guint64 new_columns;  /* columns since the last video frame */
+  guint64 video_frames; /* video frames pushed since reset */
+  GArray *pending;      /* raw output: frames x lanes x n_mels */
+  guint pending_frames; /* complete frames (all lanes) in pending */
+  guint64 frames_out;   /* raw frames pushed since reset */
 };
 
 G_END_DECLS

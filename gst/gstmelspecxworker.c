@@ -16,28 +16,26 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 /* At most this many buffers wait, whatever their size. */
 #define WORKER_MAX_ITEMS 64
 
-typedef struct
-{
-  gfloat *samples;              /* interleaved, owned */
-  gsize n_samples;              /* per channel */
+typedef struct {
+  gfloat *samples; /* interleaved, owned */
+  gsize n_samples; /* per channel */
 } WorkItem;
 
-struct _GstMelspecxWorker
-{
+struct _GstMelspecxWorker {
   GMutex lock;
-  GCond work_cond;              /* the worker waits for buffers */
-  GCond space_cond;             /* push and drain wait for the worker */
+  GCond work_cond;  /* the worker waits for buffers */
+  GCond space_cond; /* push and drain wait for the worker */
   GThread *thread;
   MsxSpectrogram *sg;
   GQueue queue;
   gsize queued_samples;
   gsize max_samples;
-  gboolean busy;                /* the thread is inside msx_spectrogram_push */
-  gboolean idle;                /* the thread waits on work_cond */
-  gboolean blocked;             /* a push waits on space_cond */
+  gboolean busy;    /* the thread is inside msx_spectrogram_push */
+  gboolean idle;    /* the thread waits on work_cond */
+  gboolean blocked; /* a push waits on space_cond */
   gboolean quit;
   gboolean flushing;
-  MsxStatus status;             /* first error, MSX_OK if none */
+  MsxStatus status; /* first error, MSX_OK if none */
 };
 
 static void
@@ -51,31 +49,31 @@ work_item_free (gpointer data)
 
 /* Called with the lock held. */
 static gboolean
-worker_full (GstMelspecxWorker * w)
+worker_full (GstMelspecxWorker *w)
 {
   /* A single large buffer always gets in; otherwise wait for room. */
   if (g_queue_is_empty (&w->queue))
     return FALSE;
-  return g_queue_get_length (&w->queue) >= WORKER_MAX_ITEMS
-      || w->queued_samples >= w->max_samples;
+  return g_queue_get_length (&w->queue) >= WORKER_MAX_ITEMS ||
+         w->queued_samples >= w->max_samples;
 }
 
 /* An idle worker is woken only once a batch has gathered, for the same
  * reason (drain wakes it for the rest).  Lock held. */
 static gboolean
-worker_batch_ready (GstMelspecxWorker * w)
+worker_batch_ready (GstMelspecxWorker *w)
 {
-  return g_queue_get_length (&w->queue) >= WORKER_MAX_ITEMS / 4
-      || w->queued_samples >= w->max_samples / 4;
+  return g_queue_get_length (&w->queue) >= WORKER_MAX_ITEMS / 4 ||
+         w->queued_samples >= w->max_samples / 4;
 }
 
 /* A blocked push resumes only once the queue is half empty, so that the
  * two threads do not wake each other for every buffer.  Lock held. */
 static gboolean
-worker_has_room (GstMelspecxWorker * w)
+worker_has_room (GstMelspecxWorker *w)
 {
-  return g_queue_get_length (&w->queue) <= WORKER_MAX_ITEMS / 2
-      && w->queued_samples <= w->max_samples / 2;
+  return g_queue_get_length (&w->queue) <= WORKER_MAX_ITEMS / 2 &&
+         w->queued_samples <= w->max_samples / 2;
 }
 
 static gpointer
@@ -90,7 +88,7 @@ worker_loop (gpointer data)
 
     if (g_queue_is_empty (&w->queue) || w->status != MSX_OK) {
       w->idle = TRUE;
-      g_cond_broadcast (&w->space_cond);        /* drained */
+      g_cond_broadcast (&w->space_cond); /* drained */
       g_cond_wait (&w->work_cond, &w->lock);
       w->idle = FALSE;
       continue;
@@ -129,7 +127,7 @@ gst_melspecx_worker_new (void)
 }
 
 void
-gst_melspecx_worker_free (GstMelspecxWorker * w)
+gst_melspecx_worker_free (GstMelspecxWorker *w)
 {
   if (w == NULL)
     return;
@@ -149,8 +147,8 @@ gst_melspecx_worker_free (GstMelspecxWorker * w)
  * Returns: FALSE if the thread could not be created.
  */
 gboolean
-gst_melspecx_worker_start (GstMelspecxWorker * w, MsxSpectrogram * sg,
-    gsize max_samples)
+gst_melspecx_worker_start (
+    GstMelspecxWorker *w, MsxSpectrogram *sg, gsize max_samples)
 {
   GError *err = NULL;
 
@@ -170,7 +168,7 @@ gst_melspecx_worker_start (GstMelspecxWorker * w, MsxSpectrogram * sg,
 
 /* Ends the thread after its current push; drops whatever still waits. */
 void
-gst_melspecx_worker_stop (GstMelspecxWorker * w)
+gst_melspecx_worker_stop (GstMelspecxWorker *w)
 {
   if (w->thread == NULL)
     return;
@@ -196,8 +194,8 @@ gst_melspecx_worker_stop (GstMelspecxWorker * w)
  * earlier push failed (see gst_melspecx_worker_status()).
  */
 GstFlowReturn
-gst_melspecx_worker_push (GstMelspecxWorker * w, gfloat * samples,
-    gsize n_samples)
+gst_melspecx_worker_push (
+    GstMelspecxWorker *w, gfloat *samples, gsize n_samples)
 {
   WorkItem *item;
 
@@ -209,8 +207,8 @@ gst_melspecx_worker_push (GstMelspecxWorker * w, gfloat * samples,
     w->blocked = FALSE;
   }
   if (w->flushing || w->status != MSX_OK || w->thread == NULL) {
-    GstFlowReturn ret = w->status != MSX_OK ? GST_FLOW_ERROR :
-        GST_FLOW_FLUSHING;
+    GstFlowReturn ret =
+        w->status != MSX_OK ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
     g_mutex_unlock (&w->lock);
     g_free (samples);
     return ret;
@@ -234,14 +232,14 @@ gst_melspecx_worker_push (GstMelspecxWorker * w, gfloat * samples,
  * Returns: GST_FLOW_OK, GST_FLOW_FLUSHING or GST_FLOW_ERROR.
  */
 GstFlowReturn
-gst_melspecx_worker_drain (GstMelspecxWorker * w)
+gst_melspecx_worker_drain (GstMelspecxWorker *w)
 {
   GstFlowReturn ret = GST_FLOW_OK;
 
   g_mutex_lock (&w->lock);
   g_cond_signal (&w->work_cond);
-  while ((w->busy || !g_queue_is_empty (&w->queue)) && !w->flushing
-      && w->status == MSX_OK)
+  while ((w->busy || !g_queue_is_empty (&w->queue)) && !w->flushing &&
+         w->status == MSX_OK)
     g_cond_wait (&w->space_cond, &w->lock);
   if (w->status != MSX_OK)
     ret = GST_FLOW_ERROR;
@@ -254,7 +252,7 @@ gst_melspecx_worker_drain (GstMelspecxWorker * w)
 /* Drops queued buffers and waits for the current push: afterwards the
  * spectrogram may be reset from the calling thread. */
 void
-gst_melspecx_worker_discard (GstMelspecxWorker * w)
+gst_melspecx_worker_discard (GstMelspecxWorker *w)
 {
   g_mutex_lock (&w->lock);
   g_queue_clear_full (&w->queue, work_item_free);
@@ -268,7 +266,7 @@ gst_melspecx_worker_discard (GstMelspecxWorker * w)
 
 /* Wakes up and refuses pushes and drains while TRUE (flushing seek, stop). */
 void
-gst_melspecx_worker_set_flushing (GstMelspecxWorker * w, gboolean flushing)
+gst_melspecx_worker_set_flushing (GstMelspecxWorker *w, gboolean flushing)
 {
   g_mutex_lock (&w->lock);
   w->flushing = flushing;
@@ -277,7 +275,7 @@ gst_melspecx_worker_set_flushing (GstMelspecxWorker * w, gboolean flushing)
 }
 
 MsxStatus
-gst_melspecx_worker_status (GstMelspecxWorker * w)
+gst_melspecx_worker_status (GstMelspecxWorker *w)
 {
   MsxStatus st;
 

@@ -10,7 +10,7 @@
 #include "gstmelspecx.h"
 
 static gboolean
-plugin_init (GstPlugin * plugin)
+plugin_init (GstPlugin *plugin)
 {
   return GST_ELEMENT_REGISTER (melspecx, plugin);
 }

@@ -43,8 +43,7 @@ expected_band (gdouble f, gdouble f_max, gint n_mels)
 
 /* @n samples of @channels interleaved F32; channel c gets amp[c]·sin. */
 static gfloat *
-sine_f32 (gint rate, gint channels, gsize n, gdouble freq,
-    const gdouble * amp)
+sine_f32 (gint rate, gint channels, gsize n, gdouble freq, const gdouble *amp)
 {
   gfloat *s = g_new (gfloat, n * channels);
 
@@ -55,7 +54,7 @@ sine_f32 (gint rate, gint channels, gsize n, gdouble freq,
 }
 
 static GstBuffer *
-wrap_f32 (gfloat * samples, gsize n_floats)
+wrap_f32 (gfloat *samples, gsize n_floats)
 {
   return gst_buffer_new_wrapped (samples, n_floats * sizeof (gfloat));
 }
@@ -72,26 +71,26 @@ static gchar *
 f32_caps (gint rate, gint channels)
 {
   return g_strdup_printf ("audio/x-raw,format=F32LE,layout=interleaved,"
-      "rate=%d,channels=%d", rate, channels);
+                          "rate=%d,channels=%d",
+      rate, channels);
 }
 
 /* helpers: harness */
 
 /* An image-mode harness with small pictures; @sink_caps NULL for ANY. */
 static GstHarness *
-new_harness (const gchar * sink_caps)
+new_harness (const gchar *sink_caps)
 {
   GstHarness *h = gst_harness_new ("melspecx");
 
-  g_object_set (h->element, "mode", 0, "width", WIDTH, "height", N_MELS,
-      NULL);
+  g_object_set (h->element, "mode", 0, "width", WIDTH, "height", N_MELS, NULL);
   if (sink_caps)
     gst_harness_set_sink_caps_str (h, sink_caps);
   return h;
 }
 
 static void
-start_f32 (GstHarness * h, gint rate, gint channels)
+start_f32 (GstHarness *h, gint rate, gint channels)
 {
   gchar *caps = f32_caps (rate, channels);
 
@@ -101,7 +100,7 @@ start_f32 (GstHarness * h, gint rate, gint channels)
 
 /* Pushes @buf, EOS, and returns the one picture. */
 static GstBuffer *
-picture_of (GstHarness * h, GstBuffer * buf)
+picture_of (GstHarness *h, GstBuffer *buf)
 {
   if (buf)
     fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
@@ -111,7 +110,7 @@ picture_of (GstHarness * h, GstBuffer * buf)
 
 /* GRAY8 picture of a mono F32 buffer with the harness's settings. */
 static GstBuffer *
-gray_picture (GstHarness * h, gint rate, gint channels, GstBuffer * buf)
+gray_picture (GstHarness *h, gint rate, gint channels, GstBuffer *buf)
 {
   start_f32 (h, rate, channels);
   return picture_of (h, buf);
@@ -119,7 +118,7 @@ gray_picture (GstHarness * h, gint rate, gint channels, GstBuffer * buf)
 
 /* The row with the largest level sum in a GRAY8 picture. */
 static gint
-brightest_row (GstBuffer * buf, gint width, gint height)
+brightest_row (GstBuffer *buf, gint width, gint height)
 {
   gint stride = GST_ROUND_UP_4 (width), best = -1;
   guint64 best_sum = 0;
@@ -141,7 +140,7 @@ brightest_row (GstBuffer * buf, gint width, gint height)
 
 /* Like gst_harness_set_src_caps_str(), for caps the element may refuse. */
 static void
-push_caps (GstHarness * h, const gchar * caps_str)
+push_caps (GstHarness *h, const gchar *caps_str)
 {
   GstCaps *caps = gst_caps_from_string (caps_str);
   GstSegment seg;
@@ -154,7 +153,7 @@ push_caps (GstHarness * h, const gchar * caps_str)
 }
 
 static GstBus *
-attach_bus (GstHarness * h)
+attach_bus (GstHarness *h)
 {
   GstBus *bus = gst_bus_new ();
 
@@ -164,7 +163,7 @@ attach_bus (GstHarness * h)
 
 /* The text of the first message of @type on @bus, or NULL. */
 static gchar *
-bus_text (GstBus * bus, GstMessageType type)
+bus_text (GstBus *bus, GstMessageType type)
 {
   GstMessage *msg = gst_bus_pop_filtered (bus, type);
   GError *err = NULL;
@@ -183,7 +182,7 @@ bus_text (GstBus * bus, GstMessageType type)
 }
 
 static void
-teardown (GstHarness * h, GstBus * bus)
+teardown (GstHarness *h, GstBus *bus)
 {
   if (bus) {
     gst_element_set_bus (h->element, NULL);
@@ -193,7 +192,7 @@ teardown (GstHarness * h, GstBus * bus)
 }
 
 static gboolean
-buffers_equal (GstBuffer * a, GstBuffer * b)
+buffers_equal (GstBuffer *a, GstBuffer *b)
 {
   GstMapInfo ma, mb;
   gboolean eq;
@@ -208,7 +207,7 @@ buffers_equal (GstBuffer * a, GstBuffer * b)
 
 /* Largest difference between two equally sized byte buffers. */
 static gint
-max_abs_diff (GstBuffer * a, GstBuffer * b)
+max_abs_diff (GstBuffer *a, GstBuffer *b)
 {
   GstMapInfo ma, mb;
   gint d = 0;
@@ -217,7 +216,7 @@ max_abs_diff (GstBuffer * a, GstBuffer * b)
   gst_buffer_map (b, &mb, GST_MAP_READ);
   fail_unless_equals_int (ma.size, mb.size);
   for (gsize i = 0; i < ma.size; i++)
-    d = MAX (d, ABS ((gint) ma.data[i] - (gint) mb.data[i]));
+    d = MAX (d, ABS ((gint)ma.data[i] - (gint)mb.data[i]));
   gst_buffer_unmap (a, &ma);
   gst_buffer_unmap (b, &mb);
   return d;
@@ -225,7 +224,7 @@ max_abs_diff (GstBuffer * a, GstBuffer * b)
 
 /* A fresh image-mode GRAY8 picture of one mono F32 buffer. */
 static GstBuffer *
-gray_picture_with (GstBuffer * in, const gchar * prop, gint value)
+gray_picture_with (GstBuffer *in, const gchar *prop, gint value)
 {
   GstHarness *h = new_harness ("video/x-raw,format=GRAY8");
   GstBuffer *out;
@@ -266,7 +265,7 @@ GST_END_TEST;
 GST_START_TEST (test_size_from_downstream_caps)
 {
   GstHarness *h = new_harness ("video/x-raw,format=RGBx,width=2048,"
-      "height=512");
+                               "height=512");
   GstBuffer *out = gray_picture (h, RATE, 1, mono_sine (RATE / 2, 440.0));
 
   fail_unless_equals_int (gst_buffer_get_size (out), 2048 * 512 * 4);
@@ -291,11 +290,11 @@ GST_START_TEST (test_png_with_text_chunk)
   /* Walk the chunks: length, type, data, CRC. */
   while (pos + 8 <= mi.size) {
     const guint8 *p = mi.data + pos;
-    guint32 len = (guint32) p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+    guint32 len = (guint32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
     const guint8 *type = mi.data + pos + 4;
     if (memcmp (type, "tEXt", 4) == 0 && len > 9)
-      found |= memcmp (type + 4, "melspecx\0", 9) == 0
-          && memchr (type + 13, '{', len - 9) != NULL;
+      found |= memcmp (type + 4, "melspecx\0", 9) == 0 &&
+               memchr (type + 13, '{', len - 9) != NULL;
     pos += 12 + len;
   }
   fail_unless_equals_int (pos, mi.size);
@@ -319,8 +318,8 @@ GST_START_TEST (test_sine_rows)
   gint r5 = brightest_row (p5, WIDTH, N_MELS);
 
   /* Height = n-mels: one row per band, lowest band at the bottom. */
-  GST_INFO ("1 kHz: row %d (band %.2f), 5 kHz: row %d (band %.2f)", r1, b1,
-      r5, b5);
+  GST_INFO (
+      "1 kHz: row %d (band %.2f), 5 kHz: row %d (band %.2f)", r1, b1, r5, b5);
   fail_unless (fabs ((N_MELS - 1 - r1) - b1) <= 1.0);
   fail_unless (fabs ((N_MELS - 1 - r5) - b5) <= 1.0);
   fail_unless (r5 < r1);
@@ -358,8 +357,8 @@ GST_START_TEST (test_separate_lanes)
   guint top = 0, bottom = 0;
 
   g_object_set (h->element, "channel-mode", 1, "height", 2 * N_MELS, NULL);
-  out = gray_picture (h, RATE, 2, wrap_f32 (sine_f32 (RATE, 2, RATE, 1000.0,
-              amp), 2 * RATE));
+  out = gray_picture (
+      h, RATE, 2, wrap_f32 (sine_f32 (RATE, 2, RATE, 1000.0, amp), 2 * RATE));
   gst_buffer_map (out, &mi, GST_MAP_READ);
   fail_unless_equals_int (mi.size, WIDTH * 2 * N_MELS);
   for (gsize i = 0; i < mi.size / 2; i++) {
@@ -384,11 +383,11 @@ GST_START_TEST (test_unpositioned_channels)
   GstBuffer *out;
   GstMapInfo mi;
   guint lane_max[3] = { 0, 0, 0 };
-  gsize lane = (gsize) WIDTH * N_MELS;
+  gsize lane = (gsize)WIDTH * N_MELS;
 
   g_object_set (h->element, "channel-mode", 1, "height", 3 * N_MELS, NULL);
-  out = gray_picture (h, RATE, 3, wrap_f32 (sine_f32 (RATE, 3, RATE, 1000.0,
-              amp), 3 * RATE));
+  out = gray_picture (
+      h, RATE, 3, wrap_f32 (sine_f32 (RATE, 3, RATE, 1000.0, amp), 3 * RATE));
   gst_buffer_map (out, &mi, GST_MAP_READ);
   fail_unless_equals_int (mi.size, 3 * lane);
   for (gsize i = 0; i < mi.size; i++)
@@ -411,7 +410,7 @@ new_raw_harness (void)
 
 /* Pulls every raw buffer after EOS into one array of frames. */
 static gfloat *
-pull_raw (GstHarness * h, guint * n_frames, GstClockTime * first_pts)
+pull_raw (GstHarness *h, guint *n_frames, GstClockTime *first_pts)
 {
   GArray *all = g_array_new (FALSE, FALSE, sizeof (gfloat));
   guint64 next_offset = 0;
@@ -424,8 +423,9 @@ pull_raw (GstHarness * h, guint * n_frames, GstClockTime * first_pts)
     fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), next_offset);
     if (*first_pts == GST_CLOCK_TIME_NONE)
       *first_pts = GST_BUFFER_PTS (buf);
-    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), *first_pts +
-        gst_util_uint64_scale (next_offset * HOP, GST_SECOND, RATE));
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf),
+        *first_pts +
+            gst_util_uint64_scale (next_offset * HOP, GST_SECOND, RATE));
     next_offset = GST_BUFFER_OFFSET_END (buf);
     gst_buffer_map (buf, &mi, GST_MAP_READ);
     g_array_append_vals (all, mi.data, mi.size / sizeof (gfloat));
@@ -434,7 +434,7 @@ pull_raw (GstHarness * h, guint * n_frames, GstClockTime * first_pts)
   }
   *n_frames = all->len / N_MELS;
   fail_unless_equals_int (next_offset, *n_frames);
-  return (gfloat *) g_array_free (all, FALSE);
+  return (gfloat *)g_array_free (all, FALSE);
 }
 
 GST_START_TEST (test_raw_frames)
@@ -447,8 +447,8 @@ GST_START_TEST (test_raw_frames)
   gfloat *db;
 
   start_f32 (h, RATE, 1);
-  fail_unless_equals_int (gst_harness_push (h, mono_sine (len, 1000.0)),
-      GST_FLOW_OK);
+  fail_unless_equals_int (
+      gst_harness_push (h, mono_sine (len, 1000.0)), GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   db = pull_raw (h, &frames, &pts);
   fail_unless_equals_int (frames, 1 + len / HOP);
@@ -477,9 +477,9 @@ GST_START_TEST (test_raw_timestamps)
   g_object_set (h->element, "chunk-size", 3, NULL);
   start_f32 (h, RATE, 1);
   caps = gst_pad_get_current_caps (h->sinkpad);
-  fail_unless (gst_structure_get_fraction (gst_caps_get_structure (caps, 0),
-          "rate", &n, &d));
-  fail_unless (n == RATE / 2 && d == HOP / 2);  /* 22050/512 reduced */
+  fail_unless (gst_structure_get_fraction (
+      gst_caps_get_structure (caps, 0), "rate", &n, &d));
+  fail_unless (n == RATE / 2 && d == HOP / 2); /* 22050/512 reduced */
   GST_BUFFER_PTS (in) = GST_SECOND;
   gst_harness_push (h, in);
   gst_harness_push_event (h, gst_event_new_eos ());
@@ -524,21 +524,21 @@ GST_END_TEST;
 
 /* Pushes caps with @prop=@value set and returns the bus error text. */
 static gchar *
-config_error (const gchar * props)
+config_error (const gchar *props)
 {
   GstHarness *h = new_harness ("video/x-raw,format=GRAY8");
   GstBus *bus = attach_bus (h);
   gchar *caps_str = f32_caps (RATE, 1), *text;
   gchar **kv = g_strsplit (props, " ", -1);
 
-  for (gchar ** p = kv; *p; p++) {
+  for (gchar **p = kv; *p; p++) {
     gchar **pair = g_strsplit (*p, "=", 2);
     gst_util_set_object_arg (G_OBJECT (h->element), pair[0], pair[1]);
     g_strfreev (pair);
   }
   push_caps (h, caps_str);
-  fail_unless_equals_int (gst_harness_push (h, mono_sine (1024, 440.0)),
-      GST_FLOW_NOT_NEGOTIATED);
+  fail_unless_equals_int (
+      gst_harness_push (h, mono_sine (1024, 440.0)), GST_FLOW_NOT_NEGOTIATED);
   text = bus_text (bus, GST_MESSAGE_ERROR);
   g_strfreev (kv);
   g_free (caps_str);
@@ -549,20 +549,20 @@ config_error (const gchar * props)
 GST_START_TEST (test_invalid_combinations)
 {
   static const gchar *cases[][2] = {
-    {"n-fft=1025", "n-fft"},
-    {"n-fft=512 win-length=1024", "win-length"},
-    {"f-min=9000", "f-min"},
-    {"f-min=4000 f-max=4000", "f-m"},
-    {"n-fft=256 n-mels=200", "n-mels"},
-    {"power=1.5", "power"},
+    { "n-fft=1025", "n-fft" },
+    { "n-fft=512 win-length=1024", "win-length" },
+    { "f-min=9000", "f-min" },
+    { "f-min=4000 f-max=4000", "f-m" },
+    { "n-fft=256 n-mels=200", "n-mels" },
+    { "power=1.5", "power" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     gchar *text = config_error (cases[i][0]);
     GST_INFO ("%s -> %s", cases[i][0], text);
     fail_unless (text != NULL, "%s gave no error", cases[i][0]);
-    fail_unless (strstr (text, cases[i][1]) != NULL, "%s: %s", cases[i][0],
-        text);
+    fail_unless (
+        strstr (text, cases[i][1]) != NULL, "%s: %s", cases[i][0], text);
     g_free (text);
   }
 }
@@ -573,8 +573,7 @@ GST_END_TEST;
 GST_START_TEST (test_invalid_at_set_time)
 {
   static const gchar *props[] = { "n-fft", "hop-length", "n-mels", "width",
-    "height", "chunk-size"
-  };
+    "height", "chunk-size" };
   GstElement *e = gst_element_factory_make ("melspecx", NULL);
   GValue v = G_VALUE_INIT;
   GParamSpec *ps;
@@ -607,7 +606,7 @@ GST_START_TEST (test_f_max_above_nyquist_warns)
   out = gray_picture (h, 8000, 1, wrap_f32 (g_new0 (gfloat, 8000), 8000));
   text = bus_text (bus, GST_MESSAGE_WARNING);
   fail_unless (text && strstr (text, "f-max"), "%s", text);
-  fail_unless (bus_text (bus, GST_MESSAGE_WARNING) == NULL);    /* once */
+  fail_unless (bus_text (bus, GST_MESSAGE_WARNING) == NULL); /* once */
   g_free (text);
   gst_buffer_unref (out);
   teardown (h, bus);
@@ -623,11 +622,10 @@ GST_START_TEST (test_empty_bands_warn)
   gchar *text;
 
   g_object_set (h->element, "f-max", 0.0, "n-fft", 256, NULL);
-  out = gray_picture (h, 192000, 1, wrap_f32 (g_new0 (gfloat, 19200),
-          19200));
+  out = gray_picture (h, 192000, 1, wrap_f32 (g_new0 (gfloat, 19200), 19200));
   text = bus_text (bus, GST_MESSAGE_WARNING);
-  fail_unless (text && strstr (text, "n-fft") && strstr (text, "n-mels"),
-      "%s", text);
+  fail_unless (
+      text && strstr (text, "n-fft") && strstr (text, "n-mels"), "%s", text);
   fail_unless_equals_int (gst_buffer_get_size (out), WIDTH * N_MELS);
   g_free (text);
   gst_buffer_unref (out);
@@ -701,13 +699,12 @@ GST_END_TEST;
 GST_START_TEST (test_flush_resets)
 {
   GstHarness *h = new_harness ("video/x-raw,format=GRAY8");
-  GstBuffer *out, *ref = gray_picture_with (mono_sine (RATE, 1000.0), NULL,
-      0);
+  GstBuffer *out, *ref = gray_picture_with (mono_sine (RATE, 1000.0), NULL, 0);
   GstSegment seg;
 
   start_f32 (h, RATE, 1);
-  fail_unless_equals_int (gst_harness_push (h, mono_sine (RATE, 5000.0)),
-      GST_FLOW_OK);
+  fail_unless_equals_int (
+      gst_harness_push (h, mono_sine (RATE, 5000.0)), GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   gst_segment_init (&seg, GST_FORMAT_TIME);
@@ -731,13 +728,13 @@ GST_START_TEST (test_caps_change_restarts)
   GstBuffer *out, *ref;
 
   start_f32 (h, RATE, 1);
-  fail_unless_equals_int (gst_harness_push (h, mono_sine (RATE, 5000.0)),
-      GST_FLOW_OK);
+  fail_unless_equals_int (
+      gst_harness_push (h, mono_sine (RATE, 5000.0)), GST_FLOW_OK);
   start_f32 (h, 48000, 2);
-  out = picture_of (h, wrap_f32 (sine_f32 (48000, 2, 48000, 1000.0, amp),
-          96000));
-  ref = gray_picture (r, 48000, 2, wrap_f32 (sine_f32 (48000, 2, 48000,
-              1000.0, amp), 96000));
+  out =
+      picture_of (h, wrap_f32 (sine_f32 (48000, 2, 48000, 1000.0, amp), 96000));
+  ref = gray_picture (
+      r, 48000, 2, wrap_f32 (sine_f32 (48000, 2, 48000, 1000.0, amp), 96000));
   fail_unless (buffers_equal (out, ref));
   gst_buffer_unref (out);
   gst_buffer_unref (ref);
@@ -760,21 +757,21 @@ GST_START_TEST (test_stream_frames_and_latency)
   gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
   start_f32 (h, RATE, 1);
   for (gint i = 0; i < 10; i++)
-    fail_unless_equals_int (gst_harness_push (h, mono_sine (RATE / 10,
-                440.0)), GST_FLOW_OK);
+    fail_unless_equals_int (
+        gst_harness_push (h, mono_sine (RATE / 10, 440.0)), GST_FLOW_OK);
   while ((buf = gst_harness_try_pull (h))) {
-    fail_unless (!GST_CLOCK_TIME_IS_VALID (prev) || GST_BUFFER_PTS (buf) >
-        prev);
-    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), gst_util_uint64_scale
-        (n, GST_SECOND, 30));
+    fail_unless (
+        !GST_CLOCK_TIME_IS_VALID (prev) || GST_BUFFER_PTS (buf) > prev);
+    fail_unless_equals_uint64 (
+        GST_BUFFER_PTS (buf), gst_util_uint64_scale (n, GST_SECOND, 30));
     prev = GST_BUFFER_PTS (buf);
     n++;
     gst_buffer_unref (buf);
   }
   /* One second of audio at 30/1: frames at 0, 1/30, ... 30/30 s. */
   fail_unless_equals_int (n, 31);
-  expected = 10 * GST_MSECOND + gst_util_uint64_scale (2048 / 2 + HOP,
-      GST_SECOND, RATE);
+  expected = 10 * GST_MSECOND +
+             gst_util_uint64_scale (2048 / 2 + HOP, GST_SECOND, RATE);
   fail_unless_equals_uint64 (gst_harness_query_latency (h), expected);
   gst_harness_teardown (h);
 }
@@ -791,18 +788,18 @@ GST_START_TEST (test_properties_while_running)
 
   g_object_set (h->element, "mode", 1, NULL);
   start_f32 (h, RATE, 1);
-  fail_unless_equals_int (gst_harness_push (h, mono_sine (RATE / 10,
-              440.0)), GST_FLOW_OK);
+  fail_unless_equals_int (
+      gst_harness_push (h, mono_sine (RATE / 10, 440.0)), GST_FLOW_OK);
   g_object_set (h->element, "n-fft", 1024, "colormap", 1, NULL);
   g_object_get (h->element, "n-fft", &n_fft, "colormap", &colormap, NULL);
   fail_unless_equals_int (n_fft, 2048);
   fail_unless_equals_int (colormap, 1);
-  a = gst_harness_pull (h);     /* drawn before the change: inferno */
+  a = gst_harness_pull (h); /* drawn before the change: inferno */
   while ((b = gst_harness_try_pull (h)))
     gst_buffer_unref (b);
-  fail_unless_equals_int (gst_harness_push (h, mono_sine (RATE / 10,
-              440.0)), GST_FLOW_OK);
-  b = gst_harness_pull (h);     /* viridis: level 0 is not inferno's black */
+  fail_unless_equals_int (
+      gst_harness_push (h, mono_sine (RATE / 10, 440.0)), GST_FLOW_OK);
+  b = gst_harness_pull (h); /* viridis: level 0 is not inferno's black */
   fail_unless (max_abs_diff (a, b) > 50);
   gst_buffer_unref (a);
   gst_buffer_unref (b);
@@ -813,7 +810,7 @@ GST_END_TEST;
 
 /* Runs @desc to EOS and returns the caps melspecx negotiated. */
 static GstCaps *
-negotiated_caps (const gchar * desc, guint * n_buffers)
+negotiated_caps (const gchar *desc, guint *n_buffers)
 {
   GstElement *pipe = gst_parse_launch (desc, NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
@@ -821,10 +818,10 @@ negotiated_caps (const gchar * desc, guint * n_buffers)
   GstSample *sample;
 
   *n_buffers = 0;
-  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING),
-      GST_STATE_CHANGE_ASYNC);
-  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
-              30 * GST_SECOND))) {
+  fail_unless_equals_int (
+      gst_element_set_state (pipe, GST_STATE_PLAYING), GST_STATE_CHANGE_ASYNC);
+  while ((sample = gst_app_sink_try_pull_sample (
+              GST_APP_SINK (sink), 30 * GST_SECOND))) {
     if (caps == NULL)
       caps = gst_caps_ref (gst_sample_get_caps (sample));
     (*n_buffers)++;
@@ -841,7 +838,8 @@ GST_START_TEST (test_auto_mode)
 {
   guint n;
   GstCaps *caps = negotiated_caps ("audiotestsrc num-buffers=20 ! melspecx "
-      "! appsink name=sink sync=false", &n);
+                                   "! appsink name=sink sync=false",
+      &n);
   GstStructure *s = gst_caps_get_structure (caps, 0);
 
   /* Not live: image mode, one PNG (appsink accepts anything). */
@@ -850,7 +848,8 @@ GST_START_TEST (test_auto_mode)
   gst_caps_unref (caps);
 
   caps = negotiated_caps ("audiotestsrc is-live=true num-buffers=10 ! "
-      "melspecx ! appsink name=sink sync=false", &n);
+                          "melspecx ! appsink name=sink sync=false",
+      &n);
   s = gst_caps_get_structure (caps, 0);
   fail_unless (gst_structure_has_name (s, "video/x-raw"));
   fail_unless (n > 1);
@@ -863,25 +862,25 @@ GST_END_TEST;
 
 /* @x quantised to @fmt's sample, written at @p. */
 static void
-write_sample (GstAudioFormat fmt, gdouble x, guint8 * p)
+write_sample (GstAudioFormat fmt, gdouble x, guint8 *p)
 {
   switch (fmt) {
     case GST_AUDIO_FORMAT_S16LE:
-      GST_WRITE_UINT16_LE (p, (gint16) lrint (x * 32767.0));
+      GST_WRITE_UINT16_LE (p, (gint16)lrint (x * 32767.0));
       break;
-    case GST_AUDIO_FORMAT_S24LE:{
+    case GST_AUDIO_FORMAT_S24LE: {
       gint32 v = lrint (x * 8388607.0);
-      GST_WRITE_UINT24_LE (p, (guint32) v);
+      GST_WRITE_UINT24_LE (p, (guint32)v);
       break;
     }
     case GST_AUDIO_FORMAT_F64LE:
       GST_WRITE_DOUBLE_LE (p, x);
       break;
     case GST_AUDIO_FORMAT_U8:
-      *p = (guint8) (128 + lrint (x * 127.0));
+      *p = (guint8)(128 + lrint (x * 127.0));
       break;
     default:
-      GST_WRITE_FLOAT_LE (p, (gfloat) x);
+      GST_WRITE_FLOAT_LE (p, (gfloat)x);
       break;
   }
 }
@@ -900,12 +899,12 @@ format_picture (GstAudioFormat fmt, gboolean planar, gdouble top_db)
   GstCaps *caps;
 
   gst_audio_info_set_format (&info, fmt, RATE, ch, NULL);
-  info.layout = planar ? GST_AUDIO_LAYOUT_NON_INTERLEAVED :
-      GST_AUDIO_LAYOUT_INTERLEAVED;
+  info.layout =
+      planar ? GST_AUDIO_LAYOUT_NON_INTERLEAVED : GST_AUDIO_LAYOUT_INTERLEAVED;
   gst_buffer_map (in, &mi, GST_MAP_WRITE);
   for (gint i = 0; i < RATE; i++) {
     gdouble x = 0.4 * sin (2 * G_PI * 1000.0 * i / RATE) +
-        0.2 * sin (2 * G_PI * 3000.0 * i / RATE);
+                0.2 * sin (2 * G_PI * 3000.0 * i / RATE);
     for (gint c = 0; c < ch; c++)
       write_sample (fmt, x, mi.data + (planar ? c * RATE + i : i) * bps);
   }
@@ -924,18 +923,19 @@ format_picture (GstAudioFormat fmt, gboolean planar, gdouble top_db)
  * is drawn over a range its bits can hold (8 bits: about 48 dB). */
 GST_START_TEST (test_input_formats)
 {
-  static const struct
-  {
+  static const struct {
     GstAudioFormat fmt;
     gdouble top_db;
   } cases[] = {
-    {GST_AUDIO_FORMAT_S16LE, 80.0}, {GST_AUDIO_FORMAT_S24LE, 80.0},
-    {GST_AUDIO_FORMAT_F64LE, 80.0}, {GST_AUDIO_FORMAT_U8, 30.0},
+    { GST_AUDIO_FORMAT_S16LE, 80.0 },
+    { GST_AUDIO_FORMAT_S24LE, 80.0 },
+    { GST_AUDIO_FORMAT_F64LE, 80.0 },
+    { GST_AUDIO_FORMAT_U8, 30.0 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    GstBuffer *ref = format_picture (GST_AUDIO_FORMAT_F32LE, FALSE,
-        cases[i].top_db);
+    GstBuffer *ref =
+        format_picture (GST_AUDIO_FORMAT_F32LE, FALSE, cases[i].top_db);
     GstBuffer *out = format_picture (cases[i].fmt, FALSE, cases[i].top_db);
     gint d = max_abs_diff (out, ref);
     const gchar *name = gst_audio_format_to_string (cases[i].fmt);
