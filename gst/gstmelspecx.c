@@ -689,7 +689,7 @@ gst_melspecx_post_error (GstMelspecx *self, MsxStatus st, const gchar *msg)
 
   switch (st) {
     case MSX_ERROR_INVALID_ARGUMENT:
-      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", text), (NULL));
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", text), (NULL));
       break;
     case MSX_ERROR_BACKEND_UNAVAILABLE:
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
@@ -985,12 +985,12 @@ gst_melspecx_warn_config (GstMelspecx *self, int empty_bands)
   gdouble nyquist = self->cfg.sample_rate / 2.0;
 
   if (self->cfg.f_max > nyquist)
-    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("f-max is %g Hz, above the Nyquist frequency of %g Hz; using %g Hz",
             self->cfg.f_max, nyquist, nyquist),
         (NULL));
   if (empty_bands > 0)
-    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("%d of the n-mels=%d mel bands catch no FFT bin at %d Hz with "
          "n-fft=%d; they are drawn at the floor (raise n-fft or lower "
          "n-mels)",

@@ -81,12 +81,9 @@ class BusMessage:
                                         self.code, self.debug)
 
     def is_settings_error(self):
-        """GStreamer's code for a bad configuration, in the LIBRARY or the
-        RESOURCE domain."""
-        return ((self.domain == "gst-library-error-quark" and
-                 self.code == int(Gst.LibraryError.SETTINGS)) or
-                (self.domain == "gst-resource-error-quark" and
-                 self.code == int(Gst.ResourceError.SETTINGS)))
+        """GStreamer's code for a bad configuration: RESOURCE/SETTINGS."""
+        return (self.domain == "gst-resource-error-quark" and
+                self.code == int(Gst.ResourceError.SETTINGS))
 
 
 @dataclasses.dataclass

@@ -197,7 +197,7 @@ def test_all_nan_is_silence(tmp_path):
 # (property, bad value, other properties, a number the message must give
 # as the allowed range).  "set" cases are outside the GParamSpec range:
 # g_object_set warns and keeps the old value.  "bus" cases need other
-# properties or the sample rate to judge and end in a LIBRARY/SETTINGS
+# properties or the sample rate to judge and end in a RESOURCE/SETTINGS
 # error at negotiation whose message names the property and its range.
 INVALID = [
     ("n-fft", 2047, {}, "65536", "bus"),           # odd
