@@ -157,19 +157,23 @@ msx_spectrogram_render (MsxSpectrogram *sg, MsxPixelFormat fmt, int width,
   return st;
 }
 
-/* msx_config_to_json into a buffer grown until it fits. */
+/* msx_config_to_json into a buffer grown until it fits; the size recorded
+ * is the one rendered, which downstream caps may have chosen. */
 static char *
-config_json (const MsxSpectrogram *sg)
+config_json (const MsxSpectrogram *sg, int width, int height)
 {
+  MsxConfig cfg = sg->cfg;
   size_t size;
 
+  cfg.width = width;
+  cfg.height = height;
   for (size = 1024; size <= MSX_JSON_MAX; size *= 2) {
     char *json = malloc (size);
 
     if (json == NULL)
       return NULL;
-    if (msx_config_to_json (
-            &sg->cfg, msx_spectrogram_duration (sg), json, size) == MSX_OK)
+    if (msx_config_to_json (&cfg, msx_spectrogram_duration (sg), json, size) ==
+        MSX_OK)
       return json;
     free (json);
   }
@@ -191,7 +195,7 @@ msx_spectrogram_render_png (
       height > MSX_MAX_HEIGHT)
     return MSX_ERROR_INVALID_ARGUMENT;
   pixels = malloc (stride * height);
-  json = config_json (sg);
+  json = config_json (sg, width, height);
   st = MSX_ERROR_NO_MEMORY;
   if (pixels == NULL || json == NULL)
     goto done;
@@ -205,6 +209,18 @@ done:
   free (pixels);
   free (json);
   return st;
+}
+
+MsxStatus
+msx_spectrogram_set_look (
+    MsxSpectrogram *sg, MsxColormap map, int invert, double top_db)
+{
+  if ((int)map < 0 || map >= MSX_COLORMAP_COUNT || !(top_db > 0.0))
+    return MSX_ERROR_INVALID_ARGUMENT;
+  sg->cfg.colormap = map;
+  sg->cfg.invert = invert ? 1 : 0;
+  sg->cfg.top_db = top_db;
+  return MSX_OK;
 }
 
 void

@@ -65,6 +65,17 @@ MsxStatus msx_spectrogram_render (MsxSpectrogram * sg, MsxPixelFormat fmt,
 MsxStatus msx_spectrogram_render_png (MsxSpectrogram * sg, int width,
     int height, uint8_t ** png, size_t *png_size);
 
+/**
+ * msx_spectrogram_set_look:
+ * Changes how the next render draws (colormap, invert, top_db) without
+ * touching the analysis, so that these may change at any time.
+ *
+ * Returns: MSX_OK, or MSX_ERROR_INVALID_ARGUMENT for an unknown map or
+ * top_db <= 0.
+ */
+MsxStatus msx_spectrogram_set_look (MsxSpectrogram * sg, MsxColormap map,
+    int invert, double top_db);
+
 /** msx_spectrogram_reset: forget all input (flushing seek). */
 void msx_spectrogram_reset (MsxSpectrogram * sg);
 

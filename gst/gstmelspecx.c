@@ -59,10 +59,8 @@
  *
  * Analysis properties are fixed once the format is negotiated: changing
  * them in PAUSED or PLAYING is refused with a warning.  colormap, invert,
- * top-db, ref-mode and ref-db may change at any time in stream mode and
- * apply to the next picture; in image mode the picture is drawn with the
- * colormap, invert and top-db of negotiation time (changes are refused
- * with a warning), and its reference is always the loudest frame of the
+ * top-db, ref-mode and ref-db may change at any time and apply to the next
+ * picture.  In image mode the reference is always the loudest frame of the
  * whole input (ref-mode and ref-db apply to stream mode and raw output).
  *
  * ## Example launch lines
@@ -461,20 +459,17 @@ gst_melspecx_finalize (GObject *object)
 
 /* Properties that shape the analysis or the negotiated format are frozen
  * while an analysis runs.  The others only change how it is drawn and
- * apply to the next picture, except in image mode, where the core's
- * spectrogram keeps the colormap, invert and top-db it was created with.
- * Called with the object lock held. */
+ * apply to the next picture.  Called with the object lock held. */
 static gboolean
 gst_melspecx_prop_is_frozen (GstMelspecx *self, guint prop_id)
 {
   switch (prop_id) {
     case PROP_REF_MODE:
     case PROP_REF_DB:
-      return FALSE;
     case PROP_TOP_DB:
     case PROP_COLORMAP:
     case PROP_INVERT:
-      return self->look_frozen;
+      return FALSE;
     default:
       return self->configured;
   }
@@ -736,7 +731,6 @@ gst_melspecx_reset_state (GstMelspecx *self)
 
   GST_OBJECT_LOCK (self);
   self->configured = FALSE;
-  self->look_frozen = FALSE;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -1100,7 +1094,6 @@ gst_melspecx_configure (GstMelspecx *self)
 
   GST_OBJECT_LOCK (self);
   self->configured = TRUE;
-  self->look_frozen = self->sg != NULL;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -1481,6 +1474,13 @@ gst_melspecx_render_picture (GstMelspecx *self, GstBuffer **out)
 {
   gint w = self->cfg.width, h = self->cfg.height;
   MsxStatus st;
+
+  /* The look may have changed since negotiation: draw with today's. */
+  GST_OBJECT_LOCK (self);
+  st = msx_spectrogram_set_look (self->sg, self->props.colormap,
+      self->props.invert, self->props.top_db);
+  GST_OBJECT_UNLOCK (self);
+  g_assert (st == MSX_OK);      /* the param specs keep them valid */
 
   if (self->output == GST_MELSPECX_OUTPUT_PNG) {
     uint8_t *png = NULL;

@@ -75,7 +75,6 @@ struct _GstMelspecx {
   GstMelspecxRefMode ref_mode;
   gdouble ref_db;
   gboolean configured;  /* analysis built: analysis props frozen */
-  gboolean look_frozen; /* image mode: the core drew with its copy */
 
   /* streaming-thread state */
   gboolean have_info;

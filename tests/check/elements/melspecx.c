@@ -808,6 +808,30 @@ GST_START_TEST (test_properties_while_running)
 
 GST_END_TEST;
 
+/* In image mode a colormap or top-db set after the audio started still
+ * draws the picture: the same bytes as when set from the start. */
+GST_START_TEST (test_image_look_changes_before_eos)
+{
+  GstHarness *late = new_harness ("video/x-raw,format=RGBA");
+  GstHarness *early = new_harness ("video/x-raw,format=RGBA");
+  GstBuffer *a, *b;
+
+  g_object_set (early->element, "colormap", 1, "top-db", 40.0, NULL);
+  b = gray_picture (early, RATE, 1, mono_sine (RATE / 2, 440.0));
+  start_f32 (late, RATE, 1);
+  fail_unless_equals_int (
+      gst_harness_push (late, mono_sine (RATE / 2, 440.0)), GST_FLOW_OK);
+  g_object_set (late->element, "colormap", 1, "top-db", 40.0, NULL);
+  a = picture_of (late, NULL);
+  fail_unless_equals_int (max_abs_diff (a, b), 0);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  gst_harness_teardown (late);
+  gst_harness_teardown (early);
+}
+
+GST_END_TEST;
+
 /* Runs @desc to EOS and returns the caps melspecx negotiated. */
 static GstCaps *
 negotiated_caps (const gchar *desc, guint *n_buffers)
@@ -1019,6 +1043,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_caps_change_restarts);
   tcase_add_test (tc, test_stream_frames_and_latency);
   tcase_add_test (tc, test_properties_while_running);
+  tcase_add_test (tc, test_image_look_changes_before_eos);
   tcase_add_test (tc, test_auto_mode);
   tcase_add_test (tc, test_input_formats);
   tcase_add_test (tc, test_non_interleaved);
