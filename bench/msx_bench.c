@@ -31,8 +31,7 @@
 static const int bench_sizes[] = { 512, 2048 };
 static const int bench_chunks[] = { 1, 64, 1024, 4096 };
 
-typedef struct
-{
+typedef struct {
   MsxConfig cfg;
   float *window;
   MsxMelBank *bank;
@@ -45,11 +44,11 @@ now_s (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void
-bench_close (Bench * b)
+bench_close (Bench *b)
 {
   msx_backend_free (b->be);
   msx_mel_bank_free (b->bank);
@@ -59,7 +58,7 @@ bench_close (Bench * b)
 
 /* Returns the create() time in seconds, or a negative value on failure. */
 static double
-bench_open (Bench * b, MsxBackendKind kind, int n_fft, int chunk)
+bench_open (Bench *b, MsxBackendKind kind, int n_fft, int chunk)
 {
   char msg[256];
   double t0;
@@ -71,7 +70,7 @@ bench_open (Bench * b, MsxBackendKind kind, int n_fft, int chunk)
   b->cfg.hop_length = n_fft / 4;
   b->cfg.chunk_size = chunk;
   b->cfg.backend = kind;
-  b->window = malloc ((size_t) n_fft * sizeof (float));
+  b->window = malloc ((size_t)n_fft * sizeof (float));
   if (!b->window || msx_mel_bank_new (&b->cfg, &b->bank))
     return -1.0;
   msx_window_fill (b->cfg.window, n_fft, n_fft, b->window);
@@ -94,16 +93,16 @@ make_signal (size_t n)
 
   for (i = 0; x && i < n; i++) {
     s = s * 1664525u + 1013904223u;
-    x[i] = (float) ((double) s / 4294967296.0 - 0.5);
+    x[i] = (float)((double)s / 4294967296.0 - 0.5);
   }
   return x;
 }
 
 /* Frames per second of process() calls of chunk_size frames. */
 static double
-measure (Bench * b, const float *signal, float *mel, double seconds)
+measure (Bench *b, const float *signal, float *mel, double seconds)
 {
-  size_t chunk = (size_t) b->cfg.chunk_size, frames = 0;
+  size_t chunk = (size_t)b->cfg.chunk_size, frames = 0;
   double t0, t;
 
   if (msx_backend_process (b->be, signal, chunk, mel))
@@ -118,7 +117,7 @@ measure (Bench * b, const float *signal, float *mel, double seconds)
     frames += chunk;
     t = now_s () - t0;
   } while (t < seconds);
-  return (double) frames / t;
+  return (double)frames / t;
 }
 
 static void
@@ -131,10 +130,11 @@ print_split (void)
   msx_backend_vulkan_timings (&t, 0);
   if (!t.frames)
     return;
-  us = 1e6 / (double) t.frames;
+  us = 1e6 / (double)t.frames;
   printf ("  per frame: upload %6.2f us, compute %6.2f us, read-back %5.2f us"
-      " (of %6.2f us in process(); B=%d frames/dispatch)", t.upload_s * us,
-      t.compute_s * us, t.readback_s * us, t.process_s * us, t.batch);
+          " (of %6.2f us in process(); B=%d frames/dispatch)",
+      t.upload_s * us, t.compute_s * us, t.readback_s * us, t.process_s * us,
+      t.batch);
 #endif
 }
 
@@ -147,10 +147,9 @@ bench_backend (MsxBackendKind kind, const char *name, double seconds)
   for (si = 0; si < sizeof bench_sizes / sizeof bench_sizes[0]; si++)
     for (ci = 0; ci < sizeof bench_chunks / sizeof bench_chunks[0]; ci++) {
       int n_fft = bench_sizes[si], chunk = bench_chunks[ci];
-      size_t len = (size_t) (chunk - 1) * (size_t) (n_fft / 4) +
-          (size_t) n_fft;
-      float *x = make_signal (len), *mel = malloc ((size_t) chunk * 128 *
-          sizeof (float));
+      size_t len = (size_t)(chunk - 1) * (size_t)(n_fft / 4) + (size_t)n_fft;
+      float *x = make_signal (len),
+            *mel = malloc ((size_t)chunk * 128 * sizeof (float));
       Bench b;
       double fps = -1.0;
 
@@ -160,8 +159,8 @@ bench_backend (MsxBackendKind kind, const char *name, double seconds)
         fps = measure (&b, x, mel, seconds);
         bench_close (&b);
       }
-      printf ("%-6s n_fft %4d chunk %4d: %9.0f frames/s", name, n_fft,
-          chunk, fps);
+      printf (
+          "%-6s n_fft %4d chunk %4d: %9.0f frames/s", name, n_fft, chunk, fps);
       if (kind == MSX_BACKEND_VULKAN && fps > 0)
         print_split ();
       printf ("\n");
@@ -194,14 +193,17 @@ bench_startup (void)
   msx_backend_vulkan_timings (&t, 0);
   if (cold >= 0)
     printf ("create cold:            %7.1f ms (plan %.1f ms, warm-up "
-        "dispatch %.1f ms)\n", 1e3 * cold, 1e3 * t.plan_s, 1e3 * t.warmup_s);
+            "dispatch %.1f ms)\n",
+        1e3 * cold, 1e3 * t.plan_s, 1e3 * t.warmup_s);
   bench_close (&a);
   disk = bench_open (&a, MSX_BACKEND_VULKAN, 2048, 1024);
   msx_backend_vulkan_timings (&t, 0);
   if (disk >= 0) {
     printf ("create, disk cache:     %7.1f ms (plan %.1f ms, %s; warm-up "
-        "%.1f ms)\n", 1e3 * disk, 1e3 * t.plan_s, t.plan_source == 2 ?
-        "loaded from disk" : "NOT from disk", 1e3 * t.warmup_s);
+            "%.1f ms)\n",
+        1e3 * disk, 1e3 * t.plan_s,
+        t.plan_source == 2 ? "loaded from disk" : "NOT from disk",
+        1e3 * t.warmup_s);
     mem = bench_open (&b, MSX_BACKEND_VULKAN, 2048, 1024);
     msx_backend_vulkan_timings (&t, 0);
     if (mem >= 0)
@@ -234,8 +236,8 @@ main (int argc, char **argv)
     else if (!strcmp (argv[i], "--backend") && i + 1 < argc)
       only = argv[++i];
     else {
-      fprintf (stderr, "usage: %s [--seconds S] [--backend cpu|vulkan]\n",
-          argv[0]);
+      fprintf (
+          stderr, "usage: %s [--seconds S] [--backend cpu|vulkan]\n", argv[0]);
       return 2;
     }
   }

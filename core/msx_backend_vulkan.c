@@ -44,33 +44,31 @@
 #define N_SLOTS 2
 #define FENCE_TIMEOUT_NS (60ull * 1000000000ull)
 
-typedef struct
-{
-  MsxVkBuffer signal;           /* upload: (B-1)*hop + n_fft floats */
-  MsxVkBuffer mel;              /* read-back: B × n_mels floats */
+typedef struct {
+  MsxVkBuffer signal; /* upload: (B-1)*hop + n_fft floats */
+  MsxVkBuffer mel;    /* read-back: B × n_mels floats */
   VkCommandBuffer cmd;
   VkFence fence;
   VkDescriptorSet frames_set, mel_set;
-  int pending;                  /* submitted, not yet collected */
-  size_t first, count;          /* frames of the pending sub-batch */
+  int pending;         /* submitted, not yet collected */
+  size_t first, count; /* frames of the pending sub-batch */
 } Slot;
 
-typedef struct
-{
+typedef struct {
   MsxVkDevice *dev;
   int n_fft, hop, n_mels, n_bins, magnitude, batch;
-  size_t signal_len;            /* floats per slot signal buffer */
+  size_t signal_len; /* floats per slot signal buffer */
   MsxVkBuffer window, bands, weights, frames, spectrum;
   VkCommandPool pool;
-  VkFence plan_fence;           /* VkFFT's, for its own planning submits */
+  VkFence plan_fence; /* VkFFT's, for its own planning submits */
   VkDescriptorSetLayout frames_dsl, mel_dsl;
   VkPipelineLayout frames_layout, mel_layout;
   VkPipeline frames_pipe, mel_pipe;
   VkDescriptorPool dpool;
-  VkQueryPool queries;          /* 2 timestamps per slot, or none */
+  VkQueryPool queries; /* 2 timestamps per slot, or none */
   MsxFftVulkan *fft;
   Slot slot[N_SLOTS];
-  int broken;                   /* a device error: Vulkan objects released */
+  int broken; /* a device error: Vulkan objects released */
   char description[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE + 32];
 } VkState;
 
@@ -85,11 +83,11 @@ now_s (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int
-msx_backend_vulkan_timings (MsxVulkanTimings * out, int reset)
+msx_backend_vulkan_timings (MsxVulkanTimings *out, int reset)
 {
   int valid;
 
@@ -119,20 +117,20 @@ msx_backend_vulkan_live_objects (void)
 /* ---- teardown: one path for create failures, device errors, destroy ---- */
 
 static void
-wait_pending (VkState * s)
+wait_pending (VkState *s)
 {
   int i;
 
   for (i = 0; i < N_SLOTS; i++)
     if (s->slot[i].pending) {
-      vkWaitForFences (s->dev->device, 1, &s->slot[i].fence, VK_TRUE,
-          FENCE_TIMEOUT_NS);
+      vkWaitForFences (
+          s->dev->device, 1, &s->slot[i].fence, VK_TRUE, FENCE_TIMEOUT_NS);
       s->slot[i].pending = 0;
     }
 }
 
 static void
-release_vulkan (VkState * s)
+release_vulkan (VkState *s)
 {
   VkDevice d;
   int i;
@@ -162,7 +160,7 @@ release_vulkan (VkState * s)
   vkDestroyDescriptorSetLayout (d, s->frames_dsl, NULL);
   vkDestroyDescriptorSetLayout (d, s->mel_dsl, NULL);
   vkDestroyFence (d, s->plan_fence, NULL);
-  vkDestroyCommandPool (d, s->pool, NULL);       /* frees the command buffers */
+  vkDestroyCommandPool (d, s->pool, NULL); /* frees the command buffers */
   msx_vk_device_release (s->dev);
   s->dev = NULL;
 }
@@ -184,11 +182,11 @@ vk_destroy (void *state)
  * per process() call overlap), capped by the largest storage buffer and the
  * dispatch grid (one workgroup row per frame). */
 static int
-choose_batch (const MsxConfig * cfg, const MsxVkDevice * dev)
+choose_batch (const MsxConfig *cfg, const MsxVkDevice *dev)
 {
   uint64_t range = dev->props.limits.maxStorageBufferRange;
-  uint64_t n_fft = (uint64_t) cfg->n_fft, hop = (uint64_t) cfg->hop_length;
-  uint64_t b = (uint64_t) cfg->chunk_size, cap;
+  uint64_t n_fft = (uint64_t)cfg->n_fft, hop = (uint64_t)cfg->hop_length;
+  uint64_t b = (uint64_t)cfg->chunk_size, cap;
 
   if (b >= 64)
     b = (b + 1) / 2;
@@ -203,29 +201,31 @@ choose_batch (const MsxConfig * cfg, const MsxVkDevice * dev)
   cap = dev->props.limits.maxComputeWorkGroupCount[1];
   if (b > cap)
     b = cap;
-  return (int) b;
+  return (int)b;
 }
 
 /* ---- create: buffers ---- */
 
 static VkResult
-upload_constants (VkState * s, const float *window, const MsxMelBank * bank)
+upload_constants (VkState *s, const float *window, const MsxMelBank *bank)
 {
   VkResult res;
   int32_t *bands;
   int m;
 
-  res = msx_vk_buffer_new (s->dev, (VkDeviceSize) s->n_fft * sizeof (float),
+  res = msx_vk_buffer_new (s->dev, (VkDeviceSize)s->n_fft * sizeof (float),
       MSX_VK_MEM_UPLOAD, &s->window);
   if (res == VK_SUCCESS)
-    res = msx_vk_buffer_new (s->dev, (VkDeviceSize) bank->n_mels * 4 *
-        sizeof (int32_t), MSX_VK_MEM_UPLOAD, &s->bands);
+    res = msx_vk_buffer_new (s->dev,
+        (VkDeviceSize)bank->n_mels * 4 * sizeof (int32_t), MSX_VK_MEM_UPLOAD,
+        &s->bands);
   if (res == VK_SUCCESS)
-    res = msx_vk_buffer_new (s->dev, (VkDeviceSize) bank->n_weights *
-        sizeof (float), MSX_VK_MEM_UPLOAD, &s->weights);
+    res = msx_vk_buffer_new (s->dev,
+        (VkDeviceSize)bank->n_weights * sizeof (float), MSX_VK_MEM_UPLOAD,
+        &s->weights);
   if (res != VK_SUCCESS)
     return res;
-  memcpy (s->window.map, window, (size_t) s->n_fft * sizeof (float));
+  memcpy (s->window.map, window, (size_t)s->n_fft * sizeof (float));
   bands = s->bands.map;
   for (m = 0; m < bank->n_mels; m++) {
     bands[4 * m] = bank->start[m];
@@ -234,28 +234,30 @@ upload_constants (VkState * s, const float *window, const MsxMelBank * bank)
   }
   if (bank->n_weights > 0)
     memcpy (s->weights.map, bank->weights,
-        (size_t) bank->n_weights * sizeof (float));
+        (size_t)bank->n_weights * sizeof (float));
   return VK_SUCCESS;
 }
 
 static VkResult
-make_buffers (VkState * s)
+make_buffers (VkState *s)
 {
-  VkDeviceSize b = (VkDeviceSize) s->batch;
+  VkDeviceSize b = (VkDeviceSize)s->batch;
   VkResult res;
   int i;
 
-  res = msx_vk_buffer_new (s->dev, b * (VkDeviceSize) s->n_fft *
-      sizeof (float), MSX_VK_MEM_DEVICE, &s->frames);
+  res = msx_vk_buffer_new (s->dev, b * (VkDeviceSize)s->n_fft * sizeof (float),
+      MSX_VK_MEM_DEVICE, &s->frames);
   if (res == VK_SUCCESS)
-    res = msx_vk_buffer_new (s->dev, b * (VkDeviceSize) s->n_bins * 2 *
-        sizeof (float), MSX_VK_MEM_DEVICE, &s->spectrum);
+    res = msx_vk_buffer_new (s->dev,
+        b * (VkDeviceSize)s->n_bins * 2 * sizeof (float), MSX_VK_MEM_DEVICE,
+        &s->spectrum);
   for (i = 0; i < N_SLOTS && res == VK_SUCCESS; i++) {
     res = msx_vk_buffer_new (s->dev, s->signal_len * sizeof (float),
         MSX_VK_MEM_UPLOAD, &s->slot[i].signal);
     if (res == VK_SUCCESS)
-      res = msx_vk_buffer_new (s->dev, b * (VkDeviceSize) s->n_mels *
-          sizeof (float), MSX_VK_MEM_READBACK, &s->slot[i].mel);
+      res = msx_vk_buffer_new (s->dev,
+          b * (VkDeviceSize)s->n_mels * sizeof (float), MSX_VK_MEM_READBACK,
+          &s->slot[i].mel);
   }
   return res;
 }
@@ -263,12 +265,12 @@ make_buffers (VkState * s)
 /* ---- create: pipelines ---- */
 
 static VkResult
-make_set_layout (VkState * s, uint32_t n_bindings,
-    VkDescriptorSetLayout * out)
+make_set_layout (VkState *s, uint32_t n_bindings, VkDescriptorSetLayout *out)
 {
   VkDescriptorSetLayoutBinding b[4];
-  VkDescriptorSetLayoutCreateInfo info =
-      { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO };
+  VkDescriptorSetLayoutCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO
+  };
   uint32_t i;
 
   memset (b, 0, sizeof b);
@@ -284,16 +286,20 @@ make_set_layout (VkState * s, uint32_t n_bindings,
 }
 
 static VkResult
-make_pipeline (VkState * s, const uint32_t * code, size_t code_size,
-    VkDescriptorSetLayout dsl, uint32_t push_size, VkPipelineLayout * layout,
-    VkPipeline * pipe)
+make_pipeline (VkState *s, const uint32_t *code, size_t code_size,
+    VkDescriptorSetLayout dsl, uint32_t push_size, VkPipelineLayout *layout,
+    VkPipeline *pipe)
 {
-  VkShaderModuleCreateInfo sm = { .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO };
+  VkShaderModuleCreateInfo sm = {
+    .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO
+  };
   VkPushConstantRange push = { VK_SHADER_STAGE_COMPUTE_BIT, 0, push_size };
-  VkPipelineLayoutCreateInfo pl =
-      { .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO };
-  VkComputePipelineCreateInfo cp =
-      { .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO };
+  VkPipelineLayoutCreateInfo pl = {
+    .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO
+  };
+  VkComputePipelineCreateInfo cp = {
+    .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+  };
   VkShaderModule module;
   VkResult res;
 
@@ -313,15 +319,15 @@ make_pipeline (VkState * s, const uint32_t * code, size_t code_size,
     cp.stage.module = module;
     cp.stage.pName = "main";
     cp.layout = *layout;
-    res = vkCreateComputePipelines (s->dev->device, VK_NULL_HANDLE, 1, &cp,
-        NULL, pipe);
+    res = vkCreateComputePipelines (
+        s->dev->device, VK_NULL_HANDLE, 1, &cp, NULL, pipe);
   }
   vkDestroyShaderModule (s->dev->device, module, NULL);
   return res;
 }
 
 static VkResult
-make_pipelines (VkState * s)
+make_pipelines (VkState *s)
 {
   VkResult res;
 
@@ -329,9 +335,9 @@ make_pipelines (VkState * s)
   if (res == VK_SUCCESS)
     res = make_set_layout (s, 4, &s->mel_dsl);
   if (res == VK_SUCCESS)
-    res = make_pipeline (s, msx_frames_spv, sizeof msx_frames_spv,
-        s->frames_dsl, 3 * sizeof (uint32_t), &s->frames_layout,
-        &s->frames_pipe);
+    res =
+        make_pipeline (s, msx_frames_spv, sizeof msx_frames_spv, s->frames_dsl,
+            3 * sizeof (uint32_t), &s->frames_layout, &s->frames_pipe);
   if (res == VK_SUCCESS)
     res = make_pipeline (s, msx_mel_spv, sizeof msx_mel_spv, s->mel_dsl,
         4 * sizeof (uint32_t), &s->mel_layout, &s->mel_pipe);
@@ -339,8 +345,8 @@ make_pipelines (VkState * s)
 }
 
 static void
-write_set (VkState * s, VkDescriptorSet set, const MsxVkBuffer ** bufs,
-    uint32_t n)
+write_set (
+    VkState *s, VkDescriptorSet set, const MsxVkBuffer **bufs, uint32_t n)
 {
   VkDescriptorBufferInfo info[4];
   VkWriteDescriptorSet w[4];
@@ -362,15 +368,16 @@ write_set (VkState * s, VkDescriptorSet set, const MsxVkBuffer ** bufs,
 }
 
 static VkResult
-make_sets (VkState * s)
+make_sets (VkState *s)
 {
   VkDescriptorPoolSize size = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-    N_SLOTS * 7
+    N_SLOTS * 7 };
+  VkDescriptorPoolCreateInfo pi = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
   };
-  VkDescriptorPoolCreateInfo pi =
-      { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO };
-  VkDescriptorSetAllocateInfo ai =
-      { .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO };
+  VkDescriptorSetAllocateInfo ai = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO
+  };
   VkDescriptorSetLayout layouts[2] = { s->frames_dsl, s->mel_dsl };
   VkDescriptorSet sets[2];
   VkResult res;
@@ -384,8 +391,7 @@ make_sets (VkState * s)
     Slot *sl = &s->slot[i];
     const MsxVkBuffer *fb[3] = { &sl->signal, &s->window, &s->frames };
     const MsxVkBuffer *mb[4] = { &s->spectrum, &s->bands, &s->weights,
-      &sl->mel
-    };
+      &sl->mel };
     ai.descriptorPool = s->dpool;
     ai.descriptorSetCount = 2;
     ai.pSetLayouts = layouts;
@@ -426,42 +432,40 @@ compute_barrier (VkCommandBuffer cmd)
 }
 
 static void
-record_frames (VkState * s, Slot * sl)
+record_frames (VkState *s, Slot *sl)
 {
-  uint32_t pc[3] = { (uint32_t) s->n_fft, (uint32_t) s->hop,
-    (uint32_t) s->batch
-  };
+  uint32_t pc[3] = { (uint32_t)s->n_fft, (uint32_t)s->hop, (uint32_t)s->batch };
 
   vkCmdBindPipeline (sl->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, s->frames_pipe);
   vkCmdBindDescriptorSets (sl->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
       s->frames_layout, 0, 1, &sl->frames_set, 0, NULL);
-  vkCmdPushConstants (sl->cmd, s->frames_layout, VK_SHADER_STAGE_COMPUTE_BIT,
-      0, sizeof pc, pc);
-  vkCmdDispatch (sl->cmd, (uint32_t) (s->n_fft + 255) / 256,
-      (uint32_t) s->batch, 1);
+  vkCmdPushConstants (
+      sl->cmd, s->frames_layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, pc);
+  vkCmdDispatch (
+      sl->cmd, (uint32_t)(s->n_fft + 255) / 256, (uint32_t)s->batch, 1);
 }
 
 static void
-record_mel (VkState * s, Slot * sl)
+record_mel (VkState *s, Slot *sl)
 {
-  uint32_t pc[4] = { (uint32_t) s->n_bins, (uint32_t) s->n_mels,
-    (uint32_t) s->batch, (uint32_t) s->magnitude
-  };
+  uint32_t pc[4] = { (uint32_t)s->n_bins, (uint32_t)s->n_mels,
+    (uint32_t)s->batch, (uint32_t)s->magnitude };
 
   vkCmdBindPipeline (sl->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, s->mel_pipe);
   vkCmdBindDescriptorSets (sl->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
       s->mel_layout, 0, 1, &sl->mel_set, 0, NULL);
-  vkCmdPushConstants (sl->cmd, s->mel_layout, VK_SHADER_STAGE_COMPUTE_BIT,
-      0, sizeof pc, pc);
-  vkCmdDispatch (sl->cmd, (uint32_t) (s->n_mels + 63) / 64,
-      (uint32_t) s->batch, 1);
+  vkCmdPushConstants (
+      sl->cmd, s->mel_layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, pc);
+  vkCmdDispatch (
+      sl->cmd, (uint32_t)(s->n_mels + 63) / 64, (uint32_t)s->batch, 1);
 }
 
 static MsxStatus
-record_slot (VkState * s, int i)
+record_slot (VkState *s, int i)
 {
-  VkCommandBufferBeginInfo begin =
-      { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+  VkCommandBufferBeginInfo begin = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
+  };
   Slot *sl = &s->slot[i];
   MsxStatus st;
 
@@ -469,11 +473,12 @@ record_slot (VkState * s, int i)
     return MSX_ERROR_DEVICE;
   if (s->queries) {
     vkCmdResetQueryPool (sl->cmd, s->queries, 2 * i, 2);
-    vkCmdWriteTimestamp (sl->cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT,
-        s->queries, 2 * i);
+    vkCmdWriteTimestamp (
+        sl->cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, s->queries, 2 * i);
   }
-  barrier (sl->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
-      VK_PIPELINE_STAGE_HOST_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+  barrier (sl->cmd,
+      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT,
+      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
       VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
       VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
   record_frames (s, sl);
@@ -485,21 +490,25 @@ record_slot (VkState * s, int i)
       VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_SHADER_WRITE_BIT,
       VK_ACCESS_HOST_READ_BIT);
   if (s->queries)
-    vkCmdWriteTimestamp (sl->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT,
-        s->queries, 2 * i + 1);
+    vkCmdWriteTimestamp (
+        sl->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s->queries, 2 * i + 1);
   if (vkEndCommandBuffer (sl->cmd) != VK_SUCCESS)
     return MSX_ERROR_DEVICE;
   return st;
 }
 
 static VkResult
-make_commands (VkState * s)
+make_commands (VkState *s)
 {
-  VkCommandPoolCreateInfo pi = { .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO };
+  VkCommandPoolCreateInfo pi = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO
+  };
   VkFenceCreateInfo fi = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
-  VkCommandBufferAllocateInfo ai =
-      { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO };
-  VkQueryPoolCreateInfo qi = { .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO };
+  VkCommandBufferAllocateInfo ai = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
+  };
+  VkQueryPoolCreateInfo qi = { .sType =
+                                   VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO };
   VkResult res;
   int i;
 
@@ -527,41 +536,42 @@ make_commands (VkState * s)
 /* ---- process ---- */
 
 static MsxStatus
-fail (VkState * s, VkResult res)
+fail (VkState *s, VkResult res)
 {
   if (res == VK_ERROR_DEVICE_LOST && s->dev)
     msx_vk_device_mark_lost (s->dev);
   release_vulkan (s);
   s->broken = 1;
-  return res == VK_ERROR_OUT_OF_HOST_MEMORY
-      || res == VK_ERROR_OUT_OF_DEVICE_MEMORY ? MSX_ERROR_NO_MEMORY :
-      MSX_ERROR_DEVICE;
+  return res == VK_ERROR_OUT_OF_HOST_MEMORY ||
+                 res == VK_ERROR_OUT_OF_DEVICE_MEMORY
+             ? MSX_ERROR_NO_MEMORY
+             : MSX_ERROR_DEVICE;
 }
 
 static double
-slot_device_time (VkState * s, int i)
+slot_device_time (VkState *s, int i)
 {
   uint64_t t[2], mask;
 
-  if (!s->queries || vkGetQueryPoolResults (s->dev->device, s->queries,
-          2 * i, 2, sizeof t, t, sizeof t[0], VK_QUERY_RESULT_64_BIT))
+  if (!s->queries || vkGetQueryPoolResults (s->dev->device, s->queries, 2 * i,
+                         2, sizeof t, t, sizeof t[0], VK_QUERY_RESULT_64_BIT))
     return -1.0;
-  mask = s->dev->timestamp_bits >= 64 ? ~0ull :
-      (1ull << s->dev->timestamp_bits) - 1;
-  return (double) ((t[1] - t[0]) & mask) *
-      (double) s->dev->props.limits.timestampPeriod * 1e-9;
+  mask = s->dev->timestamp_bits >= 64 ? ~0ull
+                                      : (1ull << s->dev->timestamp_bits) - 1;
+  return (double)((t[1] - t[0]) & mask) *
+         (double)s->dev->props.limits.timestampPeriod * 1e-9;
 }
 
 /* Waits for slot @i and copies its mel frames to @mel_out (NULL: warm-up). */
 static VkResult
-slot_collect (VkState * s, int i, float *mel_out, MsxVulkanTimings * t)
+slot_collect (VkState *s, int i, float *mel_out, MsxVulkanTimings *t)
 {
   Slot *sl = &s->slot[i];
   double t0 = now_s (), dt;
   VkResult res;
 
-  res = vkWaitForFences (s->dev->device, 1, &sl->fence, VK_TRUE,
-      FENCE_TIMEOUT_NS);
+  res = vkWaitForFences (
+      s->dev->device, 1, &sl->fence, VK_TRUE, FENCE_TIMEOUT_NS);
   if (res != VK_SUCCESS)
     return res == VK_TIMEOUT ? VK_ERROR_DEVICE_LOST : res;
   sl->pending = 0;
@@ -569,24 +579,24 @@ slot_collect (VkState * s, int i, float *mel_out, MsxVulkanTimings * t)
   t->compute_s += dt >= 0 ? dt : now_s () - t0;
   t0 = now_s ();
   if (mel_out)
-    memcpy (mel_out + sl->first * (size_t) s->n_mels, sl->mel.map,
-        sl->count * (size_t) s->n_mels * sizeof (float));
+    memcpy (mel_out + sl->first * (size_t)s->n_mels, sl->mel.map,
+        sl->count * (size_t)s->n_mels * sizeof (float));
   t->readback_s += now_s () - t0;
   return VK_SUCCESS;
 }
 
 static VkResult
-slot_submit (VkState * s, int i, const float *signal, size_t first,
-    size_t count, MsxVulkanTimings * t)
+slot_submit (VkState *s, int i, const float *signal, size_t first, size_t count,
+    MsxVulkanTimings *t)
 {
   Slot *sl = &s->slot[i];
-  size_t len = (count - 1) * (size_t) s->hop + (size_t) s->n_fft;
+  size_t len = (count - 1) * (size_t)s->hop + (size_t)s->n_fft;
   double t0 = now_s ();
   VkResult res;
 
   if (signal)
-    memcpy (sl->signal.map, signal + first * (size_t) s->hop,
-        len * sizeof (float));
+    memcpy (
+        sl->signal.map, signal + first * (size_t)s->hop, len * sizeof (float));
   t->upload_s += now_s () - t0;
   res = vkResetFences (s->dev->device, 1, &sl->fence);
   if (res == VK_SUCCESS)
@@ -601,7 +611,7 @@ slot_submit (VkState * s, int i, const float *signal, size_t first,
 }
 
 static void
-timing_add (const MsxVulkanTimings * t)
+timing_add (const MsxVulkanTimings *t)
 {
   pthread_mutex_lock (&timing_lock);
   timing.upload_s += t->upload_s;
@@ -614,12 +624,11 @@ timing_add (const MsxVulkanTimings * t)
 }
 
 static MsxStatus
-vk_process (void *state, const float *signal, size_t n_frames,
-    float *mel_out)
+vk_process (void *state, const float *signal, size_t n_frames, float *mel_out)
 {
   VkState *s = state;
   MsxVulkanTimings t = { 0 };
-  size_t first, b = (size_t) s->batch;
+  size_t first, b = (size_t)s->batch;
   int k = 0, i, j;
   VkResult res = VK_SUCCESS;
   double t0 = now_s ();
@@ -632,8 +641,8 @@ vk_process (void *state, const float *signal, size_t n_frames,
     if (s->slot[i].pending)
       res = slot_collect (s, i, mel_out, &t);
     if (res == VK_SUCCESS)
-      res = slot_submit (s, i, signal, first, n_frames - first < b ?
-          n_frames - first : b, &t);
+      res = slot_submit (
+          s, i, signal, first, n_frames - first < b ? n_frames - first : b, &t);
   }
   /* the last N_SLOTS sub-batches, oldest first */
   for (j = 0; j < N_SLOTS && res == VK_SUCCESS; j++, k++)
@@ -650,21 +659,23 @@ vk_process (void *state, const float *signal, size_t n_frames,
 /* ---- create ---- */
 
 static MsxStatus
-check_size (const MsxConfig * cfg, char *msg, size_t msg_size)
+check_size (const MsxConfig *cfg, char *msg, size_t msg_size)
 {
   if (msx_fft_vulkan_supported (cfg->n_fft))
     return MSX_OK;
-  snprintf (msg, msg_size, "n-fft %d has a prime factor above 13, which "
+  snprintf (msg, msg_size,
+      "n-fft %d has a prime factor above 13, which "
       "VkFFT computes with Bluestein's algorithm; melspecx does not trust "
       "its results: use backend cpu or an n-fft of 2, 3, 5, 7, 11 and 13 "
-      "factors", cfg->n_fft);
+      "factors",
+      cfg->n_fft);
   return MSX_ERROR_BACKEND_UNAVAILABLE;
 }
 
 /* Runs one whole dispatch on a zero signal: the driver compiles (JITs)
  * the pipelines on first use, which must not land on the first buffer. */
 static MsxStatus
-warm_up (VkState * s)
+warm_up (VkState *s)
 {
   MsxVulkanTimings t = { 0 };
   VkResult res;
@@ -676,8 +687,8 @@ warm_up (VkState * s)
 }
 
 static MsxStatus
-vk_build (VkState * s, const MsxConfig * cfg, const float *window,
-    const MsxMelBank * bank, char *msg, size_t msg_size)
+vk_build (VkState *s, const MsxConfig *cfg, const float *window,
+    const MsxMelBank *bank, char *msg, size_t msg_size)
 {
   VkResult res;
   MsxStatus st;
@@ -685,8 +696,7 @@ vk_build (VkState * s, const MsxConfig * cfg, const float *window,
   int i;
 
   s->batch = choose_batch (cfg, s->dev);
-  s->signal_len = (size_t) (s->batch - 1) * (size_t) s->hop +
-      (size_t) s->n_fft;
+  s->signal_len = (size_t)(s->batch - 1) * (size_t)s->hop + (size_t)s->n_fft;
   res = upload_constants (s, window, bank);
   if (res == VK_SUCCESS)
     res = make_buffers (s);
@@ -698,7 +708,7 @@ vk_build (VkState * s, const MsxConfig * cfg, const float *window,
     res = make_commands (s);
   if (res != VK_SUCCESS) {
     snprintf (msg, msg_size, "Vulkan set-up failed on %s (VkResult %d)",
-        s->dev->props.deviceName, (int) res);
+        s->dev->props.deviceName, (int)res);
     return msx_vk_status (res);
   }
   t0 = now_s ();
@@ -708,7 +718,7 @@ vk_build (VkState * s, const MsxConfig * cfg, const float *window,
     return st;
   pthread_mutex_lock (&timing_lock);
   timing.plan_s = now_s () - t0;
-  timing.plan_source = (int) msx_fft_vulkan_source (s->fft);
+  timing.plan_source = (int)msx_fft_vulkan_source (s->fft);
   timing.batch = s->batch;
   pthread_mutex_unlock (&timing_lock);
   for (i = 0; i < N_SLOTS && st == MSX_OK; i++)
@@ -729,8 +739,8 @@ vk_build (VkState * s, const MsxConfig * cfg, const float *window,
 }
 
 static MsxStatus
-vk_create (const MsxConfig * cfg, const float *window,
-    const MsxMelBank * bank, void **state, char *msg, size_t msg_size)
+vk_create (const MsxConfig *cfg, const float *window, const MsxMelBank *bank,
+    void **state, char *msg, size_t msg_size)
 {
   char dummy[8];
   VkState *s;
@@ -754,8 +764,8 @@ vk_create (const MsxConfig * cfg, const float *window,
   s->n_bins = cfg->n_fft / 2 + 1;
   s->magnitude = cfg->power == 1.0;
   msx_vk_fault_arm ();
-  st = msx_vk_device_acquire (cfg->backend, cfg->device_index, &s->dev, msg,
-      msg_size);
+  st = msx_vk_device_acquire (
+      cfg->backend, cfg->device_index, &s->dev, msg, msg_size);
   if (st == MSX_OK)
     st = vk_build (s, cfg, window, bank, msg, msg_size);
   if (st) {
@@ -776,7 +786,7 @@ vk_create (const MsxConfig * cfg, const float *window,
 static const char *
 vk_describe (void *state)
 {
-  return ((VkState *) state)->description;
+  return ((VkState *)state)->description;
 }
 
 const MsxBackendOps msx_backend_vulkan_ops = {

@@ -15,22 +15,21 @@
  * Process-wide totals of every Vulkan backend since the last reset, in
  * seconds.  The warm-up dispatch of create() is not counted.
  */
-typedef struct
-{
-  double upload_s;              /* host: signal copied into mapped memory */
-  double compute_s;             /* device: timestamps around the dispatches
-                                 * (framing+FFT+mel), or the fence wait when
-                                 * the queue has no timestamps */
-  double readback_s;            /* host: mel values copied out */
-  double process_s;             /* wall time inside process() */
-  uint64_t frames;              /* frames returned */
-  uint64_t dispatches;          /* command buffers submitted */
+typedef struct {
+  double upload_s;     /* host: signal copied into mapped memory */
+  double compute_s;    /* device: timestamps around the dispatches
+                        * (framing+FFT+mel), or the fence wait when
+                        * the queue has no timestamps */
+  double readback_s;   /* host: mel values copied out */
+  double process_s;    /* wall time inside process() */
+  uint64_t frames;     /* frames returned */
+  uint64_t dispatches; /* command buffers submitted */
   /* the last create() */
-  double create_s;              /* whole create(), warm-up included */
-  double plan_s;                /* VkFFT plan creation alone */
-  double warmup_s;              /* the warm-up dispatch (driver JIT) */
-  int plan_source;              /* 0 compiled, 1 from memory, 2 from disk */
-  int batch;                    /* frames per dispatch (the VkFFT plan's) */
+  double create_s; /* whole create(), warm-up included */
+  double plan_s;   /* VkFFT plan creation alone */
+  double warmup_s; /* the warm-up dispatch (driver JIT) */
+  int plan_source; /* 0 compiled, 1 from memory, 2 from disk */
+  int batch;       /* frames per dispatch (the VkFFT plan's) */
 } MsxVulkanTimings;
 
 /**
@@ -42,7 +41,7 @@ typedef struct
  *
  * Returns: 1 once a Vulkan backend has been created, else 0.
  */
-int msx_backend_vulkan_timings (MsxVulkanTimings * out, int reset);
+int msx_backend_vulkan_timings (MsxVulkanTimings *out, int reset);
 
 /**
  * msx_backend_vulkan_live_objects:

@@ -43,16 +43,14 @@
 /* Bump when the VkFFT configuration below changes: it keys the disk cache. */
 #define CACHE_FORMAT 1
 
-struct MsxVkPlanBinary
-{
+struct MsxVkPlanBinary {
   int n_fft, batch;
   uint64_t size;
   void *data;
   struct MsxVkPlanBinary *next;
 };
 
-struct MsxFftVulkan
-{
+struct MsxFftVulkan {
   VkFFTApplication app;
   VkFFTConfiguration conf;
   uint64_t in_size, out_size;
@@ -86,9 +84,8 @@ msx_fft_vulkan_supported (int n_fft)
 
 /* ---- on-disk cache ---- */
 
-typedef struct
-{
-  char magic[8];                /* "MSXVKFFT" */
+typedef struct {
+  char magic[8]; /* "MSXVKFFT" */
   uint32_t format, vkfft_version;
   uint64_t size, checksum;
 } CacheHeader;
@@ -119,19 +116,19 @@ cache_dir (char *dir, size_t size)
     n = snprintf (dir, size, "%s/.cache", home);
   else
     return 0;
-  if (n < 0 || (size_t) n >= size)
+  if (n < 0 || (size_t)n >= size)
     return 0;
   if (mkdir (dir, 0700) && errno != EEXIST)
     return 0;
-  n = snprintf (dir + n, size - (size_t) n, "/melspecx");
+  n = snprintf (dir + n, size - (size_t)n, "/melspecx");
   if (n < 0 || strlen (dir) >= size - 1)
     return 0;
   return !(mkdir (dir, 0700) && errno != EEXIST);
 }
 
 static int
-cache_path (const MsxVkDevice * dev, int n_fft, int batch, char *path,
-    size_t size)
+cache_path (
+    const MsxVkDevice *dev, int n_fft, int batch, char *path, size_t size)
 {
   char dir[4096], uuid[2 * VK_UUID_SIZE + 1];
   unsigned i;
@@ -143,13 +140,12 @@ cache_path (const MsxVkDevice * dev, int n_fft, int batch, char *path,
     sprintf (uuid + 2 * i, "%02x", dev->uuid[i]);
   n = snprintf (path, size, "%s/vkfft-%s-%04x-%04x-%08x-n%d-b%d-v%d-f%d.bin",
       dir, uuid, dev->props.vendorID, dev->props.deviceID,
-      dev->props.driverVersion, n_fft, batch, VkFFTGetVersion (),
-      CACHE_FORMAT);
-  return n > 0 && (size_t) n < size;
+      dev->props.driverVersion, n_fft, batch, VkFFTGetVersion (), CACHE_FORMAT);
+  return n > 0 && (size_t)n < size;
 }
 
 static void *
-cache_load (const MsxVkDevice * dev, int n_fft, int batch)
+cache_load (const MsxVkDevice *dev, int n_fft, int batch)
 {
   char path[4200];
   CacheHeader h;
@@ -161,11 +157,12 @@ cache_load (const MsxVkDevice * dev, int n_fft, int batch)
   f = fopen (path, "rb");
   if (!f)
     return NULL;
-  if (fread (&h, sizeof h, 1, f) == 1 && !memcmp (h.magic, "MSXVKFFT", 8)
-      && h.format == CACHE_FORMAT && h.vkfft_version == (uint32_t) VkFFTGetVersion ()
-      && h.size > 0 && h.size < (1u << 30) && (data = malloc (h.size))) {
-    if (fread (data, 1, h.size, f) != h.size || fgetc (f) != EOF
-        || fnv1a (data, h.size) != h.checksum) {
+  if (fread (&h, sizeof h, 1, f) == 1 && !memcmp (h.magic, "MSXVKFFT", 8) &&
+      h.format == CACHE_FORMAT &&
+      h.vkfft_version == (uint32_t)VkFFTGetVersion () && h.size > 0 &&
+      h.size < (1u << 30) && (data = malloc (h.size))) {
+    if (fread (data, 1, h.size, f) != h.size || fgetc (f) != EOF ||
+        fnv1a (data, h.size) != h.checksum) {
       free (data);
       data = NULL;
     }
@@ -177,7 +174,7 @@ cache_load (const MsxVkDevice * dev, int n_fft, int batch)
 /* Temporary file + rename: a concurrent reader sees the old file or the
  * whole new one, never half of it.  Every failure is silent. */
 static void
-cache_store (const MsxVkDevice * dev, int n_fft, int batch, const void *data,
+cache_store (const MsxVkDevice *dev, int n_fft, int batch, const void *data,
     uint64_t size)
 {
   char path[4200], tmp[4300];
@@ -187,7 +184,7 @@ cache_store (const MsxVkDevice * dev, int n_fft, int batch, const void *data,
 
   if (!cache_path (dev, n_fft, batch, path, sizeof path))
     return;
-  snprintf (tmp, sizeof tmp, "%s.%ld.tmp", path, (long) getpid ());
+  snprintf (tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid ());
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0)
     return;
@@ -197,7 +194,7 @@ cache_store (const MsxVkDevice * dev, int n_fft, int batch, const void *data,
     unlink (tmp);
     return;
   }
-  h.vkfft_version = (uint32_t) VkFFTGetVersion ();
+  h.vkfft_version = (uint32_t)VkFFTGetVersion ();
   h.checksum = fnv1a (data, size);
   ok = fwrite (&h, sizeof h, 1, f) == 1 && fwrite (data, 1, size, f) == size;
   ok = (fclose (f) == 0) && ok;
@@ -208,7 +205,7 @@ cache_store (const MsxVkDevice * dev, int n_fft, int batch, const void *data,
 /* ---- in-memory cache (dev->lock held) ---- */
 
 static MsxVkPlanBinary *
-binary_find (MsxVkDevice * dev, int n_fft, int batch)
+binary_find (MsxVkDevice *dev, int n_fft, int batch)
 {
   MsxVkPlanBinary *b;
 
@@ -220,8 +217,7 @@ binary_find (MsxVkDevice * dev, int n_fft, int batch)
 
 /* Takes ownership of @data. */
 static void
-binary_add (MsxVkDevice * dev, int n_fft, int batch, void *data,
-    uint64_t size)
+binary_add (MsxVkDevice *dev, int n_fft, int batch, void *data, uint64_t size)
 {
   MsxVkPlanBinary *b = calloc (1, sizeof *b);
 
@@ -238,7 +234,7 @@ binary_add (MsxVkDevice * dev, int n_fft, int batch, void *data,
 }
 
 void
-msx_fft_vulkan_binaries_free (MsxVkDevice * dev)
+msx_fft_vulkan_binaries_free (MsxVkDevice *dev)
 {
   MsxVkPlanBinary *b, *next;
 
@@ -253,22 +249,22 @@ msx_fft_vulkan_binaries_free (MsxVkDevice * dev)
 /* ---- plans ---- */
 
 static void
-plan_configure (MsxFftVulkan * p, MsxVkDevice * dev, int n_fft, int batch,
-    VkBuffer * in, VkBuffer * out, VkCommandPool * pool, VkFence * fence)
+plan_configure (MsxFftVulkan *p, MsxVkDevice *dev, int n_fft, int batch,
+    VkBuffer *in, VkBuffer *out, VkCommandPool *pool, VkFence *fence)
 {
   VkFFTConfiguration *c = &p->conf;
 
-  p->in_size = (uint64_t) batch * (uint64_t) n_fft * sizeof (float);
-  p->out_size = (uint64_t) batch * (uint64_t) (n_fft / 2 + 1) * 2 *
-      sizeof (float);
+  p->in_size = (uint64_t)batch * (uint64_t)n_fft * sizeof (float);
+  p->out_size =
+      (uint64_t)batch * (uint64_t)(n_fft / 2 + 1) * 2 * sizeof (float);
   c->FFTdim = 1;
-  c->size[0] = (uint64_t) n_fft;
-  c->numberBatches = (uint64_t) batch;
+  c->size[0] = (uint64_t)n_fft;
+  c->numberBatches = (uint64_t)batch;
   c->performR2C = 1;
   c->makeForwardPlanOnly = 1;
   c->isInputFormatted = 1;
-  c->inputBufferStride[0] = (uint64_t) n_fft;
-  c->bufferStride[0] = (uint64_t) (n_fft / 2 + 1);
+  c->inputBufferStride[0] = (uint64_t)n_fft;
+  c->bufferStride[0] = (uint64_t)(n_fft / 2 + 1);
   c->physicalDevice = &dev->physical;
   c->device = &dev->device;
   c->queue = &dev->queue;
@@ -285,7 +281,7 @@ plan_configure (MsxFftVulkan * p, MsxVkDevice * dev, int n_fft, int batch,
 
 /* Runs initializeVkFFT from @binary (NULL: compile, and save the result). */
 static VkFFTResult
-plan_init (MsxFftVulkan * p, MsxVkDevice * dev, void *binary)
+plan_init (MsxFftVulkan *p, MsxVkDevice *dev, void *binary)
 {
   VkFFTConfiguration c = p->conf;
   VkFFTResult res;
@@ -305,7 +301,7 @@ plan_init (MsxFftVulkan * p, MsxVkDevice * dev, void *binary)
 
 /* Compiles, or loads from the memory or disk cache; dev->lock held. */
 static VkFFTResult
-plan_build (MsxFftVulkan * p, MsxVkDevice * dev, int n_fft, int batch)
+plan_build (MsxFftVulkan *p, MsxVkDevice *dev, int n_fft, int batch)
 {
   MsxVkPlanBinary *known = binary_find (dev, n_fft, batch);
   void *copy, *disk;
@@ -322,7 +318,7 @@ plan_build (MsxFftVulkan * p, MsxVkDevice * dev, int n_fft, int batch)
     free (disk);
     if (res == VKFFT_SUCCESS)
       return res;
-    deleteVkFFT (&p->app);      /* a stale file: compile afresh */
+    deleteVkFFT (&p->app); /* a stale file: compile afresh */
     memset (&p->app, 0, sizeof p->app);
   }
   if (!glslang_ok)
@@ -342,17 +338,19 @@ plan_build (MsxFftVulkan * p, MsxVkDevice * dev, int n_fft, int batch)
 }
 
 MsxStatus
-msx_fft_vulkan_new (MsxVkDevice * dev, int n_fft, int batch, VkBuffer * in,
-    VkBuffer * out, VkCommandPool * pool, VkFence * fence,
-    MsxFftVulkan ** plan, char *msg, size_t msg_size)
+msx_fft_vulkan_new (MsxVkDevice *dev, int n_fft, int batch, VkBuffer *in,
+    VkBuffer *out, VkCommandPool *pool, VkFence *fence, MsxFftVulkan **plan,
+    char *msg, size_t msg_size)
 {
   MsxFftVulkan *p;
   VkFFTResult res;
 
   *plan = NULL;
   if (msx_vk_fault_hit (MSX_VK_FAULT_PLAN)) {
-    snprintf (msg, msg_size, "VkFFT could not plan %d-point FFTs "
-        "(injected by MSX_VULKAN_FAULT=plan)", n_fft);
+    snprintf (msg, msg_size,
+        "VkFFT could not plan %d-point FFTs "
+        "(injected by MSX_VULKAN_FAULT=plan)",
+        n_fft);
     return MSX_ERROR_DEVICE;
   }
   p = calloc (1, sizeof *p);
@@ -364,34 +362,37 @@ msx_fft_vulkan_new (MsxVkDevice * dev, int n_fft, int batch, VkBuffer * in,
   res = plan_build (p, dev, n_fft, batch);
   pthread_mutex_unlock (&dev->lock);
   if (res != VKFFT_SUCCESS) {
-    snprintf (msg, msg_size, "VkFFT could not plan %d-point FFTs in "
-        "batches of %d (VkFFT error %d)", n_fft, batch, (int) res);
+    snprintf (msg, msg_size,
+        "VkFFT could not plan %d-point FFTs in "
+        "batches of %d (VkFFT error %d)",
+        n_fft, batch, (int)res);
     msx_fft_vulkan_free (p);
-    return res == VKFFT_ERROR_MALLOC_FAILED ? MSX_ERROR_NO_MEMORY :
-        MSX_ERROR_DEVICE;
+    return res == VKFFT_ERROR_MALLOC_FAILED ? MSX_ERROR_NO_MEMORY
+                                            : MSX_ERROR_DEVICE;
   }
   *plan = p;
   return MSX_OK;
 }
 
 MsxStatus
-msx_fft_vulkan_record (MsxFftVulkan * plan, VkCommandBuffer cmd)
+msx_fft_vulkan_record (MsxFftVulkan *plan, VkCommandBuffer cmd)
 {
   VkFFTLaunchParams launch = { 0 };
 
   launch.commandBuffer = &cmd;
-  return VkFFTAppend (&plan->app, -1, &launch) == VKFFT_SUCCESS ? MSX_OK :
-      MSX_ERROR_DEVICE;
+  return VkFFTAppend (&plan->app, -1, &launch) == VKFFT_SUCCESS
+             ? MSX_OK
+             : MSX_ERROR_DEVICE;
 }
 
 MsxFftVulkanSource
-msx_fft_vulkan_source (const MsxFftVulkan * plan)
+msx_fft_vulkan_source (const MsxFftVulkan *plan)
 {
   return plan->source;
 }
 
 void
-msx_fft_vulkan_free (MsxFftVulkan * plan)
+msx_fft_vulkan_free (MsxFftVulkan *plan)
 {
   if (!plan)
     return;

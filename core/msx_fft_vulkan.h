@@ -21,11 +21,10 @@
 typedef struct MsxFftVulkan MsxFftVulkan;
 
 /* Where a plan's kernels came from. */
-typedef enum
-{
-  MSX_FFT_VULKAN_COMPILED,      /* glslang ran */
-  MSX_FFT_VULKAN_FROM_MEMORY,   /* another backend of this process made it */
-  MSX_FFT_VULKAN_FROM_DISK      /* loaded from the on-disk cache */
+typedef enum {
+  MSX_FFT_VULKAN_COMPILED,    /* glslang ran */
+  MSX_FFT_VULKAN_FROM_MEMORY, /* another backend of this process made it */
+  MSX_FFT_VULKAN_FROM_DISK    /* loaded from the on-disk cache */
 } MsxFftVulkanSource;
 
 /**
@@ -53,9 +52,9 @@ int msx_fft_vulkan_supported (int n_fft);
  * Returns: MSX_OK, MSX_ERROR_NO_MEMORY or MSX_ERROR_DEVICE (plan or
  * shader failure, the VkFFT error code in @msg).
  */
-MsxStatus msx_fft_vulkan_new (MsxVkDevice * dev, int n_fft, int batch,
-    VkBuffer * in, VkBuffer * out, VkCommandPool * pool, VkFence * fence,
-    MsxFftVulkan ** plan, char *msg, size_t msg_size);
+MsxStatus msx_fft_vulkan_new (MsxVkDevice *dev, int n_fft, int batch,
+    VkBuffer *in, VkBuffer *out, VkCommandPool *pool, VkFence *fence,
+    MsxFftVulkan **plan, char *msg, size_t msg_size);
 
 /**
  * msx_fft_vulkan_record:
@@ -64,15 +63,15 @@ MsxStatus msx_fft_vulkan_new (MsxVkDevice * dev, int n_fft, int batch,
  *
  * Returns: MSX_OK or MSX_ERROR_DEVICE.
  */
-MsxStatus msx_fft_vulkan_record (MsxFftVulkan * plan, VkCommandBuffer cmd);
+MsxStatus msx_fft_vulkan_record (MsxFftVulkan *plan, VkCommandBuffer cmd);
 
 /** Returns: where the plan's kernels came from. */
-MsxFftVulkanSource msx_fft_vulkan_source (const MsxFftVulkan * plan);
+MsxFftVulkanSource msx_fft_vulkan_source (const MsxFftVulkan *plan);
 
 /** msx_fft_vulkan_free: NULL-safe. */
-void msx_fft_vulkan_free (MsxFftVulkan * plan);
+void msx_fft_vulkan_free (MsxFftVulkan *plan);
 
 /** Frees @dev's in-memory plan cache (the device is being destroyed). */
-void msx_fft_vulkan_binaries_free (MsxVkDevice * dev);
+void msx_fft_vulkan_binaries_free (MsxVkDevice *dev);
 
 #endif /* MSX_FFT_VULKAN_H */

@@ -17,15 +17,14 @@
 
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static VkInstance ctx_instance;
-static int ctx_instance_refs;   /* devices open, lost ones included */
-static MsxVkDevice *ctx_devices[MAX_DEVICES];   /* by physical index */
-static int live_objects;        /* buffers + memories, for tests */
+static int ctx_instance_refs; /* devices open, lost ones included */
+static MsxVkDevice *ctx_devices[MAX_DEVICES]; /* by physical index */
+static int live_objects; /* buffers + memories, for tests */
 
 /* ---- fault injection (test hook, see the header) ---- */
 
-static struct
-{
-  int what;                     /* -1: none */
+static struct {
+  int what; /* -1: none */
   int nth, count;
 } fault = { -1, 0, 0 };
 
@@ -59,7 +58,7 @@ msx_vk_fault_hit (MsxVkFault what)
   int hit = 0;
 
   pthread_mutex_lock (&ctx_lock);
-  if (fault.what == (int) what)
+  if (fault.what == (int)what)
     hit = ++fault.count == fault.nth;
   pthread_mutex_unlock (&ctx_lock);
   return hit;
@@ -81,8 +80,8 @@ msx_vk_live_objects (void)
 MsxStatus
 msx_vk_status (VkResult res)
 {
-  if (res == VK_ERROR_OUT_OF_HOST_MEMORY
-      || res == VK_ERROR_OUT_OF_DEVICE_MEMORY)
+  if (res == VK_ERROR_OUT_OF_HOST_MEMORY ||
+      res == VK_ERROR_OUT_OF_DEVICE_MEMORY)
     return MSX_ERROR_NO_MEMORY;
   return MSX_ERROR_DEVICE;
 }
@@ -110,7 +109,8 @@ static MsxStatus
 instance_ref (char *msg, size_t msg_size)
 {
   VkApplicationInfo app = { .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO };
-  VkInstanceCreateInfo info = { .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO };
+  VkInstanceCreateInfo info = { .sType =
+                                    VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO };
   VkResult res;
 
   if (ctx_instance) {
@@ -124,10 +124,12 @@ instance_ref (char *msg, size_t msg_size)
   res = vkCreateInstance (&info, NULL, &ctx_instance);
   if (res != VK_SUCCESS) {
     ctx_instance = VK_NULL_HANDLE;
-    snprintf (msg, msg_size, "no usable Vulkan loader or driver "
-        "(vkCreateInstance failed with VkResult %d)", (int) res);
-    return res == VK_ERROR_OUT_OF_HOST_MEMORY ? MSX_ERROR_NO_MEMORY :
-        MSX_ERROR_BACKEND_UNAVAILABLE;
+    snprintf (msg, msg_size,
+        "no usable Vulkan loader or driver "
+        "(vkCreateInstance failed with VkResult %d)",
+        (int)res);
+    return res == VK_ERROR_OUT_OF_HOST_MEMORY ? MSX_ERROR_NO_MEMORY
+                                              : MSX_ERROR_BACKEND_UNAVAILABLE;
   }
   ctx_instance_refs = 1;
   return MSX_OK;
@@ -169,7 +171,7 @@ is_gpu (VkPhysicalDeviceType type)
 
 /* Picks the physical device index, or returns -1 with @msg. */
 static int
-choose_physical (VkPhysicalDevice * phys, uint32_t n, MsxBackendKind kind,
+choose_physical (VkPhysicalDevice *phys, uint32_t n, MsxBackendKind kind,
     int device_index, char *msg, size_t msg_size)
 {
   VkPhysicalDeviceProperties props;
@@ -177,20 +179,25 @@ choose_physical (VkPhysicalDevice * phys, uint32_t n, MsxBackendKind kind,
   uint32_t i;
 
   if (n == 0) {
-    snprintf (msg, msg_size, "no Vulkan device found (is a Vulkan driver "
+    snprintf (msg, msg_size,
+        "no Vulkan device found (is a Vulkan driver "
         "installed? Mesa's lavapipe is mesa-vulkan-drivers)");
     return -1;
   }
   if (device_index >= 0) {
-    if ((uint32_t) device_index >= n) {
-      snprintf (msg, msg_size, "device-index is %d but only %u Vulkan "
-          "device(s) exist (0..%u)", device_index, n, n - 1);
+    if ((uint32_t)device_index >= n) {
+      snprintf (msg, msg_size,
+          "device-index is %d but only %u Vulkan "
+          "device(s) exist (0..%u)",
+          device_index, n, n - 1);
       return -1;
     }
     vkGetPhysicalDeviceProperties (phys[device_index], &props);
     if (kind == MSX_BACKEND_AUTO && !is_gpu (props.deviceType)) {
-      snprintf (msg, msg_size, "Vulkan device %d (%s) is a %s device, "
-          "slower than the CPU backend", device_index, props.deviceName,
+      snprintf (msg, msg_size,
+          "Vulkan device %d (%s) is a %s device, "
+          "slower than the CPU backend",
+          device_index, props.deviceName,
           msx_vk_device_type_name (props.deviceType));
       return -1;
     }
@@ -200,21 +207,22 @@ choose_physical (VkPhysicalDevice * phys, uint32_t n, MsxBackendKind kind,
     vkGetPhysicalDeviceProperties (phys[i], &props);
     if (type_rank (props.deviceType) < best_rank) {
       best_rank = type_rank (props.deviceType);
-      best = (int) i;
+      best = (int)i;
     }
   }
   if (kind == MSX_BACKEND_AUTO && best_rank > 2) {
     vkGetPhysicalDeviceProperties (phys[best], &props);
-    snprintf (msg, msg_size, "no Vulkan GPU: the only Vulkan device is %s "
-        "(%s type), slower than the CPU backend", props.deviceName,
-        msx_vk_device_type_name (props.deviceType));
+    snprintf (msg, msg_size,
+        "no Vulkan GPU: the only Vulkan device is %s "
+        "(%s type), slower than the CPU backend",
+        props.deviceName, msx_vk_device_type_name (props.deviceType));
     return -1;
   }
   return best;
 }
 
 static int
-find_compute_queue (VkPhysicalDevice phys, uint32_t * bits)
+find_compute_queue (VkPhysicalDevice phys, uint32_t *bits)
 {
   VkQueueFamilyProperties fam[32];
   uint32_t n = 32, i;
@@ -223,13 +231,13 @@ find_compute_queue (VkPhysicalDevice phys, uint32_t * bits)
   for (i = 0; i < n; i++)
     if (fam[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
       *bits = fam[i].timestampValidBits;
-      return (int) i;
+      return (int)i;
     }
   return -1;
 }
 
 static void
-device_destroy (MsxVkDevice * dev)
+device_destroy (MsxVkDevice *dev)
 {
   msx_fft_vulkan_binaries_free (dev);
   if (dev->device)
@@ -240,11 +248,13 @@ device_destroy (MsxVkDevice * dev)
 }
 
 static MsxStatus
-device_open (VkPhysicalDevice phys, int index, MsxVkDevice ** out,
-    char *msg, size_t msg_size)
+device_open (VkPhysicalDevice phys, int index, MsxVkDevice **out, char *msg,
+    size_t msg_size)
 {
   float priority = 1.0f;
-  VkDeviceQueueCreateInfo q = { .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO };
+  VkDeviceQueueCreateInfo q = {
+    .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
+  };
   VkDeviceCreateInfo info = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO };
   MsxVkDevice *dev = calloc (1, sizeof *dev);
   int family;
@@ -266,7 +276,7 @@ device_open (VkPhysicalDevice phys, int index, MsxVkDevice ** out,
     device_destroy (dev);
     return MSX_ERROR_BACKEND_UNAVAILABLE;
   }
-  dev->queue_family = (uint32_t) family;
+  dev->queue_family = (uint32_t)family;
   q.queueFamilyIndex = dev->queue_family;
   q.queueCount = 1;
   q.pQueuePriorities = &priority;
@@ -275,8 +285,10 @@ device_open (VkPhysicalDevice phys, int index, MsxVkDevice ** out,
   res = vkCreateDevice (phys, &info, NULL, &dev->device);
   if (res != VK_SUCCESS) {
     dev->device = VK_NULL_HANDLE;
-    snprintf (msg, msg_size, "could not open Vulkan device %s "
-        "(vkCreateDevice: VkResult %d)", dev->props.deviceName, (int) res);
+    snprintf (msg, msg_size,
+        "could not open Vulkan device %s "
+        "(vkCreateDevice: VkResult %d)",
+        dev->props.deviceName, (int)res);
     device_destroy (dev);
     return msx_vk_status (res);
   }
@@ -286,8 +298,8 @@ device_open (VkPhysicalDevice phys, int index, MsxVkDevice ** out,
 }
 
 static MsxStatus
-device_acquire_locked (MsxBackendKind kind, int device_index,
-    MsxVkDevice ** out, char *msg, size_t msg_size)
+device_acquire_locked (MsxBackendKind kind, int device_index, MsxVkDevice **out,
+    char *msg, size_t msg_size)
 {
   VkPhysicalDevice phys[MAX_DEVICES];
   uint32_t n = MAX_DEVICES;
@@ -297,8 +309,8 @@ device_acquire_locked (MsxBackendKind kind, int device_index,
 
   res = vkEnumeratePhysicalDevices (ctx_instance, &n, phys);
   if (res != VK_SUCCESS && res != VK_INCOMPLETE) {
-    snprintf (msg, msg_size, "could not list Vulkan devices (VkResult %d)",
-        (int) res);
+    snprintf (
+        msg, msg_size, "could not list Vulkan devices (VkResult %d)", (int)res);
     return MSX_ERROR_BACKEND_UNAVAILABLE;
   }
   index = choose_physical (phys, n, kind, device_index, msg, msg_size);
@@ -318,8 +330,8 @@ device_acquire_locked (MsxBackendKind kind, int device_index,
 }
 
 MsxStatus
-msx_vk_device_acquire (MsxBackendKind kind, int device_index,
-    MsxVkDevice ** out, char *msg, size_t msg_size)
+msx_vk_device_acquire (MsxBackendKind kind, int device_index, MsxVkDevice **out,
+    char *msg, size_t msg_size)
 {
   MsxStatus st;
 
@@ -337,7 +349,7 @@ msx_vk_device_acquire (MsxBackendKind kind, int device_index,
 }
 
 void
-msx_vk_device_release (MsxVkDevice * dev)
+msx_vk_device_release (MsxVkDevice *dev)
 {
   if (!dev)
     return;
@@ -352,7 +364,7 @@ msx_vk_device_release (MsxVkDevice * dev)
 }
 
 void
-msx_vk_device_mark_lost (MsxVkDevice * dev)
+msx_vk_device_mark_lost (MsxVkDevice *dev)
 {
   pthread_mutex_lock (&ctx_lock);
   if (!dev->lost && ctx_devices[dev->index] == dev)
@@ -364,7 +376,7 @@ msx_vk_device_mark_lost (MsxVkDevice * dev)
 /* ---- buffers ---- */
 
 static int
-memory_type (const MsxVkDevice * dev, uint32_t type_bits,
+memory_type (const MsxVkDevice *dev, uint32_t type_bits,
     VkMemoryPropertyFlags need, VkMemoryPropertyFlags want)
 {
   const VkPhysicalDeviceMemoryProperties *mp = &dev->mem_props;
@@ -376,25 +388,26 @@ memory_type (const MsxVkDevice * dev, uint32_t type_bits,
       VkMemoryPropertyFlags f = mp->memoryTypes[i].propertyFlags;
       VkMemoryPropertyFlags req = pass == 0 ? need | want : need;
       if ((type_bits & (1u << i)) && (f & req) == req)
-        return (int) i;
+        return (int)i;
     }
   return -1;
 }
 
 static VkResult
-buffer_memory (MsxVkDevice * dev, MsxVkMemKind kind, MsxVkBuffer * out)
+buffer_memory (MsxVkDevice *dev, MsxVkMemKind kind, MsxVkBuffer *out)
 {
   VkMemoryRequirements req;
-  VkMemoryAllocateInfo info = { .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO };
+  VkMemoryAllocateInfo info = { .sType =
+                                    VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO };
   VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-      VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+                               VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
   int type;
   VkResult res;
 
   vkGetBufferMemoryRequirements (dev->device, out->buffer, &req);
   if (kind == MSX_VK_MEM_DEVICE)
-    type = memory_type (dev, req.memoryTypeBits, 0,
-        VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+    type = memory_type (
+        dev, req.memoryTypeBits, 0, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
   else
     type = memory_type (dev, req.memoryTypeBits, host,
         kind == MSX_VK_MEM_READBACK ? VK_MEMORY_PROPERTY_HOST_CACHED_BIT : 0);
@@ -403,7 +416,7 @@ buffer_memory (MsxVkDevice * dev, MsxVkMemKind kind, MsxVkBuffer * out)
   if (msx_vk_fault_hit (MSX_VK_FAULT_ALLOC))
     return VK_ERROR_OUT_OF_DEVICE_MEMORY;
   info.allocationSize = req.size;
-  info.memoryTypeIndex = (uint32_t) type;
+  info.memoryTypeIndex = (uint32_t)type;
   res = vkAllocateMemory (dev->device, &info, NULL, &out->memory);
   if (res != VK_SUCCESS) {
     out->memory = VK_NULL_HANDLE;
@@ -412,17 +425,17 @@ buffer_memory (MsxVkDevice * dev, MsxVkMemKind kind, MsxVkBuffer * out)
   __atomic_add_fetch (&live_objects, 1, __ATOMIC_SEQ_CST);
   res = vkBindBufferMemory (dev->device, out->buffer, out->memory, 0);
   if (res == VK_SUCCESS && kind != MSX_VK_MEM_DEVICE) {
-    res = vkMapMemory (dev->device, out->memory, 0, VK_WHOLE_SIZE, 0,
-        &out->map);
+    res =
+        vkMapMemory (dev->device, out->memory, 0, VK_WHOLE_SIZE, 0, &out->map);
     if (res == VK_SUCCESS)
-      memset (out->map, 0, (size_t) out->size);
+      memset (out->map, 0, (size_t)out->size);
   }
   return res;
 }
 
 VkResult
-msx_vk_buffer_new (MsxVkDevice * dev, VkDeviceSize size, MsxVkMemKind kind,
-    MsxVkBuffer * out)
+msx_vk_buffer_new (
+    MsxVkDevice *dev, VkDeviceSize size, MsxVkMemKind kind, MsxVkBuffer *out)
 {
   VkBufferCreateInfo info = { .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO };
   VkResult res;
@@ -431,7 +444,8 @@ msx_vk_buffer_new (MsxVkDevice * dev, VkDeviceSize size, MsxVkMemKind kind,
   out->size = size < 4 ? 4 : size;
   info.size = out->size;
   info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
-      VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+               VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+               VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   res = vkCreateBuffer (dev->device, &info, NULL, &out->buffer);
   if (res != VK_SUCCESS) {
@@ -446,7 +460,7 @@ msx_vk_buffer_new (MsxVkDevice * dev, VkDeviceSize size, MsxVkMemKind kind,
 }
 
 void
-msx_vk_buffer_free (MsxVkDevice * dev, MsxVkBuffer * buf)
+msx_vk_buffer_free (MsxVkDevice *dev, MsxVkBuffer *buf)
 {
   if (buf->buffer) {
     vkDestroyBuffer (dev->device, buf->buffer, NULL);
@@ -464,7 +478,7 @@ msx_vk_buffer_free (MsxVkDevice * dev, MsxVkBuffer * buf)
 /* ---- queue ---- */
 
 VkResult
-msx_vk_submit (MsxVkDevice * dev, VkCommandBuffer cmd, VkFence fence)
+msx_vk_submit (MsxVkDevice *dev, VkCommandBuffer cmd, VkFence fence)
 {
   VkSubmitInfo info = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO };
   VkResult res;

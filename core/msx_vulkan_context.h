@@ -32,22 +32,21 @@ typedef struct MsxVkPlanBinary MsxVkPlanBinary;
  * users; @lock guards the plan-binary cache and plan creation; @queue_lock
  * guards every use of @queue.
  */
-typedef struct
-{
-  int refs;                     /* guarded by the global context lock */
-  int index;                    /* physical device index */
-  int lost;                     /* VK_ERROR_DEVICE_LOST seen: do not reuse */
+typedef struct {
+  int refs;  /* guarded by the global context lock */
+  int index; /* physical device index */
+  int lost;  /* VK_ERROR_DEVICE_LOST seen: do not reuse */
   VkPhysicalDevice physical;
   VkPhysicalDeviceProperties props;
   VkPhysicalDeviceMemoryProperties mem_props;
-  uint8_t uuid[VK_UUID_SIZE];   /* pipelineCacheUUID: keys the disk cache */
+  uint8_t uuid[VK_UUID_SIZE]; /* pipelineCacheUUID: keys the disk cache */
   VkDevice device;
   VkQueue queue;
   uint32_t queue_family;
-  uint32_t timestamp_bits;      /* 0: no timestamps on this queue */
+  uint32_t timestamp_bits; /* 0: no timestamps on this queue */
   pthread_mutex_t lock;
   pthread_mutex_t queue_lock;
-  MsxVkPlanBinary *binaries;    /* compiled VkFFT plans, see msx_fft_vulkan.c */
+  MsxVkPlanBinary *binaries; /* compiled VkFFT plans, see msx_fft_vulkan.c */
 } MsxVkDevice;
 
 /**
@@ -63,13 +62,13 @@ typedef struct
  * failed to open), with @msg saying why.
  */
 MsxStatus msx_vk_device_acquire (MsxBackendKind kind, int device_index,
-    MsxVkDevice ** out, char *msg, size_t msg_size);
+    MsxVkDevice **out, char *msg, size_t msg_size);
 
 /** msx_vk_device_release: drops a reference; NULL-safe. */
-void msx_vk_device_release (MsxVkDevice * dev);
+void msx_vk_device_release (MsxVkDevice *dev);
 
 /** msx_vk_device_mark_lost: new acquires will open a fresh VkDevice. */
-void msx_vk_device_mark_lost (MsxVkDevice * dev);
+void msx_vk_device_mark_lost (MsxVkDevice *dev);
 
 /** Returns: "discrete", "integrated", "virtual", "cpu" or "other". */
 const char *msx_vk_device_type_name (VkPhysicalDeviceType type);
@@ -79,8 +78,7 @@ const char *msx_vk_device_type_name (VkPhysicalDeviceType type);
  * A buffer with its own memory; @map is non-NULL for host-visible memory
  * (kept mapped for the buffer's lifetime).
  */
-typedef struct
-{
+typedef struct {
   VkBuffer buffer;
   VkDeviceMemory memory;
   VkDeviceSize size;
@@ -88,11 +86,10 @@ typedef struct
 } MsxVkBuffer;
 
 /* Where a buffer lives. */
-typedef enum
-{
-  MSX_VK_MEM_DEVICE,            /* device-local if possible: intermediates */
-  MSX_VK_MEM_UPLOAD,            /* host-visible, coherent: host writes */
-  MSX_VK_MEM_READBACK           /* host-visible, coherent, cached if possible */
+typedef enum {
+  MSX_VK_MEM_DEVICE,  /* device-local if possible: intermediates */
+  MSX_VK_MEM_UPLOAD,  /* host-visible, coherent: host writes */
+  MSX_VK_MEM_READBACK /* host-visible, coherent, cached if possible */
 } MsxVkMemKind;
 
 /**
@@ -105,22 +102,20 @@ typedef enum
  * Returns: VK_SUCCESS or the Vulkan error (an injected
  * VK_ERROR_OUT_OF_DEVICE_MEMORY included); on failure nothing is left.
  */
-VkResult msx_vk_buffer_new (MsxVkDevice * dev, VkDeviceSize size,
-    MsxVkMemKind kind, MsxVkBuffer * out);
+VkResult msx_vk_buffer_new (
+    MsxVkDevice *dev, VkDeviceSize size, MsxVkMemKind kind, MsxVkBuffer *out);
 
 /** msx_vk_buffer_free: NULL-handle-safe; leaves @buf zeroed. */
-void msx_vk_buffer_free (MsxVkDevice * dev, MsxVkBuffer * buf);
+void msx_vk_buffer_free (MsxVkDevice *dev, MsxVkBuffer *buf);
 
 /**
  * msx_vk_submit:
  * Submits one command buffer under the queue lock, signalling @fence.
  */
-VkResult msx_vk_submit (MsxVkDevice * dev, VkCommandBuffer cmd,
-    VkFence fence);
+VkResult msx_vk_submit (MsxVkDevice *dev, VkCommandBuffer cmd, VkFence fence);
 
 /* Fault injection (see the top of this file). */
-typedef enum
-{
+typedef enum {
   MSX_VK_FAULT_ALLOC,
   MSX_VK_FAULT_PLAN,
   MSX_VK_FAULT_SUBMIT

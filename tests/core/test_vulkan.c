@@ -25,7 +25,7 @@
 #define MAX_DB_DIFF 0.01
 #define TOP_DB 80.0
 
-static VkInstance keep_driver_loaded;   /* see main() */
+static VkInstance keep_driver_loaded; /* see main() */
 
 static double
 now_s (void)
@@ -36,13 +36,13 @@ now_s (void)
 }
 
 static void
-make_config (MsxConfig * c, int n_fft, int chunk, double power,
-    MsxBackendKind kind)
+make_config (
+    MsxConfig *c, int n_fft, int chunk, double power, MsxBackendKind kind)
 {
   msx_config_init (c);
   c->sample_rate = 22050;
   c->n_fft = n_fft;
-  c->hop_length = n_fft / 4 + 1;        /* odd hop: frames not aligned */
+  c->hop_length = n_fft / 4 + 1; /* odd hop: frames not aligned */
   c->n_mels = n_fft <= 256 ? 64 : n_fft <= 512 ? 96 : 128;
   c->chunk_size = chunk;
   c->power = power;
@@ -58,9 +58,9 @@ make_signal (size_t n, uint64_t seed)
 
   for (i = 0; i < n; i++) {
     double t = i / 22050.0;
-    x[i] = (float) (0.5 * sin (2 * M_PI * (100 + 2000 * t) * t)
-        + 0.2 * sin (2 * M_PI * 3000 * t) + 0.01 * sin (2 * M_PI * 440 * t)
-        + 0.05 * ref_noise (&seed));
+    x[i] = (float)(0.5 * sin (2 * M_PI * (100 + 2000 * t) * t) +
+                   0.2 * sin (2 * M_PI * 3000 * t) +
+                   0.01 * sin (2 * M_PI * 440 * t) + 0.05 * ref_noise (&seed));
   }
   return x;
 }
@@ -68,8 +68,8 @@ make_signal (size_t n, uint64_t seed)
 /* Runs @n_frames frames through a backend in process() calls of at most
  * chunk_size frames, as msx_stft does.  Returns NULL on failure. */
 static float *
-run_backend (const MsxConfig * c, const float *x, size_t n_frames,
-    char *desc, size_t desc_size)
+run_backend (const MsxConfig *c, const float *x, size_t n_frames, char *desc,
+    size_t desc_size)
 {
   float *win = malloc (c->n_fft * sizeof *win), *mel;
   MsxMelBank *bank = NULL;
@@ -86,10 +86,10 @@ run_backend (const MsxConfig * c, const float *x, size_t n_frames,
   if (st)
     printf ("# backend: %s (%s)\n", msx_status_string (st), msg);
   for (f = 0; !st && f < n_frames; f += n) {
-    n = n_frames - f < (size_t) c->chunk_size ? n_frames - f :
-        (size_t) c->chunk_size;
-    st = msx_backend_process (be, x + f * c->hop_length, n,
-        mel + f * c->n_mels);
+    n = n_frames - f < (size_t)c->chunk_size ? n_frames - f
+                                             : (size_t)c->chunk_size;
+    st =
+        msx_backend_process (be, x + f * c->hop_length, n, mel + f * c->n_mels);
   }
   if (be && desc)
     snprintf (desc, desc_size, "%s", msx_backend_describe (be));
@@ -129,8 +129,8 @@ rel_l2 (const float *got, const float *ref, size_t n)
   size_t i;
 
   for (i = 0; i < n; i++) {
-    num += ((double) got[i] - ref[i]) * ((double) got[i] - ref[i]);
-    den += (double) ref[i] * ref[i];
+    num += ((double)got[i] - ref[i]) * ((double)got[i] - ref[i]);
+    den += (double)ref[i] * ref[i];
   }
   return sqrt (num / den);
 }
@@ -149,8 +149,8 @@ test_against_cpu (int n_fft, int chunk, double power)
   cpu = run_backend (&c, x, n_frames, NULL, 0);
   c.backend = MSX_BACKEND_VULKAN;
   vk = run_backend (&c, x, n_frames, desc, sizeof desc);
-  snprintf (what, sizeof what, "n_fft %d chunk %d power %g: %s", n_fft,
-      chunk, power, desc);
+  snprintf (what, sizeof what, "n_fft %d chunk %d power %g: %s", n_fft, chunk,
+      power, desc);
   if (msx_check (cpu && vk && !strncmp (desc, "vulkan (", 8), what)) {
     double e = rel_l2 (vk, cpu, n_frames * c.n_mels);
     double d = max_db_diff (vk, cpu, n_frames * c.n_mels, power);
@@ -193,14 +193,17 @@ test_against_float64 (int n_fft)
       y[i] = x[b * c.hop_length + i];
     ref_frame (&c, win, melw, cs, y, ref + b * c.n_mels);
   }
-  snprintf (what, sizeof what, "n_fft %d: vulkan vs float64 DFT reference, "
-      "relative L2 < 1e-4", n_fft);
+  snprintf (what, sizeof what,
+      "n_fft %d: vulkan vs float64 DFT reference, "
+      "relative L2 < 1e-4",
+      n_fft);
   if (msx_check (vk != NULL, "vulkan backend ran")) {
     double e = ref_rel_l2 (vk, ref, n_frames * c.n_mels);
     printf ("# rel L2 vs float64 %.3g\n", e);
     msx_check (e < MAX_REL_L2, what);
-    for (m = 0; m < (size_t) c.n_mels && vk[m] >= 0; m++);
-    msx_check (m == (size_t) c.n_mels, "  mel power is non-negative");
+    for (m = 0; m < (size_t)c.n_mels && vk[m] >= 0; m++)
+      ;
+    msx_check (m == (size_t)c.n_mels, "  mel power is non-negative");
   }
   free (win);
   free (melw);
@@ -212,8 +215,7 @@ test_against_float64 (int n_fft)
 
 /* ---- through msx_stft: mono mix and channel_mode separate ---- */
 
-typedef struct
-{
+typedef struct {
   int n_mels;
   size_t n[4];
   float *mel[4];
@@ -225,26 +227,26 @@ collect (void *user, int lane, const float *mel, size_t n_frames)
   Collect *c = user;
   size_t bytes = n_frames * c->n_mels * sizeof (float);
 
-  c->mel[lane] = realloc (c->mel[lane], c->n[lane] * c->n_mels *
-      sizeof (float) + bytes);
+  c->mel[lane] =
+      realloc (c->mel[lane], c->n[lane] * c->n_mels * sizeof (float) + bytes);
   memcpy (c->mel[lane] + c->n[lane] * c->n_mels, mel, bytes);
   c->n[lane] += n_frames;
 }
 
 static int
-run_stft (const MsxConfig * cfg, const float *x, size_t n, Collect * out)
+run_stft (const MsxConfig *cfg, const float *x, size_t n, Collect *out)
 {
   MsxStft *stft = NULL;
   char msg[256];
-  size_t done, step = 3001;     /* odd pushes */
+  size_t done, step = 3001; /* odd pushes */
   MsxStatus st;
 
   memset (out, 0, sizeof *out);
   out->n_mels = cfg->n_mels;
   st = msx_stft_new (cfg, collect, out, &stft, msg, sizeof msg);
   for (done = 0; !st && done < n; done += step)
-    st = msx_stft_push (stft, x + done * cfg->channels,
-        n - done < step ? n - done : step);
+    st = msx_stft_push (
+        stft, x + done * cfg->channels, n - done < step ? n - done : step);
   if (!st)
     st = msx_stft_finish (stft);
   msx_stft_free (stft);
@@ -263,7 +265,7 @@ test_stft (int channels, MsxChannelMode mode)
 
   /* channel c at a different gain, so that lanes differ */
   for (lane = 0; lane < n * channels; lane++)
-    x[lane] *= 1.0f + (float) (lane % channels);
+    x[lane] *= 1.0f + (float)(lane % channels);
   make_config (&c, 2048, 64, 2.0, MSX_BACKEND_CPU);
   c.hop_length = 512;
   c.channels = channels;
@@ -274,14 +276,17 @@ test_stft (int channels, MsxChannelMode mode)
   snprintf (what, sizeof what, "msx_stft, %d channel(s), %s: both ran",
       channels, mode == MSX_CHANNELS_MIX ? "mix" : "separate");
   msx_check (ok, what);
-  for (lane = 0; ok && lane < (size_t) msx_config_lanes (&c); lane++) {
+  for (lane = 0; ok && lane < (size_t)msx_config_lanes (&c); lane++) {
     size_t total = cpu.n[lane] * c.n_mels;
-    snprintf (what, sizeof what, "  lane %zu: %zu frames, rel L2 < 1e-4, "
-        "dB diff <= 0.01", lane, cpu.n[lane]);
-    msx_check (cpu.n[lane] == 1 + n / 512 && vk.n[lane] == cpu.n[lane]
-        && rel_l2 (vk.mel[lane], cpu.mel[lane], total) < MAX_REL_L2
-        && max_db_diff (vk.mel[lane], cpu.mel[lane], total, 2.0)
-        <= MAX_DB_DIFF, what);
+    snprintf (what, sizeof what,
+        "  lane %zu: %zu frames, rel L2 < 1e-4, "
+        "dB diff <= 0.01",
+        lane, cpu.n[lane]);
+    msx_check (cpu.n[lane] == 1 + n / 512 && vk.n[lane] == cpu.n[lane] &&
+                   rel_l2 (vk.mel[lane], cpu.mel[lane], total) < MAX_REL_L2 &&
+                   max_db_diff (vk.mel[lane], cpu.mel[lane], total, 2.0) <=
+                       MAX_DB_DIFF,
+        what);
   }
   for (lane = 0; lane < 4; lane++) {
     free (cpu.mel[lane]);
@@ -293,7 +298,7 @@ test_stft (int channels, MsxChannelMode mode)
 /* ---- selection and errors ---- */
 
 static MsxStatus
-try_create (MsxConfig * c, MsxBackend ** be, char *msg, size_t msg_size)
+try_create (MsxConfig *c, MsxBackend **be, char *msg, size_t msg_size)
 {
   static float win[4096];
   static MsxMelBank *bank;
@@ -317,16 +322,17 @@ test_auto (void)
   const char *desc;
 
   make_config (&c, 1024, 64, 2.0, MSX_BACKEND_AUTO);
-  msx_check (try_create (&c, &be, msg, sizeof msg) == MSX_OK,
-      "auto: a backend opens");
+  msx_check (
+      try_create (&c, &be, msg, sizeof msg) == MSX_OK, "auto: a backend opens");
   desc = be ? msx_backend_describe (be) : "";
   printf ("# auto: %s; %s\n", desc, msg);
   if (!strncmp (desc, "vulkan", 6))
     msx_check (strstr (desc, ", cpu)") == NULL,
         "auto chose a Vulkan GPU, not a CPU-type device");
   else
-    msx_check (!strncmp (desc, "cpu", 3) && strstr (msg, "using the CPU")
-        && strstr (msg, "Vulkan"), "auto fell back to the CPU, with a "
+    msx_check (!strncmp (desc, "cpu", 3) && strstr (msg, "using the CPU") &&
+                   strstr (msg, "Vulkan"),
+        "auto fell back to the CPU, with a "
         "message saying why (no Vulkan GPU)");
   msx_backend_free (be);
 }
@@ -343,8 +349,8 @@ test_device_index (void)
   c.device_index = 99;
   st = try_create (&c, &be, msg, sizeof msg);
   printf ("# %s\n", msg);
-  msx_check (st == MSX_ERROR_BACKEND_UNAVAILABLE && be == NULL
-      && strstr (msg, "device-index is 99"),
+  msx_check (st == MSX_ERROR_BACKEND_UNAVAILABLE && be == NULL &&
+                 strstr (msg, "device-index is 99"),
       "device_index out of range: a clean error naming device-index");
   msx_check (msx_backend_vulkan_live_objects () == 0,
       "  no Vulkan object left behind");
@@ -362,7 +368,7 @@ test_bluestein_refused (void)
   char msg[256] = "";
   MsxStatus st;
 
-  make_config (&c, 34 * 16, 64, 2.0, MSX_BACKEND_VULKAN);     /* 2^5·17 */
+  make_config (&c, 34 * 16, 64, 2.0, MSX_BACKEND_VULKAN); /* 2^5·17 */
   st = try_create (&c, &be, msg, sizeof msg);
   printf ("# %s\n", msg);
   msx_check (st == MSX_ERROR_BACKEND_UNAVAILABLE && strstr (msg, "n-fft 544"),
@@ -377,8 +383,8 @@ test_bluestein_refused (void)
 /* ---- faults ---- */
 
 static void
-test_fault (const char *fault, MsxStatus expect_create,
-    MsxStatus expect_process)
+test_fault (
+    const char *fault, MsxStatus expect_create, MsxStatus expect_process)
 {
   MsxConfig c;
   MsxBackend *be = NULL;
@@ -393,8 +399,8 @@ test_fault (const char *fault, MsxStatus expect_create,
   st = try_create (&c, &be, msg, sizeof msg);
   unsetenv ("MSX_VULKAN_FAULT");
   printf ("# %s: %s (%s)\n", fault, msx_status_string (st), msg);
-  snprintf (what, sizeof what, "MSX_VULKAN_FAULT=%s: create returns %s",
-      fault, msx_status_string (expect_create));
+  snprintf (what, sizeof what, "MSX_VULKAN_FAULT=%s: create returns %s", fault,
+      msx_status_string (expect_create));
   msx_check (st == expect_create, what);
   if (st == MSX_OK) {
     st = msx_backend_process (be, x, 64, mel);
@@ -404,8 +410,8 @@ test_fault (const char *fault, MsxStatus expect_create,
     msx_check (msx_backend_process (be, x, 64, mel) == expect_process,
         "  and again on the next call (the backend stays unusable)");
   }
-  msx_check (msx_backend_vulkan_live_objects () == 0,
-      "  every Vulkan object freed");
+  msx_check (
+      msx_backend_vulkan_live_objects () == 0, "  every Vulkan object freed");
   msx_backend_free (be);
   free (x);
   free (mel);
@@ -426,8 +432,8 @@ count_cache_files (const char *dir)
   if (!d)
     return 0;
   while ((e = readdir (d)))
-    n += !strncmp (e->d_name, "vkfft-", 6) && strstr (e->d_name, ".bin")
-        && !strstr (e->d_name, ".tmp");
+    n += !strncmp (e->d_name, "vkfft-", 6) && strstr (e->d_name, ".bin") &&
+         !strstr (e->d_name, ".tmp");
   closedir (d);
   return n;
 }
@@ -451,8 +457,8 @@ create_once (double *seconds)
   if (st)
     return -1;
   msx_backend_vulkan_timings (&t, 0);
-  printf ("# create %.1f ms (plan %.1f ms, warm-up %.1f ms)\n",
-      1e3 * *seconds, 1e3 * t.plan_s, 1e3 * t.warmup_s);
+  printf ("# create %.1f ms (plan %.1f ms, warm-up %.1f ms)\n", 1e3 * *seconds,
+      1e3 * t.plan_s, 1e3 * t.warmup_s);
   return t.plan_source;
 }
 
@@ -496,8 +502,8 @@ test_cache (void)
       "  and saves it under $XDG_CACHE_HOME/melspecx");
   src = create_once (&warm);
   msx_check (src == 2, "second create loads the plan from disk");
-  printf ("# create: cold %.1f ms, from the disk cache %.1f ms%s\n",
-      1e3 * cold, 1e3 * warm, warm < cold ? " (faster)" : " (NOT faster)");
+  printf ("# create: cold %.1f ms, from the disk cache %.1f ms%s\n", 1e3 * cold,
+      1e3 * warm, warm < cold ? " (faster)" : " (NOT faster)");
   corrupt_cache (dir);
   src = create_once (&warm);
   msx_check (src == 0, "a corrupt cache file is ignored: compiled again");
@@ -526,8 +532,8 @@ main (void)
    * the driver's own one-time allocations (lsan.supp: libvulkan_lvp).
    * It is never destroyed, for the same reason at exit. */
   {
-    VkInstanceCreateInfo info = {.sType =
-          VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO };
+    VkInstanceCreateInfo info = { .sType =
+                                      VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO };
     if (vkCreateInstance (&info, NULL, &keep_driver_loaded) != VK_SUCCESS)
       keep_driver_loaded = VK_NULL_HANDLE;
   }
@@ -540,7 +546,7 @@ main (void)
     test_fault (fault, MSX_ERROR_NO_MEMORY, MSX_OK);
   }
   test_fault ("plan", MSX_ERROR_DEVICE, MSX_OK);
-  test_fault ("submit:1", MSX_ERROR_DEVICE, MSX_OK);    /* the warm-up */
+  test_fault ("submit:1", MSX_ERROR_DEVICE, MSX_OK); /* the warm-up */
   test_fault ("submit:2", MSX_OK, MSX_ERROR_DEVICE);
   test_fault ("submit:3", MSX_OK, MSX_ERROR_DEVICE);
 
