@@ -41,7 +41,7 @@
 #pragma GCC diagnostic pop
 
 /* Bump when the VkFFT configuration below changes: it keys the disk cache. */
-#define CACHE_FORMAT 1
+#define CACHE_FORMAT 2
 
 struct MsxVkPlanBinary {
   int n_fft, batch;
@@ -261,6 +261,11 @@ plan_configure (MsxFftVulkan *p, MsxVkDevice *dev, int n_fft, int batch,
   c->size[0] = (uint64_t)n_fft;
   c->numberBatches = (uint64_t)batch;
   c->performR2C = 1;
+  /* VkFFT merges pairs of real frames into one complex FFT when the batch
+   * is even: a different rounding than for odd batches, so the numbers
+   * would depend on chunk-size (SPEC §3 forbids it).  One algorithm for
+   * every batch size. */
+  c->disableMergeSequencesR2C = 1;
   c->makeForwardPlanOnly = 1;
   c->isInputFormatted = 1;
   c->inputBufferStride[0] = (uint64_t)n_fft;
