@@ -1,8 +1,10 @@
-/* melspecx core — analysis backends: framed signal in, mel power out.
+/* melspecx core — analysis backends: framed signal in, mel power (or its
+ * dB) out.
  * SPDX-License-Identifier: MIT
  *
  * A backend turns a contiguous stretch of (padded, mono) signal into mel
- * frames: framing, window, FFT, |X|^power and the mel filterbank.  The CPU
+ * frames: framing, window, FFT, |X|^power, the mel filterbank and, with
+ * cfg->output_db, the conversion to dB (msx_config.h).  The CPU
  * backend (msx_backend_cpu.c) and the Vulkan backend (msx_backend_vulkan.c)
  * implement the same table; callers never know which one runs.
  */
@@ -55,7 +57,9 @@ MsxStatus msx_backend_new (const MsxConfig * cfg, const float *window,
  *   signal[b*hop_length]
  * @n_frames: 1..cfg->chunk_size
  * @mel_out: (out): n_frames × n_mels values, time-major: frame b, band m
- *   at mel_out[b*n_mels+m]; each the mel-weighted sum of |X_k|^power
+ *   at mel_out[b*n_mels+m]; each the mel-weighted sum S of |X_k|^power,
+ *   or with cfg->output_db k·log10(max(amin, S)) − k·log10(max(amin,
+ *   db_ref)) (k = 10 for power 2, 20 for power 1; no top_db floor)
  *
  * Returns: MSX_OK, or MSX_ERROR_DEVICE when the device failed (the backend
  * is then unusable).

@@ -2,23 +2,27 @@
  * SPDX-License-Identifier: MIT
  *
  * Frame by frame: window, real FFT (msx_fft: FFTW or kissfft), |X|^power,
- * mel filterbank.  Working one frame at a time keeps the buffers in cache
- * and the memory independent of chunk_size; a CPU FFT gains nothing from
- * batching (VULKAN-NOTES).  Every frame goes through exactly the same
- * arithmetic whatever the batch, so chunk_size never changes the numbers.
+ * mel filterbank, and with cfg->output_db the dB conversion (msx_db).  Working
+ * one frame at a time keeps the buffers in cache and the memory independent of
+ * chunk_size; a CPU FFT gains nothing from batching (VULKAN-NOTES).  Every
+ * frame goes through exactly the same arithmetic whatever the batch, so
+ * chunk_size never changes the numbers.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "msx_backend.h"
+#include "msx_db.h"
 #include "msx_fft.h"
 
 typedef struct {
   int n_fft, hop, n_mels;
-  int magnitude;          /* power 1.0: |X| instead of |X|^2 */
-  const float *window;    /* n_fft, owned by the caller */
-  const MsxMelBank *bank; /* owned by the caller */
+  int magnitude;                  /* power 1.0: |X| instead of |X|^2 */
+  int output_db;                  /* emit dB re db_ref instead of mel power */
+  double power_exp, db_ref, amin; /* cfg->power, db_ref, amin */
+  const float *window;            /* n_fft, owned by the caller */
+  const MsxMelBank *bank;         /* owned by the caller */
   MsxFft *fft;
   float *frame;    /* n_fft windowed samples */
   float *spectrum; /* n_fft/2+1 complex (re, im) */
@@ -55,6 +59,10 @@ cpu_create (const MsxConfig *cfg, const float *window, const MsxMelBank *bank,
   s->hop = cfg->hop_length;
   s->n_mels = cfg->n_mels;
   s->magnitude = cfg->power == 1.0;
+  s->output_db = cfg->output_db;
+  s->power_exp = cfg->power;
+  s->db_ref = cfg->db_ref;
+  s->amin = cfg->amin;
   s->window = window;
   s->bank = bank;
   n = (size_t)cfg->n_fft;
@@ -115,10 +123,14 @@ cpu_process (void *state, const float *signal, size_t n_frames, float *mel_out)
   size_t b;
 
   for (b = 0; b < n_frames; b++) {
+    float *mel = mel_out + b * (size_t)s->n_mels;
     cpu_window (signal + b * (size_t)s->hop, s->window, s->frame, s->n_fft);
     msx_fft_forward (s->fft, s->frame, s->spectrum, 1);
     cpu_power (s);
-    msx_mel_bank_apply (s->bank, s->power, mel_out + b * (size_t)s->n_mels);
+    msx_mel_bank_apply (s->bank, s->power, mel);
+    if (s->output_db)
+      msx_db_from_power (
+          mel, (size_t)s->n_mels, s->power_exp, s->db_ref, s->amin, mel);
   }
   return MSX_OK;
 }

@@ -8,8 +8,10 @@
  *
  * Only the contiguous hop-strided signal, (B-1)·hop + n_fft floats, goes up
  * and only B × n_mels floats come back.  The window, the mel band matrix and
- * the intermediate frames/spectrum stay on the device.  dB is left to the
- * caller (the interface returns mel power, as the CPU backend does).
+ * the intermediate frames/spectrum stay on the device.  With cfg->output_db
+ * msx_mel.comp also converts to dB re cfg->db_ref (msx_config.h), so the
+ * values that come back are the finished dB; otherwise mel power, which
+ * image mode needs (it averages columns in the power domain).
  *
  * Pipelining: two slots, each with its own mapped signal and mel buffers,
  * command buffer (recorded once, in create()) and fence.  process() cuts its
@@ -36,6 +38,7 @@
 
 #include "msx_backend.h"
 #include "msx_backend_vulkan.h"
+#include "msx_db.h"
 #include "msx_fft_vulkan.h"
 #include "msx_vulkan_context.h"
 #include "msx_frames_spv.h"
@@ -57,7 +60,9 @@ typedef struct {
 typedef struct {
   MsxVkDevice *dev;
   int n_fft, hop, n_mels, n_bins, magnitude, batch;
-  size_t signal_len; /* floats per slot signal buffer */
+  int output_db;
+  float db_k, amin, ref_db; /* msx_mel.comp's dB constants */
+  size_t signal_len;        /* floats per slot signal buffer */
   MsxVkBuffer window, bands, weights, frames, spectrum;
   VkCommandPool pool;
   VkFence plan_fence; /* VkFFT's, for its own planning submits */
@@ -340,7 +345,7 @@ make_pipelines (VkState *s)
             3 * sizeof (uint32_t), &s->frames_layout, &s->frames_pipe);
   if (res == VK_SUCCESS)
     res = make_pipeline (s, msx_mel_spv, sizeof msx_mel_spv, s->mel_dsl,
-        4 * sizeof (uint32_t), &s->mel_layout, &s->mel_pipe);
+        8 * sizeof (uint32_t), &s->mel_layout, &s->mel_pipe);
   return res;
 }
 
@@ -448,8 +453,13 @@ record_frames (VkState *s, Slot *sl)
 static void
 record_mel (VkState *s, Slot *sl)
 {
-  uint32_t pc[4] = { (uint32_t)s->n_bins, (uint32_t)s->n_mels,
-    (uint32_t)s->batch, (uint32_t)s->magnitude };
+  /* msx_mel.comp's Params: 5 uints, then 3 floats (bit copies) */
+  uint32_t pc[8] = { (uint32_t)s->n_bins, (uint32_t)s->n_mels,
+    (uint32_t)s->batch, (uint32_t)s->magnitude, (uint32_t)s->output_db };
+
+  memcpy (&pc[5], &s->db_k, sizeof (float));
+  memcpy (&pc[6], &s->amin, sizeof (float));
+  memcpy (&pc[7], &s->ref_db, sizeof (float));
 
   vkCmdBindPipeline (sl->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, s->mel_pipe);
   vkCmdBindDescriptorSets (sl->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
@@ -763,6 +773,11 @@ vk_create (const MsxConfig *cfg, const float *window, const MsxMelBank *bank,
   s->n_mels = cfg->n_mels;
   s->n_bins = cfg->n_fft / 2 + 1;
   s->magnitude = cfg->power == 1.0;
+  s->output_db = cfg->output_db;
+  s->db_k = (float)msx_db_multiplier (cfg->power);
+  s->amin = (float)cfg->amin;
+  s->ref_db = (float)(msx_db_multiplier (cfg->power) *
+                      log10 (fmax (cfg->amin, cfg->db_ref)));
   msx_vk_fault_arm ();
   st = msx_vk_device_acquire (
       cfg->backend, cfg->device_index, &s->dev, msg, msg_size);

@@ -56,6 +56,8 @@ msx_config_init (MsxConfig *cfg)
   cfg->invert = 0;
   cfg->width = 1024;
   cfg->height = 256;
+  cfg->output_db = 0;
+  cfg->db_ref = 1.0;
   cfg->chunk_size = 1024;
   cfg->backend = MSX_BACKEND_AUTO;
   cfg->device_index = -1;
@@ -190,6 +192,10 @@ validate_mel (const MsxConfig *c, char *msg, size_t n)
         c->top_db);
   if (!(c->amin > 0.0) || isinf (c->amin))
     return refuse (msg, n, "amin is %g but must be positive", c->amin);
+  if (int_out_of (c->output_db, 0, 1))
+    return refuse (msg, n, "output_db is %d but must be 0 or 1", c->output_db);
+  if (!(c->db_ref > 0.0) || isinf (c->db_ref))
+    return refuse (msg, n, "db_ref is %g but must be positive", c->db_ref);
   return MSX_OK;
 }
 

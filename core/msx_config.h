@@ -97,6 +97,14 @@ typedef struct
   int width;                    /* 1..MSX_MAX_WIDTH */
   int height;                   /* 1..MSX_MAX_HEIGHT */
 
+  /* What the analysis backends emit (msx_backend.h, msx_stft.h).  Not a
+   * SPEC §3 parameter and not written to the JSON.  With output_db, each
+   * mel value S becomes k·log10(max(amin, S)) − k·log10(max(amin, db_ref)),
+   * k = 10 for power 2 and 20 for power 1, with no top_db floor.  Image
+   * mode needs power: it averages columns in the power domain before dB. */
+  int output_db;                /* 0: mel power or magnitude; 1: its dB */
+  double db_ref;                /* > 0, in the unit of S; 1.0 by default */
+
   /* execution: never changes the numbers */
   int chunk_size;               /* STFT frames per batch, 1..MSX_MAX_CHUNK_SIZE */
   MsxBackendKind backend;
@@ -109,7 +117,8 @@ typedef struct
  *
  * Sets the defaults of SPEC §3: 44100 Hz mono, n_fft 2048, hop 512, center
  * with reflect padding, hann, power 2, 128 Slaney mels 0..8000 Hz with
- * Slaney norm, top_db 80, amin 1e-10, inferno 1024x256, chunk 1024, auto.
+ * Slaney norm, top_db 80, amin 1e-10, inferno 1024x256, chunk 1024, auto;
+ * mel power output (output_db 0, db_ref 1.0).
  */
 void msx_config_init (MsxConfig * cfg);
 

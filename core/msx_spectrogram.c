@@ -45,6 +45,8 @@ msx_spectrogram_new (
   if (sg == NULL)
     return MSX_ERROR_NO_MEMORY;
   sg->cfg = *cfg;
+  /* columns are box-averaged in the power domain, dB comes at render */
+  sg->cfg.output_db = 0;
   /* msx_stft_new validates the config; lanes and width are safe after. */
   st = msx_stft_new (&sg->cfg, on_frames, sg, &sg->stft, msg, msg_size);
   if (st != MSX_OK)

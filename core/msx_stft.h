@@ -20,7 +20,8 @@ typedef struct MsxStft MsxStft;
  * MsxFramesFunc:
  * @user: the pointer given to msx_stft_new()
  * @lane: 0 when mixing, else the channel index
- * @mel: @n_frames × n_mels mel values (power or magnitude), time-major
+ * @mel: @n_frames × n_mels mel values (power or magnitude; their dB when
+ *   cfg->output_db), time-major
  * @n_frames: number of frames, >= 1
  *
  * Receives analysed frames in order, lane by lane for each batch.

@@ -1017,8 +1017,14 @@ gst_melspecx_create_analysis (GstMelspecx *self)
       return FALSE;
     }
   } else {
+    /* Stream and raw output want every frame in dB re a fixed 1.0; the
+     * backend computes it (on the GPU with Vulkan), and the peak tracker
+     * or ref-db only shift it afterwards, so that both stay live. */
+    MsxConfig db_cfg = self->cfg;
+    db_cfg.output_db = 1;
+    db_cfg.db_ref = 1.0;
     st = msx_stft_new (
-        &self->cfg, gst_melspecx_on_frames, self, &self->stft, msg, sizeof msg);
+        &db_cfg, gst_melspecx_on_frames, self, &self->stft, msg, sizeof msg);
     if (st != MSX_OK)
       goto failed;
     backend = msx_stft_backend (self->stft);
@@ -1304,9 +1310,10 @@ gst_melspecx_push_video_frames (GstMelspecx *self, gboolean eos)
   return ret;
 }
 
-/* Called by msx_stft for each lane of each batch, on the streaming thread:
- * raw output stores dB frames; stream mode writes dB columns into the
- * ring and runs the peak tracker. */
+/* Called by msx_stft for each lane of each batch, on the streaming thread,
+ * with frames already in dB re 1.0 (the backend converts them): raw output
+ * stores them shifted by ref-db; stream mode writes them into the ring and
+ * runs the peak tracker. */
 static void
 gst_melspecx_on_frames (void *user, int lane, const float *mel, size_t n_frames)
 {
@@ -1325,9 +1332,8 @@ gst_melspecx_on_frames (void *user, int lane, const float *mel, size_t n_frames)
     for (gsize f = 0; f < n_frames; f++) {
       gfloat *dst = (gfloat *)self->pending->data +
                     (self->pending_frames + f) * stride + lane * nm;
-      msx_db_from_power (mel + f * nm, nm, c->power, 1.0, c->amin, dst);
       for (gsize m = 0; m < nm; m++)
-        dst[m] -= ref_db;
+        dst[m] = (gfloat)(mel[f * nm + m] - ref_db);
     }
     if (lane == self->lanes - 1)
       self->pending_frames += n_frames;
@@ -1342,7 +1348,7 @@ gst_melspecx_on_frames (void *user, int lane, const float *mel, size_t n_frames)
     gsize col = (self->ring_head + f) % c->width;
     gfloat *dst = self->ring + ((gsize)lane * c->width + col) * nm;
     gdouble mx = -G_MAXDOUBLE;
-    msx_db_from_power (mel + f * nm, nm, c->power, 1.0, c->amin, dst);
+    memcpy (dst, mel + f * nm, nm * sizeof (gfloat));
     for (gsize m = 0; m < nm; m++)
       mx = MAX (mx, dst[m]);
     self->batch_max[f] = lane == 0 ? mx : MAX (self->batch_max[f], mx);

@@ -200,6 +200,54 @@ ref_stft (
   return out;
 }
 
+/* The mel values of @n_frames frames of a contiguous signal, frame t at
+ * x[t*hop], as a backend sees them (no padding): n_frames × n_mels. */
+static inline double *
+ref_frames (const MsxConfig *c, const float *x, size_t n_frames)
+{
+  size_t len = (n_frames - 1) * c->hop_length + c->n_fft, i, t;
+  double *y = malloc (len * sizeof *y), *out;
+  double *win = ref_window (c), *melw = ref_mel_matrix (c);
+  double *cs = malloc (2 * c->n_fft * sizeof *cs);
+
+  for (i = 0; i < len; i++)
+    y[i] = x[i];
+  for (i = 0; i < (size_t)c->n_fft; i++) {
+    cs[2 * i] = cos (2.0 * M_PI * i / c->n_fft);
+    cs[2 * i + 1] = sin (2.0 * M_PI * i / c->n_fft);
+  }
+  out = malloc (n_frames * c->n_mels * sizeof *out);
+  for (t = 0; t < n_frames; t++)
+    ref_frame (c, win, melw, cs, y + t * c->hop_length, out + t * c->n_mels);
+  free (y);
+  free (win);
+  free (melw);
+  free (cs);
+  return out;
+}
+
+/* max |got − ref_dB| over the values whose float64 dB is above its maximum
+ * − @top_db, where ref_dB = k·log10(max(amin, S)) − k·log10(max(amin,
+ * db_ref)) of the reference mel values @S (k = 10 power, 20 magnitude):
+ * how far a backend's output_db values are from librosa's power_to_db. */
+static inline double
+ref_db_max_diff (const MsxConfig *c, const float *got, const double *S,
+    size_t n, double top_db)
+{
+  double k = c->power == 1.0 ? 20.0 : 10.0, mx = -HUGE_VAL, worst = 0.0;
+  double off = k * log10 (fmax (c->amin, c->db_ref));
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    mx = fmax (mx, k * log10 (fmax (c->amin, S[i])) - off);
+  for (i = 0; i < n; i++) {
+    double r = k * log10 (fmax (c->amin, S[i])) - off;
+    if (r > mx - top_db)
+      worst = fmax (worst, fabs (got[i] - r));
+  }
+  return worst;
+}
+
 /* ||got − ref||₂ / ||ref||₂ (absolute when ref is 0). */
 static inline double
 ref_rel_l2 (const float *got, const double *ref, size_t n)

@@ -93,6 +93,58 @@ out:
   free (want);
 }
 
+/* output_db: the backend's own dB against float64 power_to_db of the
+ * reference (SPEC §3: within 0.01 dB above max − top_db), then silence,
+ * which must sit exactly at the amin clamp. */
+static void
+check_db (MsxBackendKind kind, const MsxConfig *base, size_t frames,
+    double db_ref, const char *name)
+{
+  MsxConfig c = *base;
+  size_t n = (frames - 1) * c.hop_length + c.n_fft, nm = c.n_mels, i;
+  float *x = signal_new (n, c.sample_rate), *win = malloc (c.n_fft * 4);
+  float *got = malloc (frames * nm * sizeof *got);
+  double *want, err, k = c.power == 2.0 ? 10.0 : 20.0, floor_db;
+  MsxMelBank *bank;
+  MsxBackend *be;
+  char msg[256], what[300];
+  int ok = 1;
+
+  c.backend = kind;
+  c.chunk_size = (int)frames;
+  c.output_db = 1;
+  c.db_ref = db_ref;
+  msx_window_fill (c.window, msx_config_win_length (&c), c.n_fft, win);
+  msx_mel_bank_new (&c, &bank);
+  if (!msx_check (
+          msx_backend_new (&c, win, bank, &be, msg, sizeof msg) == MSX_OK,
+          kind == MSX_BACKEND_CPU ? "cpu backend opens (dB)" : msg))
+    goto out;
+  msx_backend_process (be, x, frames, got);
+  want = ref_frames (&c, x, frames);
+  err = ref_db_max_diff (&c, got, want, frames * nm, c.top_db);
+  snprintf (what, sizeof what,
+      "%s %s, dB re %g: max |dB − float64 dB| %.2g above -%g dB",
+      msx_backend_describe (be), name, db_ref, err, c.top_db);
+  msx_check (err <= 0.01, what);
+  free (want);
+
+  memset (x, 0, n * sizeof *x);
+  msx_backend_process (be, x, frames, got);
+  floor_db = k * log10 (c.amin) - k * log10 (fmax (c.amin, db_ref));
+  for (i = 0; i < frames * nm; i++)
+    ok &= fabs (got[i] - floor_db) <= 1e-3;
+  snprintf (what, sizeof what, "%s %s: silence is %g dB (the amin clamp)",
+      msx_backend_describe (be), name, floor_db);
+  msx_check (ok, what);
+  msx_backend_free (be);
+out:
+  msx_mel_bank_free (bank);
+  free (x);
+  free (win);
+  free (got);
+}
+
 static void
 check_kind (MsxBackendKind kind)
 {
@@ -100,11 +152,15 @@ check_kind (MsxBackendKind kind)
 
   msx_config_init (&c);
   check_backend (kind, &c, 12, "44.1 kHz defaults, 12 frames");
+  check_db (kind, &c, 12, 1.0, "power");
+  check_db (kind, &c, 12, 3.5e-3, "power");
   c.power = 1.0;
   c.window = MSX_WINDOW_BLACKMAN;
   c.win_length = 1500;
   c.mel_scale = MSX_MEL_SCALE_HTK;
   check_backend (kind, &c, 5, "magnitude, blackman 1500, htk");
+  check_db (kind, &c, 5, 1.0, "magnitude");
+  check_db (kind, &c, 5, 42.0, "magnitude");
   msx_config_init (&c);
   c.sample_rate = 16000;
   c.n_fft = 400; /* not a power of two (Whisper's) */

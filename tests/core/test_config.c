@@ -46,6 +46,9 @@ CASE (height_0, c->height = 0)
 CASE (power_3, c->power = 3.0)
 CASE (power_0, c->power = 0.0)
 CASE (amin_0, c->amin = 0.0)
+CASE (outdb_bad, c->output_db = 2)
+CASE (dbref_0, c->db_ref = 0.0)
+CASE (dbref_nan, c->db_ref = NAN)
 CASE (chunk_0, c->chunk_size = 0)
 CASE (chunk_big, c->chunk_size = 16385)
 CASE (chan_0, c->channels = 0)
@@ -88,6 +91,9 @@ static const Invalid invalid[] = {
   { "power 3", "power", "3", power_3 },
   { "power 0", "power", "0", power_0 },
   { "amin 0", "amin", "0", amin_0 },
+  { "output_db 2", "output_db", "2", outdb_bad },
+  { "db_ref 0", "db_ref", "0", dbref_0 },
+  { "db_ref NaN", "db_ref", "nan", dbref_nan },
   { "chunk_size 0", "chunk-size", "0", chunk_0 },
   { "chunk_size too big", "chunk-size", "16385", chunk_big },
   { "channels 0", "channels", "0", chan_0 },
@@ -141,6 +147,8 @@ test_defaults (void)
                  c.mel_norm == MSX_MEL_NORM_SLANEY && c.top_db == 80.0 &&
                  c.amin == 1e-10,
       "spectral defaults of SPEC §3");
+  msx_check (c.output_db == 0 && c.db_ref == 1.0,
+      "backends emit mel power by default, dB reference 1.0");
   msx_check (c.colormap == MSX_COLORMAP_INFERNO && c.width == 1024 &&
                  c.height == 256 && c.chunk_size == 1024 &&
                  c.backend == MSX_BACKEND_AUTO && c.device_index == -1,

@@ -213,6 +213,65 @@ test_against_float64 (int n_fft)
   free (vk);
 }
 
+/* output_db: msx_mel.comp's float dB against the CPU backend's (double
+ * log10 of the same float power) and against float64 power_to_db of a
+ * direct DFT; SPEC §3's 0.01 dB wherever the reference is above its
+ * maximum − top_db. */
+static void
+test_db (int n_fft, int chunk, double power, double db_ref)
+{
+  MsxConfig c;
+  size_t n_frames = 40, len, n, i;
+  float *x, *cpu, *vk, *vk_pow;
+  double *ref, d_cpu, d_vk, d_vc = 0, d_log = 0, mx = -HUGE_VAL;
+  char what[200], desc[160] = "";
+
+  make_config (&c, n_fft, chunk, power, MSX_BACKEND_CPU);
+  c.output_db = 1;
+  c.db_ref = db_ref;
+  len = (n_frames - 1) * c.hop_length + n_fft;
+  n = n_frames * c.n_mels;
+  x = make_signal (len, 99 + n_fft);
+  cpu = run_backend (&c, x, n_frames, NULL, 0);
+  c.backend = MSX_BACKEND_VULKAN;
+  vk = run_backend (&c, x, n_frames, desc, sizeof desc);
+  c.output_db = 0;
+  vk_pow = run_backend (&c, x, n_frames, NULL, 0);
+  c.output_db = 1;
+  snprintf (what, sizeof what, "dB: n_fft %d chunk %d power %g re %g: %s",
+      n_fft, chunk, power, db_ref, desc);
+  if (msx_check (cpu && vk && vk_pow && !strncmp (desc, "vulkan (", 8), what)) {
+    /* the shader's float log alone: its dB of the power it computed vs
+     * the same formula in double, over every value (floor included) */
+    double k = power == 1.0 ? 20.0 : 10.0;
+    double off = k * log10 (fmax (c.amin, db_ref));
+    for (i = 0; i < n; i++)
+      d_log = fmax (
+          d_log, fabs (vk[i] - (k * log10 (fmax (c.amin, vk_pow[i])) - off)));
+    printf ("# vulkan float dB vs double dB of its own power: %.3g\n", d_log);
+    msx_check (d_log <= 1e-3, "  vulkan's float log10 within 1e-3 dB");
+    ref = ref_frames (&c, x, n_frames);
+    d_cpu = ref_db_max_diff (&c, cpu, ref, n, TOP_DB);
+    d_vk = ref_db_max_diff (&c, vk, ref, n, TOP_DB);
+    for (i = 0; i < n; i++)
+      mx = fmax (mx, cpu[i]);
+    for (i = 0; i < n; i++)
+      if (cpu[i] > mx - TOP_DB)
+        d_vc = fmax (d_vc, fabs ((double)vk[i] - cpu[i]));
+    printf ("# max dB diff: cpu vs float64 %.3g, vulkan vs float64 %.3g, "
+            "vulkan vs cpu %.3g\n",
+        d_cpu, d_vk, d_vc);
+    msx_check (d_cpu <= MAX_DB_DIFF, "  cpu dB vs float64 <= 0.01");
+    msx_check (d_vk <= MAX_DB_DIFF, "  vulkan dB vs float64 <= 0.01");
+    msx_check (d_vc <= MAX_DB_DIFF, "  vulkan dB vs cpu dB <= 0.01");
+    free (ref);
+  }
+  free (x);
+  free (cpu);
+  free (vk);
+  free (vk_pow);
+}
+
 /* ---- through msx_stft: mono mix and channel_mode separate ---- */
 
 typedef struct {
@@ -593,6 +652,11 @@ main (void)
   test_against_cpu (65536, 7, 2.0);
   test_against_cpu (2 * 3 * 5 * 7 * 8, 7, 2.0);
   test_against_float64 (400);
+  test_db (512, 7, 2.0, 1.0);
+  test_db (512, 1024, 1.0, 1.0);
+  test_db (2048, 7, 2.0, 2.5e-3);
+  test_db (2048, 1024, 1.0, 30.0);
+  test_db (400, 1, 2.0, 1e-12); /* db_ref below amin: clamped */
   test_against_float64 (512);
   test_stft (1, MSX_CHANNELS_MIX);
   test_stft (3, MSX_CHANNELS_MIX);
