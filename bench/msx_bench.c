@@ -3,15 +3,17 @@
  * SPDX-License-Identifier: MIT
  *
  * For each backend (cpu, and vulkan when built in and a device opens):
- * frames/s of msx_backend_process() for n_fft 512 and 2048 (hop n_fft/4,
- * 128 mels, power 2) at chunk sizes 1, 64, 1024 and 4096; for Vulkan also
- * the split of process() time into upload (host copy into mapped memory),
- * compute (device timestamps) and read-back; then the cost of create():
- * cold (empty plan cache and empty driver shader cache, in a fresh
- * XDG_CACHE_HOME), from the on-disk plan cache, and with the plan already
- * in memory (another backend of the process holds the device).
+ * frames/s of msx_backend_process() for each n_fft (hop n_fft/4, 128 mels,
+ * power 2, one thread on the CPU) at each chunk size, and what that is in
+ * hours of audio analysed per second of wall time at 44.1 kHz; for Vulkan
+ * also the split of process() time into upload (host copy into mapped
+ * memory), compute (device timestamps) and read-back; then the cost of
+ * create(): cold (empty plan cache and empty driver shader cache, in a
+ * fresh XDG_CACHE_HOME), from the on-disk plan cache, and with the plan
+ * already in memory (another backend of the process holds the device).
  *
- *   msx_bench [--seconds S] [--backend cpu|vulkan]
+ *   msx_bench [--seconds S] [--backend cpu|vulkan] [--device-index I]
+ *             [--sizes 512,2048,8192] [--chunks 1,64,256,1024,4096,16384]
  *
  * Each figure runs for about S seconds (default 1) after one untimed call.
  */
@@ -28,8 +30,17 @@
 #include "msx_backend_vulkan.h"
 #endif
 
-static const int bench_sizes[] = { 512, 2048 };
-static const int bench_chunks[] = { 1, 64, 1024, 4096 };
+#define MAX_LIST 16
+#define BENCH_RATE 44100 /* for the hours-of-audio figure */
+
+typedef struct {
+  int n;
+  int v[MAX_LIST];
+} IntList;
+
+static IntList bench_sizes = { 3, { 512, 2048, 8192 } };
+static IntList bench_chunks = { 6, { 1, 64, 256, 1024, 4096, 16384 } };
+static int bench_device_index = -1;
 
 typedef struct {
   MsxConfig cfg;
@@ -70,6 +81,7 @@ bench_open (Bench *b, MsxBackendKind kind, int n_fft, int chunk)
   b->cfg.hop_length = n_fft / 4;
   b->cfg.chunk_size = chunk;
   b->cfg.backend = kind;
+  b->cfg.device_index = bench_device_index;
   b->window = malloc ((size_t)n_fft * sizeof (float));
   if (!b->window || msx_mel_bank_new (&b->cfg, &b->bank))
     return -1.0;
@@ -144,9 +156,9 @@ bench_backend (MsxBackendKind kind, const char *name, double seconds)
   size_t si, ci;
   int ok = 1;
 
-  for (si = 0; si < sizeof bench_sizes / sizeof bench_sizes[0]; si++)
-    for (ci = 0; ci < sizeof bench_chunks / sizeof bench_chunks[0]; ci++) {
-      int n_fft = bench_sizes[si], chunk = bench_chunks[ci];
+  for (si = 0; si < (size_t)bench_sizes.n; si++)
+    for (ci = 0; ci < (size_t)bench_chunks.n; ci++) {
+      int n_fft = bench_sizes.v[si], chunk = bench_chunks.v[ci];
       size_t len = (size_t)(chunk - 1) * (size_t)(n_fft / 4) + (size_t)n_fft;
       float *x = make_signal (len),
             *mel = malloc ((size_t)chunk * 128 * sizeof (float));
@@ -159,8 +171,9 @@ bench_backend (MsxBackendKind kind, const char *name, double seconds)
         fps = measure (&b, x, mel, seconds);
         bench_close (&b);
       }
-      printf (
-          "%-6s n_fft %4d chunk %4d: %9.0f frames/s", name, n_fft, chunk, fps);
+      /* one frame advances the audio by hop = n_fft/4 samples */
+      printf ("%-6s n_fft %4d chunk %5d: %9.0f frames/s %8.2f h audio/s", name,
+          n_fft, chunk, fps, fps * (n_fft / 4) / BENCH_RATE / 3600.0);
       if (kind == MSX_BACKEND_VULKAN && fps > 0)
         print_split ();
       printf ("\n");
@@ -223,6 +236,25 @@ bench_startup (void)
 }
 #endif
 
+/* "512,2048" -> list; 0 when a value is not a positive integer. */
+static int
+parse_list (const char *arg, IntList *out)
+{
+  const char *p = arg;
+  char *end;
+  long v;
+
+  out->n = 0;
+  while (*p && out->n < MAX_LIST) {
+    v = strtol (p, &end, 10);
+    if (end == p || v <= 0 || v > 1 << 20 || (*end && *end != ','))
+      return 0;
+    out->v[out->n++] = (int)v;
+    p = *end ? end + 1 : end;
+  }
+  return out->n > 0 && !*p;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -235,9 +267,19 @@ main (int argc, char **argv)
       seconds = atof (argv[++i]);
     else if (!strcmp (argv[i], "--backend") && i + 1 < argc)
       only = argv[++i];
+    else if (!strcmp (argv[i], "--device-index") && i + 1 < argc)
+      bench_device_index = atoi (argv[++i]);
+    else if (!strcmp (argv[i], "--sizes") && i + 1 < argc &&
+             parse_list (argv[i + 1], &bench_sizes))
+      i++;
+    else if (!strcmp (argv[i], "--chunks") && i + 1 < argc &&
+             parse_list (argv[i + 1], &bench_chunks))
+      i++;
     else {
-      fprintf (
-          stderr, "usage: %s [--seconds S] [--backend cpu|vulkan]\n", argv[0]);
+      fprintf (stderr,
+          "usage: %s [--seconds S] [--backend cpu|vulkan] [--device-index I]\n"
+          "          [--sizes N,N,...] [--chunks C,C,...]\n",
+          argv[0]);
       return 2;
     }
   }
