@@ -257,14 +257,42 @@ DEFINE_ENUM_TYPE (gst_melspecx_channel_mode_get_type, "GstMelspecxChannelMode",
     { MSX_CHANNELS_SEPARATE, "One lane per channel, stacked top to bottom",
         "separate" });
 
+/* colormap, invert, top-db and the reference only change how levels are
+ * drawn: they apply to the next picture.  Everything else shapes the
+ * analysis and is fixed once the audio format is known. */
+static gboolean
+gst_melspecx_prop_is_live (guint prop_id)
+{
+  switch (prop_id) {
+    case PROP_REF_MODE:
+    case PROP_REF_DB:
+    case PROP_TOP_DB:
+    case PROP_COLORMAP:
+    case PROP_INVERT:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+/* gst-inspect-1.0 shows these as "changeable in PLAYING state" or
+ * "changeable only in NULL or READY state". */
+static GParamFlags
+gst_melspecx_prop_flags (guint prop_id)
+{
+  return G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+         (gst_melspecx_prop_is_live (prop_id) ? GST_PARAM_MUTABLE_PLAYING
+                                              : GST_PARAM_MUTABLE_READY);
+}
+
 static void
 gst_melspecx_install_enum (GObjectClass *gobject_class, guint prop_id,
     const gchar *name, const gchar *nick, const gchar *blurb, GType type,
     gint def)
 {
   g_object_class_install_property (gobject_class, prop_id,
-      g_param_spec_enum (name, nick, blurb, type, def,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+      g_param_spec_enum (
+          name, nick, blurb, type, def, gst_melspecx_prop_flags (prop_id)));
   gst_type_mark_as_plugin_api (type, 0);
 }
 
@@ -274,8 +302,8 @@ gst_melspecx_install_int (GObjectClass *gobject_class, guint prop_id,
     gint max, gint def)
 {
   g_object_class_install_property (gobject_class, prop_id,
-      g_param_spec_int (name, nick, blurb, min, max, def,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+      g_param_spec_int (
+          name, nick, blurb, min, max, def, gst_melspecx_prop_flags (prop_id)));
 }
 
 static void
@@ -284,8 +312,8 @@ gst_melspecx_install_double (GObjectClass *gobject_class, guint prop_id,
     gdouble max, gdouble def)
 {
   g_object_class_install_property (gobject_class, prop_id,
-      g_param_spec_double (name, nick, blurb, min, max, def,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+      g_param_spec_double (
+          name, nick, blurb, min, max, def, gst_melspecx_prop_flags (prop_id)));
 }
 
 static void
@@ -294,7 +322,7 @@ gst_melspecx_install_boolean (GObjectClass *gobject_class, guint prop_id,
 {
   g_object_class_install_property (gobject_class, prop_id,
       g_param_spec_boolean (
-          name, nick, blurb, def, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+          name, nick, blurb, def, gst_melspecx_prop_flags (prop_id)));
 }
 
 static void
@@ -463,16 +491,7 @@ gst_melspecx_finalize (GObject *object)
 static gboolean
 gst_melspecx_prop_is_frozen (GstMelspecx *self, guint prop_id)
 {
-  switch (prop_id) {
-    case PROP_REF_MODE:
-    case PROP_REF_DB:
-    case PROP_TOP_DB:
-    case PROP_COLORMAP:
-    case PROP_INVERT:
-      return FALSE;
-    default:
-      return self->configured;
-  }
+  return self->configured && !gst_melspecx_prop_is_live (prop_id);
 }
 
 /* Called with the object lock held. */
@@ -578,12 +597,13 @@ gst_melspecx_set_property (
     gst_melspecx_store_property (self, prop_id, value);
   GST_OBJECT_UNLOCK (self);
 
-  /* Logged outside the lock: the debug log takes it for the object path. */
+  /* Posted outside the lock: posting takes it for the object path. */
   if (refused)
-    GST_WARNING_OBJECT (self,
-        "refusing to change %s while an analysis "
-        "runs; set it in the READY or NULL state",
-        pspec->name);
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("Cannot change %s while an analysis runs; set it in the READY or "
+         "NULL state.",
+            pspec->name),
+        (NULL));
 }
 
 static void
@@ -1483,10 +1503,10 @@ gst_melspecx_render_picture (GstMelspecx *self, GstBuffer **out)
 
   /* The look may have changed since negotiation: draw with today's. */
   GST_OBJECT_LOCK (self);
-  st = msx_spectrogram_set_look (self->sg, self->props.colormap,
-      self->props.invert, self->props.top_db);
+  st = msx_spectrogram_set_look (
+      self->sg, self->props.colormap, self->props.invert, self->props.top_db);
   GST_OBJECT_UNLOCK (self);
-  g_assert (st == MSX_OK);      /* the param specs keep them valid */
+  g_assert (st == MSX_OK); /* the param specs keep them valid */
 
   if (self->output == GST_MELSPECX_OUTPUT_PNG) {
     uint8_t *png = NULL;

@@ -783,8 +783,10 @@ GST_END_TEST;
 GST_START_TEST (test_properties_while_running)
 {
   GstHarness *h = new_harness ("video/x-raw,format=RGBA");
+  GstBus *bus = attach_bus (h);
   GstBuffer *a, *b;
   gint n_fft, colormap;
+  gchar *text;
 
   g_object_set (h->element, "mode", 1, NULL);
   start_f32 (h, RATE, 1);
@@ -794,6 +796,10 @@ GST_START_TEST (test_properties_while_running)
   g_object_get (h->element, "n-fft", &n_fft, "colormap", &colormap, NULL);
   fail_unless_equals_int (n_fft, 2048);
   fail_unless_equals_int (colormap, 1);
+  text = bus_text (bus, GST_MESSAGE_WARNING); /* the refusal, on the bus */
+  fail_unless (text && strstr (text, "n-fft"), "%s", text);
+  fail_unless (bus_text (bus, GST_MESSAGE_WARNING) == NULL); /* colormap ok */
+  g_free (text);
   a = gst_harness_pull (h); /* drawn before the change: inferno */
   while ((b = gst_harness_try_pull (h)))
     gst_buffer_unref (b);
@@ -803,7 +809,36 @@ GST_START_TEST (test_properties_while_running)
   fail_unless (max_abs_diff (a, b) > 50);
   gst_buffer_unref (a);
   gst_buffer_unref (b);
-  gst_harness_teardown (h);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
+/* What may change while playing is in each param spec, for gst-inspect. */
+GST_START_TEST (test_mutable_flags)
+{
+  static const gchar *live[] = { "colormap", "invert", "top-db", "ref-mode",
+    "ref-db" };
+  GstElement *e = gst_element_factory_make ("melspecx", NULL);
+  GParamSpec **specs;
+  guint i, j, n, n_live = 0;
+
+  specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (e), &n);
+  for (i = 0; i < n; i++) {
+    gboolean is_live = FALSE;
+
+    if (specs[i]->owner_type != G_OBJECT_TYPE (e))
+      continue; /* GstObject's name and parent */
+    for (j = 0; j < G_N_ELEMENTS (live); j++)
+      is_live = is_live || !strcmp (specs[i]->name, live[j]);
+    n_live += is_live;
+    fail_unless_equals_int (
+        specs[i]->flags & (GST_PARAM_MUTABLE_PLAYING | GST_PARAM_MUTABLE_READY),
+        is_live ? GST_PARAM_MUTABLE_PLAYING : GST_PARAM_MUTABLE_READY);
+  }
+  fail_unless_equals_int (n_live, G_N_ELEMENTS (live));
+  g_free (specs);
+  gst_object_unref (e);
 }
 
 GST_END_TEST;
@@ -1043,6 +1078,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_caps_change_restarts);
   tcase_add_test (tc, test_stream_frames_and_latency);
   tcase_add_test (tc, test_properties_while_running);
+  tcase_add_test (tc, test_mutable_flags);
   tcase_add_test (tc, test_image_look_changes_before_eos);
   tcase_add_test (tc, test_auto_mode);
   tcase_add_test (tc, test_input_formats);
