@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every test, from a fresh clone: install what is missing, build twice
 # (normal, and AddressSanitizer+UBSan), run the C unit tests, the element
-# tests and the Python tests, then print one line "N passed, N failed".
+# tests and the Python tests, then print one line
+# "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test || exit 1
