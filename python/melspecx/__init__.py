@@ -23,8 +23,9 @@ Errors: every failure raises :class:`MelSpecError` with one line of text
 (GStreamer's message for media failures).  Bad arguments raise
 :class:`MelSpecParameterError`, a subclass of both MelSpecError and
 ValueError.  Warnings of the element (f-max above Nyquist, mel bands that
-catch no FFT bin) are issued as :class:`MelSpecWarning`.  No call hangs: pipelines are polled with a deadline and
-aborted after ``timeout`` seconds without progress.
+catch no FFT bin) become :class:`MelSpecWarning` warnings.  No call hangs:
+pipelines are polled with a deadline and aborted after ``timeout`` seconds
+without progress.
 
 Logging is GStreamer's: ``GST_DEBUG=melspecx:5``.  The command line is
 ``melspecx`` (or ``python3 -m melspecx``); see ``melspecx --help``.

@@ -61,7 +61,7 @@ def mel_spec_from_path(path: str | os.PathLike[str], n_fft: int = 2048,
     Args:
         path: the audio file.
         n_fft, hop_length, f_min, f_max, n_mels, colormap, top_db,
-        chunk_size: the element properties of the same name (SPEC §3).
+        chunk_size: the element properties of the same name.
         win_length: window length; None (the default) means n_fft, i.e.
             2048 with the defaults.
         width_px, height_px: picture size (element properties ``width`` and

@@ -12,8 +12,9 @@ import argparse
 import concurrent.futures
 import json
 import os
+import secrets
+import stat
 import sys
-import tempfile
 import threading
 import time
 import warnings
@@ -29,6 +30,19 @@ class CommandError(Exception):
     """An error the command reports on one line."""
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Adds "(default: X)" once: not where the help already says what the
+    default is, and not for options without one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if "(default" in text or default is None or default is False \
+                or default == [] or default is argparse.SUPPRESS:
+            return text
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and status 2)."""
 
@@ -39,10 +53,10 @@ class _Parser(argparse.ArgumentParser):
 # -- options ------------------------------------------------------------------
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """The analysis properties of SPEC §3, defaults as the element's."""
+    """The analysis properties, defaults as the element's."""
     from .config import BACKENDS, CHANNEL_MODES, MEL_NORMS, MEL_SCALES, \
         PAD_MODES, WINDOWS
-    group = parser.add_argument_group("analysis (SPEC §3)")
+    group = parser.add_argument_group("Analysis")
     group.add_argument("--n-fft", type=int, default=2048,
                        help="FFT size in samples, even, 16..65536")
     group.add_argument("--win-length", type=int, default=0,
@@ -51,9 +65,9 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
                        help="samples between frames")
     group.add_argument("--center", action=argparse.BooleanOptionalAction,
                        default=True, help="pad n-fft/2 samples on each side")
-    group.add_argument("--pad-mode", choices=PAD_MODES, default="reflect",
+    group.add_argument("--pad-mode", choices=PAD_MODES, type=str.lower, default="reflect",
                        help="padding used by --center")
-    group.add_argument("--window", choices=WINDOWS, default="hann",
+    group.add_argument("--window", choices=WINDOWS, type=str.lower, default="hann",
                        help="analysis window (periodic)")
     group.add_argument("--power", type=float, default=2.0,
                        help="2 = power spectrum, 1 = magnitude")
@@ -63,20 +77,20 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
                        help="lowest mel edge in Hz")
     group.add_argument("--f-max", type=float, default=8000.0,
                        help="highest mel edge in Hz, 0 = Nyquist")
-    group.add_argument("--mel-scale", choices=MEL_SCALES, default="slaney",
+    group.add_argument("--mel-scale", choices=MEL_SCALES, type=str.lower, default="slaney",
                        help="Hz to mel conversion")
-    group.add_argument("--mel-norm", choices=MEL_NORMS, default="slaney",
+    group.add_argument("--mel-norm", choices=MEL_NORMS, type=str.lower, default="slaney",
                        help="filter normalisation (slaney = equal area)")
     group.add_argument("--top-db", type=float, default=80.0,
                        help="dynamic range in dB below the maximum")
     group.add_argument("--ref-db", type=float, default=None,
                        help="fixed dB reference (default: the maximum)")
-    group.add_argument("--channel-mode", choices=CHANNEL_MODES,
+    group.add_argument("--channel-mode", choices=CHANNEL_MODES, type=str.lower,
                        default="mix",
                        help="average channels, or one lane per channel")
     group.add_argument("--chunk-size", type=int, default=1024,
                        help="STFT frames per batch (speed only)")
-    group.add_argument("--backend", choices=BACKENDS, default="auto",
+    group.add_argument("--backend", choices=BACKENDS, type=str.lower, default="auto",
                        help="FFT backend (speed only)")
     group.add_argument("--device-index", type=int, default=-1,
                        help="Vulkan physical device, -1 = choose")
@@ -84,8 +98,8 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_image_options(parser: argparse.ArgumentParser) -> None:
     from .config import COLORMAPS
-    group = parser.add_argument_group("image")
-    group.add_argument("--colormap", choices=COLORMAPS, default="inferno",
+    group = parser.add_argument_group("Picture")
+    group.add_argument("--colormap", choices=COLORMAPS, type=str.lower, default="inferno",
                        help="matplotlib colormap")
     group.add_argument("--invert", action=argparse.BooleanOptionalAction,
                        default=False, help="reverse the colormap")
@@ -172,22 +186,44 @@ class ProgressBar:
 # -- commands ---------------------------------------------------------------------
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file so that a failed run leaves no partial
-    PNG (which batch would then skip as done)."""
+    """Write via a temporary file in the same directory, renamed over
+    ``path`` at the end, so that a failed run leaves no partial PNG (which
+    batch would then skip as done).
+
+    The file gets the mode any program would give it: a new one 0666
+    less the umask (the kernel applies it to os.open's mode), an existing
+    one keeps its own."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".melspecx-", suffix=".png",
-                                   dir=directory)
+        keep_mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        keep_mode = None
+    try:
+        fd, tmp = _create_temporary(directory)
     except OSError as err:
         raise CommandError(f"cannot write {str(path)!r}: "
                            f"{err.strerror or err}") from None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
+            if keep_mode is not None:
+                os.fchmod(out.fileno(), keep_mode)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _create_temporary(directory: Path) -> tuple[int, str]:
+    """A new hidden file in ``directory``, created with mode 0666 (so the
+    umask applies; tempfile.mkstemp would force 0600)."""
+    while True:
+        name = os.path.join(directory, f".melspecx-{secrets.token_hex(6)}.png")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                           | os.O_CLOEXEC, 0o666), name
+        except FileExistsError:
+            continue
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -215,8 +251,29 @@ def _batch_jobs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
                    and (args.pattern or p.suffix.lower() in AUDIO_SUFFIXES))
     if not files:
         raise CommandError(f"no files match {pattern!r} in {str(in_dir)!r}")
-    return [(f, out_dir / f.relative_to(in_dir).with_suffix(".png"))
-            for f in files]
+    relative = [f.relative_to(in_dir) for f in files]
+    return list(zip(files, (out_dir / name for name in _png_names(relative))))
+
+
+def _png_names(files: list[Path]) -> list[Path]:
+    """NAME.png for each input NAME.EXT; inputs that differ only in their
+    extension (a.flac, a.opus) keep it instead (a.flac.png, a.opus.png), so
+    that no picture overwrites another.  Names that still collide are
+    refused, naming both inputs."""
+    plain = [f.with_suffix(".png") for f in files]
+    counts: dict[Path, int] = {}
+    for name in plain:
+        counts[name] = counts.get(name, 0) + 1
+    names = [f.with_name(f.name + ".png") if counts[p] > 1 else p
+             for f, p in zip(files, plain)]
+    seen: dict[Path, Path] = {}
+    for f, name in zip(files, names):
+        if name in seen:
+            raise CommandError(f"{str(seen[name])!r} and {str(f)!r} would "
+                               f"both be written to {str(name)!r}; rename "
+                               "one or select with --pattern")
+        seen[name] = f
+    return names
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -293,7 +350,7 @@ def cmd_live(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``melspecx`` command."""
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = _HelpFormatter
     parser = _Parser(prog=PROG, formatter_class=fmt,
                      description="Mel spectrograms with the melspecx "
                      "GStreamer element.  Logging: GST_DEBUG=melspecx:5.")

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Analysis parameters (SPEC §3) and their validation.
+"""Analysis parameters and their validation.
 
 The limits mirror ``core/msx_config.h`` so that Python refuses exactly what
 the element refuses, with the same wording: the message names the parameter
@@ -88,8 +88,8 @@ def check_parameters(params: Mapping[str, Any],
     """Validate the analysis parameters present in ``params``.
 
     Args:
-        params: snake_case names to values; absent names take the SPEC §3
-            defaults for the cross-checks (n_fft 2048, f_max 8000...).
+        params: snake_case names to values; absent names take the
+            element's defaults for the cross-checks.
         sample_rate: the input rate in Hz when known; it is needed for the
             f_max / Nyquist check only.
 
@@ -153,7 +153,7 @@ def check_parameters(params: Mapping[str, Any],
 
 def _check_band(out: dict[str, Any], sample_rate: int | None) -> None:
     """f_min and f_max: 0 <= f_min < f_max, f_max 0 meaning Nyquist; an
-    f_max above Nyquist is clamped to it with a warning (SPEC §3)."""
+    f_max above Nyquist is clamped to it with a warning, as the element does."""
     f_min = _float("f_min", out.get("f_min", 0.0))
     f_max = _float("f_max", out.get("f_max", 8000.0))
     if f_min < 0:
@@ -181,7 +181,7 @@ def _check_band(out: dict[str, Any], sample_rate: int | None) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class MelConfig:
-    """Parameters of one mel-spectrogram analysis (SPEC §3), validated.
+    """Parameters of one mel-spectrogram analysis, validated.
 
     Build it with :func:`create_mel_config`, which checks every field.
     Names and meanings are librosa's; each field is also the element
@@ -285,8 +285,8 @@ def create_mel_config(sample_rate: int, **params: Any) -> MelConfig:
     """Return a validated :class:`MelConfig` for input at ``sample_rate``.
 
     Keyword arguments are the :class:`MelConfig` fields (``n_fft=400,
-    hop_length=160, mel_scale="htk"`` ...); absent ones take SPEC §3's
-    defaults.  ``f_max=0`` means Nyquist; an ``f_max`` above Nyquist is
+    hop_length=160, mel_scale="htk"`` ...); absent ones take the
+    element's defaults.  ``f_max=0`` means Nyquist; an ``f_max`` above Nyquist is
     clamped to it with a :class:`UserWarning`, as the element does.
 
     Raises:

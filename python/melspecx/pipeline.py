@@ -27,7 +27,7 @@ DEFAULT_TIMEOUT = 60.0
 #: How often the bus is polled, in seconds (also the progress refresh rate).
 POLL_INTERVAL = 0.1
 
-#: Caps of the element's machine-readable output (dB values, see SPEC §4).
+#: Caps of the element's machine-readable output (dB values; the README's "Raw floats for machines").
 RAW_CAPS = "application/x-mel-spectrogram"
 
 ProgressCallback = Callable[[float, "float | None"], None]

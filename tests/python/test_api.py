@@ -57,8 +57,8 @@ def test_png_keywords_reach_the_element(media):
 
 
 def test_every_element_property_is_a_keyword(media):
-    """Each property, passed at its default, is accepted (SPEC §5: every
-    element property is reachable by keyword)."""
+    """Each property, passed at its default, is accepted (every element
+    property is reachable by keyword)."""
     props = melspecx.element_properties()
     for name in ("n_fft", "hop_length", "n_mels", "colormap", "window",
                  "mel_scale", "mel_norm", "channel_mode", "backend", "mode"):

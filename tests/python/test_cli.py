@@ -87,6 +87,49 @@ def test_generate_help_shows_every_default():
         assert f"(default: {default}" in block.split("\n  -")[1], option
 
 
+def test_help_says_each_default_once_in_named_groups():
+    for command in ("generate", "batch", "info", "live"):
+        text = melspecx(command, "--help").stdout.decode()
+        options = text.split("\n  -")[1:]
+        assert options, command
+        for block in options:
+            assert block.count("(default") <= 1, block
+        assert "\nAnalysis:\n" in text, command
+        if command != "info":
+            assert "\nPicture:\n" in text, command
+        assert "SPEC" not in text and "§" not in text, command
+
+
+def test_colormap_and_choices_ignore_case(media, tmp_path):
+    out = tmp_path / "c.png"
+    result = melspecx("generate", media["wav"], out, "--colormap", "Viridis",
+                      "--window", "HANN", "--width-px", 40, "--height-px", 20)
+    assert result.returncode == 0, result.stderr
+    assert ref.png_info(out.read_bytes())["meta"]["colormap"] == "viridis"
+
+
+def test_output_mode_follows_the_umask_and_keeps_an_existing_mode(media,
+                                                                  tmp_path):
+    """A new PNG gets 0666 less the umask, as any program's output would;
+    rewriting a file keeps the mode it had."""
+    new, old = tmp_path / "new.png", tmp_path / "old.png"
+    old.write_bytes(b"")
+    old.chmod(0o640)
+    for umask, path in ((0o022, new), (0o077, old)):
+        result = melspecx("generate", media["wav"], path, "--width-px", 40,
+                          "--height-px", 20,
+                          preexec_fn=lambda m=umask: os.umask(m))
+        assert result.returncode == 0, result.stderr
+    assert new.stat().st_mode & 0o777 == 0o644
+    assert old.stat().st_mode & 0o777 == 0o640
+    assert ref.png_info(old.read_bytes())["width"] == 40
+    out = tmp_path / "batch"
+    result = melspecx("batch", media["wav"].parent, out, "--pattern",
+                      "tone.wav", preexec_fn=lambda: os.umask(0o027))
+    assert result.returncode == 0, result.stderr
+    assert (out / "tone.png").stat().st_mode & 0o777 == 0o640
+
+
 @pytest.mark.parametrize("args,status,fragment", [
     (["--n-fft", "401"], 1, "n-fft is 401"),
     (["--n-fft", "abc"], 2, "invalid int value"),
@@ -214,6 +257,39 @@ def test_batch_pattern_selects_files(batch_dir, tmp_path):
     result = melspecx("batch", batch_dir, out, "--pattern", "*.flac")
     assert result.returncode == 0, result.stderr
     assert [p.name for p in out.iterdir()] == ["b.png"]
+
+
+def test_batch_keeps_the_extension_when_names_collide(tmp_path):
+    """a.flac and a.opus would both be a.png: each keeps its extension
+    instead, nothing is overwritten, and the count is what was written."""
+    src = tmp_path / "in"
+    src.mkdir()
+    make_audio(src / "a.flac", "flac", 16000, 1, 0.3)
+    make_audio(src / "a.opus", "opus", 48000, 1, 0.3)
+    make_audio(src / "b.wav", "wav", 16000, 1, 0.3)
+    out = tmp_path / "out"
+    result = melspecx("batch", src, out, "--width-px", 30, "--height-px", 10)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == \
+        ["a.flac.png", "a.opus.png", "b.png"]
+    assert result.stdout.decode().strip() == \
+        "3 written, 0 skipped (already exist), 0 failed"
+    metas = {p.name: ref.png_info(p.read_bytes())["meta"]
+             for p in out.iterdir()}
+    assert metas["a.flac.png"]["sample_rate"] == 16000
+    assert metas["a.opus.png"]["sample_rate"] == 48000
+
+
+def test_batch_refuses_names_that_still_collide(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.flac", "a.wav", "a.flac.wav"):
+        make_audio(src / name, "wav", 16000, 1, 0.2)
+    out = tmp_path / "out"
+    stderr = assert_one_line_error(melspecx("batch", src, out))
+    assert "a.flac" in stderr and "a.flac.wav" in stderr and \
+        "a.flac.png" in stderr, stderr
+    assert not out.exists()
 
 
 def test_batch_errors_one_line(tmp_path):

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Numbers: melspecx.mel_spectrogram_db against float64 references.
 
-SPEC §3 tolerances: max |dB error| <= 0.01 dB wherever the reference is above
+Tolerances: max |dB error| <= 0.01 dB wherever the reference is above
 max - top_db, and relative L2 error of the mel power matrix < 1e-4.
 References: torchaudio's MelSpectrogram (float64) where it can express the
 configuration, otherwise librosa's formulas written out in msx_reference.

@@ -1,6 +1,6 @@
-"""melspecx from the pipeline user's side (SPEC §1, §3 image, §4).
+"""melspecx from the pipeline user's side: the README's pipelines, image mode.
 
-The headline pipeline of SPEC §1 must work exactly as written, with no
+The README's first pipeline must work exactly as written, with no
 audioconvert and no capsfilter, for every container/codec, channel count and
 sample rate a user may feed it.  The inputs are made by GStreamer's own
 encoders into tmp_path; the output PNG is checked byte by byte (chunks, CRC),
@@ -35,7 +35,7 @@ def _elements():
 
 
 def _cases():
-    """(encoder, sample format, rate, channels): every rate of SPEC §1 on
+    """(encoder, sample format, rate, channels): every common rate on
     WAV and FLAC, every channel count on each multichannel codec, and the
     rates each lossy encoder supports (MP3: MPEG-1/2/2.5 rates, mono and
     stereo only; Opus: its native rates, others resampled when encoding)."""
@@ -83,7 +83,7 @@ def _assert_tone_picture(rgb, rate, what):
 
 @pytest.mark.parametrize("case", _cases(), ids=_case_id)
 def test_verbatim_pipeline(tmp_path, case):
-    """SPEC §1 line 1 through Gst.parse_launch: one 1024x256 PNG whose
+    """The README's first pipeline through Gst.parse_launch: one 1024x256 PNG whose
     brightest row is 1 kHz on the Slaney mel scale."""
     enc, fmt, rate, ch = case
     src = pu.make_audio(tmp_path / ("in." + pu.EXTENSIONS[enc]), enc, rate,
@@ -215,7 +215,7 @@ def _peak_rss_kib(tmp_path, minutes, rate=44100):
 
 
 def test_image_mode_memory_is_bounded(tmp_path):
-    """SPEC §4: peak memory does not grow with the input.  10 and 60 minutes
+    """Peak memory does not grow with the input.  10 and 60 minutes
     of noise (44.1 kHz stereo: 51680 and 310078 STFT frames, both far more
     than the 1024 columns) differ in peak RSS by less than 8 MB.  Peak RSS
     comes from the kernel (os.wait4's ru_maxrss for that one gst-launch-1.0
