@@ -235,6 +235,12 @@ class MelConfig:
     device_index: int = -1
 
     @property
+    def onesided(self) -> bool:
+        """Always True: the one-sided spectrum, n_fft/2+1 bins (the field of
+        the MelSpecX library's MelConfig)."""
+        return True
+
+    @property
     def n_freqs(self) -> int:
         """Number of one-sided FFT bins, n_fft/2+1."""
         return self.n_fft // 2 + 1
@@ -286,13 +292,17 @@ def create_mel_config(sample_rate: int, **params: Any) -> MelConfig:
 
     Keyword arguments are the :class:`MelConfig` fields (``n_fft=400,
     hop_length=160, mel_scale="htk"`` ...); absent ones take the
-    element's defaults.  ``f_max=0`` means Nyquist; an ``f_max`` above Nyquist is
-    clamped to it with a :class:`UserWarning`, as the element does.
+    element's defaults.  ``onesided=True`` is accepted (and
+    ``onesided=False`` refused) as the MelSpecX library's calls pass it.
+    ``f_max=0`` means Nyquist; an ``f_max`` above Nyquist is clamped to it
+    with a :class:`UserWarning`, as the element does.
 
     Raises:
         MelSpecParameterError: (a ValueError) for an unknown field or a value
             out of range; the message names the parameter and the range.
     """
+    if "onesided" in params:
+        _check_onesided(params.pop("onesided"))
     fields = {f.name for f in dataclasses.fields(MelConfig)}
     unknown = sorted(set(params) - fields)
     if unknown:
@@ -310,6 +320,17 @@ def create_mel_config(sample_rate: int, **params: Any) -> MelConfig:
     if values["win_length"] == 0:
         values["win_length"] = None
     return MelConfig(sample_rate=rate, **values)
+
+
+def _check_onesided(value: Any) -> None:
+    """``onesided=True`` is accepted for the MelSpecX library's calls: it is
+    the only spectrum there is here."""
+    if _bool("onesided", value):
+        return
+    raise MelSpecParameterError(
+        "onesided is False but must be True: the input is real, so the "
+        "negative frequencies mirror the positive ones and a mel filterbank "
+        "reads only the n_fft/2+1 one-sided bins")
 
 
 def _bool(name: str, value: Any) -> bool:
