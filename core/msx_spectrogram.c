@@ -186,7 +186,9 @@ MsxStatus
 msx_spectrogram_render_png (
     MsxSpectrogram *sg, int width, int height, uint8_t **png, size_t *png_size)
 {
-  size_t stride = (size_t)width * 4;
+  /* RGB: the picture is opaque, and an alpha byte per pixel would only
+   * add a quarter to what zlib has to read. */
+  size_t stride = (size_t)width * 3;
   uint8_t *pixels = NULL;
   char *json = NULL;
   MsxStatus st;
@@ -201,10 +203,10 @@ msx_spectrogram_render_png (
   st = MSX_ERROR_NO_MEMORY;
   if (pixels == NULL || json == NULL)
     goto done;
-  st = msx_spectrogram_render (
-      sg, MSX_PIXEL_RGBA, width, height, pixels, stride);
+  st =
+      msx_spectrogram_render (sg, MSX_PIXEL_RGB, width, height, pixels, stride);
   if (st == MSX_OK)
-    st = msx_png_encode (pixels, MSX_PIXEL_RGBA, width, height, stride,
+    st = msx_png_encode (pixels, MSX_PIXEL_RGB, width, height, stride,
         MSX_PNG_TEXT_KEY, json, png, png_size);
 
 done:

@@ -23,21 +23,21 @@ typedef struct MsxSpectrogram MsxSpectrogram;
  *
  * Returns: MSX_OK or any error of msx_stft_new().
  */
-MsxStatus msx_spectrogram_new (const MsxConfig * cfg, MsxSpectrogram ** out,
-    char *msg, size_t msg_size);
+MsxStatus msx_spectrogram_new (
+    const MsxConfig *cfg, MsxSpectrogram **out, char *msg, size_t msg_size);
 
 /** msx_spectrogram_push: see msx_stft_push(). */
-MsxStatus msx_spectrogram_push (MsxSpectrogram * sg, const float *samples,
-    size_t n_samples);
+MsxStatus msx_spectrogram_push (
+    MsxSpectrogram *sg, const float *samples, size_t n_samples);
 
 /** msx_spectrogram_finish: see msx_stft_finish(). */
-MsxStatus msx_spectrogram_finish (MsxSpectrogram * sg);
+MsxStatus msx_spectrogram_finish (MsxSpectrogram *sg);
 
 /** Returns: frames analysed per lane so far. */
-uint64_t msx_spectrogram_frames (const MsxSpectrogram * sg);
+uint64_t msx_spectrogram_frames (const MsxSpectrogram *sg);
 
 /** Returns: the input duration in seconds (samples pushed / rate). */
-double msx_spectrogram_duration (const MsxSpectrogram * sg);
+double msx_spectrogram_duration (const MsxSpectrogram *sg);
 
 /**
  * msx_spectrogram_render:
@@ -53,17 +53,17 @@ double msx_spectrogram_duration (const MsxSpectrogram * sg);
  *
  * Returns: MSX_OK, MSX_ERROR_NO_MEMORY, MSX_ERROR_INVALID_ARGUMENT.
  */
-MsxStatus msx_spectrogram_render (MsxSpectrogram * sg, MsxPixelFormat fmt,
-    int width, int height, uint8_t * pixels, size_t stride);
+MsxStatus msx_spectrogram_render (MsxSpectrogram *sg, MsxPixelFormat fmt,
+    int width, int height, uint8_t *pixels, size_t stride);
 
 /**
  * msx_spectrogram_render_png:
- * Renders RGBA at @width × @height and encodes a PNG with a "melspecx"
- * tEXt chunk holding the JSON of every parameter, the duration and the
- * version.  Free *@png with free().
+ * Renders RGB (the picture is opaque: no alpha) at @width × @height and
+ * encodes a PNG with a "melspecx" tEXt chunk holding the JSON of every
+ * parameter, the duration and the version.  Free *@png with free().
  */
-MsxStatus msx_spectrogram_render_png (MsxSpectrogram * sg, int width,
-    int height, uint8_t ** png, size_t *png_size);
+MsxStatus msx_spectrogram_render_png (
+    MsxSpectrogram *sg, int width, int height, uint8_t **png, size_t *png_size);
 
 /**
  * msx_spectrogram_set_look:
@@ -73,19 +73,19 @@ MsxStatus msx_spectrogram_render_png (MsxSpectrogram * sg, int width,
  * Returns: MSX_OK, or MSX_ERROR_INVALID_ARGUMENT for an unknown map or
  * top_db <= 0.
  */
-MsxStatus msx_spectrogram_set_look (MsxSpectrogram * sg, MsxColormap map,
-    int invert, double top_db);
+MsxStatus msx_spectrogram_set_look (
+    MsxSpectrogram *sg, MsxColormap map, int invert, double top_db);
 
 /** msx_spectrogram_reset: forget all input (flushing seek). */
-void msx_spectrogram_reset (MsxSpectrogram * sg);
+void msx_spectrogram_reset (MsxSpectrogram *sg);
 
 /** Returns: the backend's description. */
-const char *msx_spectrogram_backend (MsxSpectrogram * sg);
+const char *msx_spectrogram_backend (MsxSpectrogram *sg);
 
 /** Returns: bands that catch no FFT bin. */
-int msx_spectrogram_empty_bands (const MsxSpectrogram * sg);
+int msx_spectrogram_empty_bands (const MsxSpectrogram *sg);
 
 /** msx_spectrogram_free: NULL-safe. */
-void msx_spectrogram_free (MsxSpectrogram * sg);
+void msx_spectrogram_free (MsxSpectrogram *sg);
 
 #endif /* MSX_SPECTROGRAM_H */
