@@ -7,6 +7,11 @@
  * chunk_size; a CPU FFT gains nothing from batching (VULKAN-NOTES).  Every
  * frame goes through exactly the same arithmetic whatever the batch, so
  * chunk_size never changes the numbers.
+ *
+ * The window is applied straight into the FFT's own aligned input and the
+ * power read straight from its output: no copy per frame.  Only the bins
+ * that some mel band uses are turned into power (at 44.1 kHz with f_max
+ * 8 kHz, 372 of 1025).
  */
 #include <math.h>
 #include <stdio.h>
@@ -23,10 +28,9 @@ typedef struct {
   double power_exp, db_ref, amin; /* cfg->power, db_ref, amin */
   const float *window;            /* n_fft, owned by the caller */
   const MsxMelBank *bank;         /* owned by the caller */
+  int n_used; /* bins below the end of the highest mel band */
   MsxFft *fft;
-  float *frame;    /* n_fft windowed samples */
-  float *spectrum; /* n_fft/2+1 complex (re, im) */
-  float *power;    /* n_fft/2+1 values */
+  float *power; /* n_fft/2+1 values, the first n_used computed */
   char description[32];
 } CpuState;
 
@@ -38,8 +42,6 @@ cpu_destroy (void *state)
   if (!s)
     return;
   msx_fft_free (s->fft);
-  free (s->frame);
-  free (s->spectrum);
   free (s->power);
   free (s);
 }
@@ -66,10 +68,9 @@ cpu_create (const MsxConfig *cfg, const float *window, const MsxMelBank *bank,
   s->window = window;
   s->bank = bank;
   n = (size_t)cfg->n_fft;
-  s->frame = malloc (n * sizeof (float));
-  s->spectrum = malloc ((n + 2) * sizeof (float));
-  s->power = malloc ((n / 2 + 1) * sizeof (float));
-  if (!s->frame || !s->spectrum || !s->power) {
+  s->n_used = msx_mel_bank_bins_used (bank);
+  s->power = calloc (n / 2 + 1, sizeof (float));
+  if (!s->power) {
     cpu_destroy (s);
     return MSX_ERROR_NO_MEMORY;
   }
@@ -87,21 +88,19 @@ cpu_create (const MsxConfig *cfg, const float *window, const MsxMelBank *bank,
   return MSX_OK;
 }
 
-/* |X_k|^2 (power) or |X_k| (magnitude).  Squares in double: re² + im²
- * of a loud bin next to a quiet one loses nothing, and the cost is small
- * next to the FFT. */
+/* |X_k|^2 (power) or |X_k| (magnitude) of the first @n bins of the
+ * interleaved spectrum @x.  In float: re² + im² is correct to an ulp
+ * (~6e-8 relative), far inside the 1e-4 the analysis promises, and the loop
+ * vectorises. */
 static void
-cpu_power (const CpuState *s)
+cpu_power (const float *restrict x, float *restrict p, int n, int magnitude)
 {
-  const float *restrict x = s->spectrum;
-  float *restrict p = s->power;
-  int k, n_bins = s->n_fft / 2 + 1;
+  int k;
 
-  for (k = 0; k < n_bins; k++)
-    p[k] = (float)((double)x[2 * k] * x[2 * k] +
-                   (double)x[2 * k + 1] * x[2 * k + 1]);
-  if (s->magnitude)
-    for (k = 0; k < n_bins; k++)
+  for (k = 0; k < n; k++)
+    p[k] = x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1];
+  if (magnitude)
+    for (k = 0; k < n; k++)
       p[k] = sqrtf (p[k]);
 }
 
@@ -124,9 +123,9 @@ cpu_process (void *state, const float *signal, size_t n_frames, float *mel_out)
 
   for (b = 0; b < n_frames; b++) {
     float *mel = mel_out + b * (size_t)s->n_mels;
-    cpu_window (signal + b * (size_t)s->hop, s->window, s->frame, s->n_fft);
-    msx_fft_forward (s->fft, s->frame, s->spectrum, 1);
-    cpu_power (s);
+    cpu_window (signal + b * (size_t)s->hop, s->window, msx_fft_input (s->fft),
+        s->n_fft);
+    cpu_power (msx_fft_execute (s->fft), s->power, s->n_used, s->magnitude);
     msx_mel_bank_apply (s->bank, s->power, mel);
     if (s->output_db)
       msx_db_from_power (

@@ -40,6 +40,23 @@ MsxStatus msx_fft_new (int n_fft, MsxFft ** out);
 void msx_fft_forward (MsxFft * fft, const float *in, float *out,
     size_t n_frames);
 
+/**
+ * msx_fft_input:
+ * Returns: the plan's own input array of n_fft floats, SIMD aligned.  Fill
+ * it (e.g. with a windowed frame) and call msx_fft_execute(): the frame
+ * goes into the transform without a copy.
+ */
+float *msx_fft_input (MsxFft * fft);
+
+/**
+ * msx_fft_execute:
+ * Transforms the n_fft reals in msx_fft_input() (which may be overwritten).
+ *
+ * Returns: the plan's own output, n_fft/2+1 complex values as interleaved
+ * (re, im) floats, valid until the next call.
+ */
+const float *msx_fft_execute (MsxFft * fft);
+
 /** Returns: "fftw" or "kissfft". */
 const char *msx_fft_library (void);
 

@@ -3,7 +3,8 @@
  *
  * kiss_fftr computes n/2+1 kiss_fft_cpx {r, i} values, the same
  * interleaved layout msx_fft.h promises, so it writes straight into the
- * caller's array.  kiss_fftr_alloc only allocates, so no lock is needed.
+ * caller's array (or the plan's own, for msx_fft_execute).  kiss_fftr_alloc
+ * only allocates, so no lock is needed.
  */
 #include <stdlib.h>
 
@@ -14,6 +15,8 @@
 struct MsxFft {
   int n_fft;
   kiss_fftr_cfg cfg;
+  float *in;  /* n_fft reals */
+  float *out; /* n_fft/2+1 complex */
 };
 
 const char *
@@ -36,12 +39,27 @@ msx_fft_new (int n_fft, MsxFft **out)
     return MSX_ERROR_NO_MEMORY;
   fft->n_fft = n_fft;
   fft->cfg = kiss_fftr_alloc (n_fft, 0, NULL, NULL);
-  if (!fft->cfg) {
-    free (fft);
+  fft->in = malloc ((size_t)n_fft * sizeof (float));
+  fft->out = malloc (((size_t)n_fft + 2) * sizeof (float));
+  if (!fft->cfg || !fft->in || !fft->out) {
+    msx_fft_free (fft);
     return MSX_ERROR_NO_MEMORY;
   }
   *out = fft;
   return MSX_OK;
+}
+
+float *
+msx_fft_input (MsxFft *fft)
+{
+  return fft->in;
+}
+
+const float *
+msx_fft_execute (MsxFft *fft)
+{
+  kiss_fftr (fft->cfg, fft->in, (kiss_fft_cpx *)fft->out);
+  return fft->out;
 }
 
 void
@@ -60,5 +78,7 @@ msx_fft_free (MsxFft *fft)
   if (!fft)
     return;
   kiss_fftr_free (fft->cfg);
+  free (fft->in);
+  free (fft->out);
   free (fft);
 }

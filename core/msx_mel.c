@@ -169,21 +169,46 @@ fail:
   return MSX_ERROR_NO_MEMORY;
 }
 
+/* One band: sum of w[j]·s[j] in double (each float product is exact in
+ * double; a band may span hundreds of bins of very different magnitude).
+ * Four partial sums keep the adds independent, so the loop runs at the
+ * multiplier's pace instead of waiting on one add chain. */
+static float
+band_sum (const float *restrict w, const float *restrict s, int n)
+{
+  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+  int j = 0;
+
+  for (; j + 4 <= n; j += 4) {
+    a0 += (double)w[j] * s[j];
+    a1 += (double)w[j + 1] * s[j + 1];
+    a2 += (double)w[j + 2] * s[j + 2];
+    a3 += (double)w[j + 3] * s[j + 3];
+  }
+  for (; j < n; j++)
+    a0 += (double)w[j] * s[j];
+  return (float)((a0 + a1) + (a2 + a3));
+}
+
 void
 msx_mel_bank_apply (const MsxMelBank *bank, const float *spectrum, float *mel)
 {
-  int m, j;
+  int m;
 
-  /* Sums in double: a band may span hundreds of bins of very different
-   * magnitude; the cost is negligible next to the FFT. */
-  for (m = 0; m < bank->n_mels; m++) {
-    const float *w = bank->weights + bank->offset[m];
-    const float *s = spectrum + bank->start[m];
-    double acc = 0.0;
-    for (j = 0; j < bank->length[m]; j++)
-      acc += (double)w[j] * s[j];
-    mel[m] = (float)acc;
-  }
+  for (m = 0; m < bank->n_mels; m++)
+    mel[m] = band_sum (bank->weights + bank->offset[m],
+        spectrum + bank->start[m], bank->length[m]);
+}
+
+int
+msx_mel_bank_bins_used (const MsxMelBank *bank)
+{
+  int m, end = 0;
+
+  for (m = 0; m < bank->n_mels; m++)
+    if (bank->length[m] > 0 && bank->start[m] + bank->length[m] > end)
+      end = bank->start[m] + bank->length[m];
+  return end;
 }
 
 int

@@ -50,6 +50,13 @@ MsxStatus msx_mel_bank_new (const MsxConfig * cfg, MsxMelBank ** out);
 void msx_mel_bank_apply (const MsxMelBank * bank, const float *spectrum,
     float *mel);
 
+/**
+ * msx_mel_bank_bins_used:
+ * Returns: one past the highest FFT bin any band weighs (0 if none): the
+ * spectrum above it does not matter.
+ */
+int msx_mel_bank_bins_used (const MsxMelBank * bank);
+
 /** Returns: the number of bands that catch no FFT bin (they stay 0). */
 int msx_mel_bank_empty_bands (const MsxMelBank * bank);
 
