@@ -41,6 +41,7 @@
 #include "msx_db.h"
 #include "msx_fft_vulkan.h"
 #include "msx_vulkan_context.h"
+#include "msx_vulkan_probe.h"
 #include "msx_frames_spv.h"
 #include "msx_mel_spv.h"
 
@@ -748,11 +749,31 @@ vk_build (VkState *s, const MsxConfig *cfg, const float *window,
   return st;
 }
 
+/* auto on a machine whose answer is known not to change (no GPU, the same
+ * drivers as last time) does not load the drivers again just to hear it;
+ * msx_vulkan_probe.h. */
+static MsxStatus
+acquire_device (VkState *s, const MsxConfig *cfg, char *msg, size_t msg_size)
+{
+  MsxStatus st;
+
+  if (cfg->backend != MSX_BACKEND_AUTO)
+    return msx_vk_device_acquire (
+        cfg->backend, cfg->device_index, &s->dev, msg, msg_size);
+  if (msx_vk_probe_recall (cfg->device_index, msg, msg_size))
+    return MSX_ERROR_BACKEND_UNAVAILABLE;
+  st = msx_vk_device_acquire (
+      cfg->backend, cfg->device_index, &s->dev, msg, msg_size);
+  if (st == MSX_ERROR_BACKEND_UNAVAILABLE)
+    msx_vk_probe_remember (cfg->device_index, msg);
+  return st;
+}
+
 static MsxStatus
 vk_create (const MsxConfig *cfg, const float *window, const MsxMelBank *bank,
     void **state, char *msg, size_t msg_size)
 {
-  char dummy[8];
+  char dummy[256]; /* the reason is kept (msx_vk_probe_remember) */
   VkState *s;
   MsxStatus st;
   double t0 = now_s ();
@@ -779,8 +800,7 @@ vk_create (const MsxConfig *cfg, const float *window, const MsxMelBank *bank,
   s->ref_db = (float)(msx_db_multiplier (cfg->power) *
                       log10 (fmax (cfg->amin, cfg->db_ref)));
   msx_vk_fault_arm ();
-  st = msx_vk_device_acquire (
-      cfg->backend, cfg->device_index, &s->dev, msg, msg_size);
+  st = acquire_device (s, cfg, msg, msg_size);
   if (st == MSX_OK)
     st = vk_build (s, cfg, window, bank, msg, msg_size);
   if (st) {

@@ -7,7 +7,6 @@
  * default n_fft+2 is the in-place padded layout) and bufferStride =
  * n_fft/2+1.  Checked against FFTW to ~2e-7 relative L2 error.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "msx_cache.h"
 #include "msx_fft_vulkan.h"
 
 /* vkFFT.h is third-party code that does not compile cleanly at our warning
@@ -90,42 +90,6 @@ typedef struct {
   uint64_t size, checksum;
 } CacheHeader;
 
-/* FNV-1a: detects truncated or corrupted cache files. */
-static uint64_t
-fnv1a (const void *data, size_t n)
-{
-  const unsigned char *p = data;
-  uint64_t h = 1469598103934665603ull;
-
-  while (n--)
-    h = (h ^ *p++) * 1099511628211ull;
-  return h;
-}
-
-/* Creates $XDG_CACHE_HOME/melspecx (or ~/.cache/melspecx) and writes its
- * path into @dir.  Returns 0 when there is no usable place. */
-static int
-cache_dir (char *dir, size_t size)
-{
-  const char *xdg = getenv ("XDG_CACHE_HOME"), *home = getenv ("HOME");
-  int n;
-
-  if (xdg && xdg[0] == '/')
-    n = snprintf (dir, size, "%s", xdg);
-  else if (home && home[0])
-    n = snprintf (dir, size, "%s/.cache", home);
-  else
-    return 0;
-  if (n < 0 || (size_t)n >= size)
-    return 0;
-  if (mkdir (dir, 0700) && errno != EEXIST)
-    return 0;
-  n = snprintf (dir + n, size - (size_t)n, "/melspecx");
-  if (n < 0 || strlen (dir) >= size - 1)
-    return 0;
-  return !(mkdir (dir, 0700) && errno != EEXIST);
-}
-
 static int
 cache_path (
     const MsxVkDevice *dev, int n_fft, int batch, char *path, size_t size)
@@ -134,7 +98,7 @@ cache_path (
   unsigned i;
   int n;
 
-  if (!cache_dir (dir, sizeof dir))
+  if (!msx_cache_dir (dir, sizeof dir))
     return 0;
   for (i = 0; i < VK_UUID_SIZE; i++)
     sprintf (uuid + 2 * i, "%02x", dev->uuid[i]);
@@ -162,7 +126,7 @@ cache_load (const MsxVkDevice *dev, int n_fft, int batch)
       h.vkfft_version == (uint32_t)VkFFTGetVersion () && h.size > 0 &&
       h.size < (1u << 30) && (data = malloc (h.size))) {
     if (fread (data, 1, h.size, f) != h.size || fgetc (f) != EOF ||
-        fnv1a (data, h.size) != h.checksum) {
+        msx_cache_hash (MSX_CACHE_HASH_INIT, data, h.size) != h.checksum) {
       free (data);
       data = NULL;
     }
@@ -195,7 +159,7 @@ cache_store (const MsxVkDevice *dev, int n_fft, int batch, const void *data,
     return;
   }
   h.vkfft_version = (uint32_t)VkFFTGetVersion ();
-  h.checksum = fnv1a (data, size);
+  h.checksum = msx_cache_hash (MSX_CACHE_HASH_INIT, data, size);
   ok = fwrite (&h, sizeof h, 1, f) == 1 && fwrite (data, 1, size, f) == size;
   ok = (fclose (f) == 0) && ok;
   if (!ok || rename (tmp, path))
