@@ -45,7 +45,8 @@ __version__ = "0.1.0"
 
 
 def element_properties() -> dict[str, Any]:
-    """The melspecx element's properties: snake_case name -> default value.
+    """The melspecx element's properties: snake_case name -> default value,
+    read from the element (what ``gst-inspect-1.0 melspecx`` shows).
 
     Every one of them is accepted as a keyword by :func:`mel_spec_from_path`.
     Enum defaults are given by their nick (``"hann"``).
@@ -53,12 +54,8 @@ def element_properties() -> dict[str, Any]:
     Raises:
         MelSpecError: the melspecx plugin is not installed.
     """
-    from .pipeline import _is_enum, element_property_specs
-    result = {}
-    for name, spec in element_property_specs().items():
-        value = spec.default_value
-        result[name] = value.value_nick if _is_enum(spec) else value
-    return result
+    from .properties import properties
+    return {key: prop.default for key, prop in properties().items()}
 
 
 __all__ = [

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from . import pipeline
-from .config import MAX_CHANNELS, MelConfig, check_parameters, \
-    create_mel_config
+from . import properties
+from .config import MelConfig, check_parameters, create_mel_config
 from .errors import MelSpecError, MelSpecParameterError
 from .pipeline import DEFAULT_TIMEOUT, AudioInfo, ProgressCallback
 
@@ -22,32 +22,26 @@ def element_keywords(more: dict[str, Any], mode: str = "image",
                      **named: Any) -> dict[str, Any]:
     """Merge mel_spec_from_path-style keywords into element properties
     (snake_case names): ``width_px``/``height_px`` are ``width``/``height``,
-    ``win_length=None`` is 0 (= n-fft), unknown names are refused."""
+    a keyword left at None takes the element's default, unknown names are
+    refused."""
     for key in ("width_px", "height_px"):
         if key in more:
             named[key[:-3]] = more.pop(key)
-    specs = pipeline.element_property_specs()
-    props = {k.replace("-", "_"): v for k, v in more.items()}
-    for key in props:
-        if key not in specs:
-            raise MelSpecParameterError(
-                f"unknown parameter {key!r}: the melspecx element has no "
-                f"property {key.replace('_', '-')!r}")
-    merged = dict(named)
-    merged.update(props)           # width=/height= override width_px/...
+    merged = {k: v for k, v in named.items() if v is not None}
+    merged.update((k.replace("-", "_"), v) for k, v in more.items())
     merged.setdefault("mode", mode)
-    if merged.get("win_length") is None:
-        merged["win_length"] = 0   # the element's "same as n-fft"
-    check_parameters(merged)
-    return merged
+    return check_parameters(merged)
 
 
-def mel_spec_from_path(path: str | os.PathLike[str], n_fft: int = 2048,
-                       win_length: int | None = None, hop_length: int = 512,
-                       f_min: float = 0.0, f_max: float = 8000.0,
-                       n_mels: int = 128, colormap: str = "inferno",
-                       width_px: int = 1024, height_px: int = 256,
-                       top_db: float = 80.0, chunk_size: int = 1024, *,
+def mel_spec_from_path(path: str | os.PathLike[str], n_fft: int | None = None,
+                       win_length: int | None = None,
+                       hop_length: int | None = None,
+                       f_min: float | None = None, f_max: float | None = None,
+                       n_mels: int | None = None, colormap: str | None = None,
+                       width_px: int | None = None,
+                       height_px: int | None = None,
+                       top_db: float | None = None,
+                       chunk_size: int | None = None, *,
                        progress: ProgressCallback | None = None,
                        timeout: float = DEFAULT_TIMEOUT,
                        **more: Any) -> bytes:
@@ -58,12 +52,14 @@ def mel_spec_from_path(path: str | os.PathLike[str], n_fft: int = 2048,
     The PNG carries a tEXt chunk with key ``melspecx`` whose text is JSON of
     every analysis parameter.
 
+    Every parameter left at None takes the element's default, as
+    ``gst-inspect-1.0 melspecx`` and :func:`element_properties` list them.
+
     Args:
         path: the audio file.
         n_fft, hop_length, f_min, f_max, n_mels, colormap, top_db,
         chunk_size: the element properties of the same name.
-        win_length: window length; None (the default) means n_fft, i.e.
-            2048 with the defaults.
+        win_length: window length; None (and 0) mean n_fft.
         width_px, height_px: picture size (element properties ``width`` and
             ``height``; passing ``width=``/``height=`` overrides them).
         progress: optional callable(position_s, duration_s or None), called
@@ -83,10 +79,10 @@ def mel_spec_from_path(path: str | os.PathLike[str], n_fft: int = 2048,
             plugin is missing; the message is GStreamer's.
     """
     props = element_keywords(more, n_fft=n_fft, win_length=win_length,
-                            hop_length=hop_length, f_min=f_min, f_max=f_max,
-                            n_mels=n_mels, colormap=colormap, width=width_px,
-                            height=height_px, top_db=top_db,
-                            chunk_size=chunk_size)
+                             hop_length=hop_length, f_min=f_min, f_max=f_max,
+                             n_mels=n_mels, colormap=colormap, width=width_px,
+                             height=height_px, top_db=top_db,
+                             chunk_size=chunk_size)
     return pipeline.render_png(path, props, progress, timeout)
 
 
@@ -140,11 +136,12 @@ def _as_waveform(audio: Any) -> np.ndarray:
         raise MelSpecParameterError(
             f"audio has shape {array.shape} but must be (samples,) or "
             "(channels, samples)")
-    if array.ndim == 2 and not 1 <= array.shape[0] <= MAX_CHANNELS:
-        hint = " (transpose it?)" if array.shape[1] <= MAX_CHANNELS else ""
+    low, high = properties.input_limits()["channels"]
+    if array.ndim == 2 and not low <= array.shape[0] <= high:
+        hint = " (transpose it?)" if array.shape[1] <= high else ""
         raise MelSpecParameterError(
             f"audio has {array.shape[0]} channels (shape {array.shape}) but "
-            f"must have between 1 and {MAX_CHANNELS}{hint}")
+            f"must have between {low} and {high}{hint}")
     return array
 
 

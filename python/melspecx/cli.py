@@ -51,83 +51,73 @@ class _Parser(argparse.ArgumentParser):
 
 
 # -- options ------------------------------------------------------------------
+#
+# Every option of an element property is made from the element's param spec:
+# its name, type, range, choices, default and description, so that the
+# command, the Python functions and gst-inspect-1.0 melspecx say the same.
 
-def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    """The analysis properties, defaults as the element's."""
-    from .config import BACKENDS, CHANNEL_MODES, MEL_NORMS, MEL_SCALES, \
-        PAD_MODES, WINDOWS
-    group = parser.add_argument_group("Analysis")
-    group.add_argument("--n-fft", type=int, default=2048,
-                       help="FFT size in samples, even, 16..65536")
-    group.add_argument("--win-length", type=int, default=0,
-                       help="window length in samples, 0 = n-fft")
-    group.add_argument("--hop-length", type=int, default=512,
-                       help="samples between frames")
-    group.add_argument("--center", action=argparse.BooleanOptionalAction,
-                       default=True, help="pad n-fft/2 samples on each side")
-    group.add_argument("--pad-mode", choices=PAD_MODES, type=str.lower, default="reflect",
-                       help="padding used by --center")
-    group.add_argument("--window", choices=WINDOWS, type=str.lower, default="hann",
-                       help="analysis window (periodic)")
-    group.add_argument("--power", type=float, default=2.0,
-                       help="2 = power spectrum, 1 = magnitude")
-    group.add_argument("--n-mels", type=int, default=128,
-                       help="mel bands, 1..n-fft/2+1")
-    group.add_argument("--f-min", type=float, default=0.0,
-                       help="lowest mel edge in Hz")
-    group.add_argument("--f-max", type=float, default=8000.0,
-                       help="highest mel edge in Hz, 0 = Nyquist")
-    group.add_argument("--mel-scale", choices=MEL_SCALES, type=str.lower, default="slaney",
-                       help="Hz to mel conversion")
-    group.add_argument("--mel-norm", choices=MEL_NORMS, type=str.lower, default="slaney",
-                       help="filter normalisation (slaney = equal area)")
-    group.add_argument("--top-db", type=float, default=80.0,
-                       help="dynamic range in dB below the maximum")
-    group.add_argument("--ref-db", type=float, default=None,
-                       help="fixed dB reference (default: the maximum)")
-    group.add_argument("--channel-mode", choices=CHANNEL_MODES, type=str.lower,
-                       default="mix",
-                       help="average channels, or one lane per channel")
-    group.add_argument("--chunk-size", type=int, default=1024,
-                       help="STFT frames per batch (speed only)")
-    group.add_argument("--backend", choices=BACKENDS, type=str.lower, default="auto",
-                       help="FFT backend (speed only)")
-    group.add_argument("--device-index", type=int, default=-1,
-                       help="Vulkan physical device, -1 = choose")
+#: How --help groups the properties: the picture's look and size, what only
+#: changes speed; every other property (new ones too) is Analysis.
+PICTURE = ("colormap", "invert", "width", "height", "top-db", "ref-mode",
+           "ref-db")
+SPEED = ("backend", "device-index", "chunk-size")
+#: Option names that differ from the property's: the MelSpecX library's.
+OPTION_NAMES = {"width": "--width-px", "height": "--height-px"}
+#: Properties the command sets itself (generate renders one picture, live
+#: a scrolling one).
+COMMAND_SET = ("mode",)
 
 
-def _add_image_options(parser: argparse.ArgumentParser) -> None:
-    from .config import COLORMAPS
-    group = parser.add_argument_group("Picture")
-    group.add_argument("--colormap", choices=COLORMAPS, type=str.lower, default="inferno",
-                       help="matplotlib colormap")
-    group.add_argument("--invert", action=argparse.BooleanOptionalAction,
-                       default=False, help="reverse the colormap")
-    group.add_argument("--width-px", type=int, default=1024,
-                       help="picture width in pixels")
-    group.add_argument("--height-px", type=int, default=256,
-                       help="picture height in pixels")
-    group.add_argument("-p", "--property", action="append", default=[],
-                       metavar="NAME=VALUE",
-                       help="any other melspecx element property "
-                       "(repeatable; see gst-inspect-1.0 melspecx)")
+def _option_help(prop: Any) -> str:
+    """The param spec's description, range and default, one "(default:
+    ...)" per option."""
+    text = prop.blurb.rstrip(".") + "."
+    if prop.kind in ("int", "float"):
+        text += (f" Range: {prop.text(prop.minimum)} to "
+                 f"{prop.text(prop.maximum)}.")
+    return f"{text} (default: {prop.text(prop.default)})"
 
 
-_ANALYSIS_KEYS = ("n_fft", "hop_length", "center", "pad_mode", "window",
-                  "power", "n_mels", "f_min", "f_max", "mel_scale",
-                  "mel_norm", "top_db", "channel_mode", "chunk_size",
-                  "backend", "device_index")
+def _add_property_option(group: argparse._ArgumentGroup, prop: Any) -> None:
+    flag = OPTION_NAMES.get(prop.name, "--" + prop.name)
+    kwargs: dict[str, Any] = dict(dest=prop.key, default=None,
+                                  help=_option_help(prop))
+    if prop.kind == "bool":
+        kwargs["action"] = argparse.BooleanOptionalAction
+    elif prop.kind == "enum":
+        kwargs.update(choices=prop.choices, type=str.lower)
+    elif prop.kind in ("int", "float"):
+        kwargs.update(type=int if prop.kind == "int" else float,
+                      metavar=prop.key.upper())
+    group.add_argument(flag, **kwargs)
+
+
+def _add_property_options(parser: argparse.ArgumentParser,
+                          groups: Sequence[str]) -> None:
+    """One option per element property, in the groups named (Analysis,
+    Picture, Speed), then -p NAME=VALUE for anything else."""
+    from .properties import properties
+    sections = {name: parser.add_argument_group(name) for name in groups}
+    for prop in properties().values():
+        group = "Picture" if prop.name in PICTURE else \
+            "Speed" if prop.name in SPEED else "Analysis"
+        if group in sections and prop.name not in COMMAND_SET:
+            _add_property_option(sections[group], prop)
+    if "Picture" in sections:
+        sections["Picture"].add_argument(
+            "-p", "--property", action="append", default=[],
+            metavar="NAME=VALUE",
+            help="any melspecx element property, as gst-inspect-1.0 "
+            "melspecx names it (repeatable)")
 
 
 def _element_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """Keywords for mel_spec_from_path from the parsed options."""
-    kwargs = {key: getattr(args, key) for key in _ANALYSIS_KEYS}
-    kwargs["win_length"] = args.win_length or None
-    kwargs.update(colormap=args.colormap, invert=args.invert,
-                  width_px=args.width_px, height_px=args.height_px)
-    if args.ref_db is not None:
-        kwargs["ref_db"] = args.ref_db
-    for item in args.property:
+    """Keywords for mel_spec_from_path: the options given (the others keep
+    the element's defaults) and -p NAME=VALUE."""
+    from .properties import properties
+    kwargs = {key: getattr(args, key) for key in properties()
+              if getattr(args, key, None) is not None}
+    for item in getattr(args, "property", []):
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise CommandError(f"--property {item!r} is not NAME=VALUE")
@@ -314,13 +304,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     info = audio_info(args.input)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # f-max clamping: not news here
-        config = create_mel_config(
-            info.sample_rate, n_fft=args.n_fft, hop_length=args.hop_length,
-            win_length=args.win_length or None, n_mels=args.n_mels,
-            center=args.center, channel_mode=args.channel_mode)
+        config = create_mel_config(info.sample_rate, **_element_kwargs(args))
     frames = config.n_frames(info.samples)
     shape = [config.n_mels, frames]
-    if args.channel_mode == "separate" and info.channels > 1:
+    if config.channel_mode == "separate" and info.channels > 1:
         shape.insert(0, info.channels)
     result = {"path": args.input, "duration": info.duration,
               "sample_rate": info.sample_rate, "channels": info.channels,
@@ -367,8 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "('-' for stdout).")
     gen.add_argument("input", metavar="IN")
     gen.add_argument("output", metavar="OUT")
-    _add_analysis_options(gen)
-    _add_image_options(gen)
+    _add_property_options(gen, ("Analysis", "Picture", "Speed"))
     gen.set_defaults(func=cmd_generate)
 
     batch = sub.add_parser("batch", formatter_class=fmt,
@@ -386,8 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "extension: " + " ".join(AUDIO_SUFFIXES) + ")")
     batch.add_argument("--force", action="store_true",
                        help="render files whose PNG already exists")
-    _add_analysis_options(batch)
-    _add_image_options(batch)
+    _add_property_options(batch, ("Analysis", "Picture", "Speed"))
     batch.set_defaults(func=cmd_batch)
 
     info = sub.add_parser("info", formatter_class=fmt,
@@ -398,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("input", metavar="IN")
     info.add_argument("--json", action="store_true",
                       help="print one JSON object")
-    _add_analysis_options(info)
+    _add_property_options(info, ("Analysis",))
     info.set_defaults(func=cmd_info)
 
     live = sub.add_parser("live", formatter_class=fmt,
@@ -411,8 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="GStreamer video sink description")
     live.add_argument("--duration", type=float, default=0.0,
                       help="stop after this many seconds (0 = until Ctrl-C)")
-    _add_analysis_options(live)
-    _add_image_options(live)
+    _add_property_options(live, ("Analysis", "Picture", "Speed"))
     live.set_defaults(func=cmd_live)
     return parser
 

@@ -11,14 +11,15 @@ GStreamer's message; a pipeline that stops making progress for
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import time
 import warnings
 from typing import Any, Callable, Mapping
 
-from ._gst import GLib, GObject, Gst, GstApp
+from . import properties
+from ._gst import GLib, Gst, GstApp
 from .errors import MelSpecError, MelSpecParameterError, MelSpecWarning
+from .properties import make_element
 
 #: Seconds a pipeline may go without progress (position, output) before it
 #: is declared stalled and torn down.
@@ -35,110 +36,6 @@ ProgressCallback = Callable[[float, "float | None"], None]
 
 # -- elements and properties ------------------------------------------------
 
-def make_element(factory: str, name: str | None = None) -> Gst.Element:
-    """Create a GStreamer element or raise MelSpecError naming the plugin."""
-    element = Gst.ElementFactory.make(factory, name)
-    if element is None:
-        hint = (" (is the melspecx plugin built and GST_PLUGIN_PATH set? "
-                "try: gst-inspect-1.0 melspecx)") if factory == "melspecx" \
-            else ""
-        raise MelSpecError(f"GStreamer element '{factory}' is not "
-                           f"available{hint}")
-    return element
-
-
-@functools.lru_cache(maxsize=None)
-def element_property_specs() -> dict[str, GObject.ParamSpec]:
-    """The melspecx element's own properties, keyed by snake_case name.
-
-    Discovered from the element's GObject properties at run time, so a
-    property added to the element is reachable from Python without a
-    change here.  ``name`` and ``parent`` (GstObject's) are left out.
-    """
-    element = make_element("melspecx")
-    return {spec.name.replace("-", "_"): spec
-            for spec in element.list_properties()
-            if spec.name not in ("name", "parent")
-            and spec.flags & GObject.ParamFlags.WRITABLE}
-
-
-def _enum_values(spec: GObject.ParamSpec) -> dict[int, Any]:
-    return dict(spec.enum_class.__enum_values__)
-
-
-def _is_enum(spec: GObject.ParamSpec) -> bool:
-    return spec.value_type.is_a(GObject.TYPE_ENUM)
-
-
-def enum_nicks(name: str) -> list[str]:
-    """The accepted values (nicks) of the enum property ``name``."""
-    spec = element_property_specs()[name]
-    return [v.value_nick for v in _enum_values(spec).values()]
-
-
-def _range_text(spec: GObject.ParamSpec) -> str:
-    return f"between {spec.minimum:g} and {spec.maximum:g}"
-
-
-def _coerce(name: str, spec: GObject.ParamSpec, value: Any) -> Any:
-    """Turn ``value`` into what property ``name`` holds, or raise a
-    MelSpecParameterError naming the property and the allowed values.
-
-    Strings are parsed (for the command line); numbers are range-checked
-    against the param spec, because GObject would only print a warning and
-    ignore an out-of-range value."""
-    hyphen = name.replace("_", "-")
-    vtype = spec.value_type
-    if _is_enum(spec):
-        values = _enum_values(spec)
-        for number, member in values.items():
-            if value == number and not isinstance(value, bool) or \
-                    isinstance(value, str) and value.lower() in (
-                        member.value_nick, member.value_name.lower()):
-                return member
-        nicks = ", ".join(v.value_nick for v in values.values())
-        raise MelSpecParameterError(
-            f"{hyphen} is {value!r} but must be one of {nicks}")
-    if vtype == GObject.TYPE_BOOLEAN:
-        if isinstance(value, str) and value.lower() in (
-                "true", "yes", "1", "false", "no", "0"):
-            return value.lower() in ("true", "yes", "1")
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
-            return bool(value)
-        raise MelSpecParameterError(
-            f"{hyphen} is {value!r} but must be true or false")
-    if vtype == GObject.TYPE_STRING:
-        return str(value)
-    is_int = vtype in (GObject.TYPE_INT, GObject.TYPE_UINT, GObject.TYPE_INT64,
-                       GObject.TYPE_UINT64, GObject.TYPE_LONG,
-                       GObject.TYPE_ULONG)
-    is_float = vtype in (GObject.TYPE_DOUBLE, GObject.TYPE_FLOAT)
-    if not (is_int or is_float):
-        return value
-    number = _parse_number(hyphen, value, is_int)
-    if not spec.minimum <= number <= spec.maximum:
-        raise MelSpecParameterError(
-            f"{hyphen} is {value!r} but must be {_range_text(spec)}")
-    return number
-
-
-def _parse_number(hyphen: str, value: Any, is_int: bool) -> int | float:
-    kind = "an integer" if is_int else "a number"
-    if isinstance(value, bool):
-        raise MelSpecParameterError(f"{hyphen} is {value!r} but must be {kind}")
-    try:
-        if isinstance(value, str):
-            return int(value, 0) if is_int else float(value)
-        if is_int:
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError
-            return int(value)
-        return float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise MelSpecParameterError(
-            f"{hyphen} is {value!r} but must be {kind}") from None
-
-
 def set_properties(element: Gst.Element, props: Mapping[str, Any]) -> None:
     """Set melspecx properties given by snake_case (or hyphenated) name.
 
@@ -146,16 +43,9 @@ def set_properties(element: Gst.Element, props: Mapping[str, Any]) -> None:
         MelSpecParameterError: for an unknown property (naming it) or a value
             the property cannot hold.
     """
-    specs = element_property_specs()
     for key, value in props.items():
-        name = key.replace("-", "_")
-        spec = specs.get(name)
-        if spec is None:
-            raise MelSpecParameterError(
-                f"unknown parameter {key!r}: the melspecx element has no "
-                f"property {name.replace('_', '-')!r} (known: "
-                + ", ".join(n.replace("_", "-") for n in sorted(specs)) + ")")
-        element.set_property(spec.name, _coerce(name, spec, value))
+        prop = properties.get(key)
+        element.set_property(prop.name, prop.gvalue(value))
 
 
 # -- running a pipeline -----------------------------------------------------
