@@ -77,6 +77,13 @@ msx_spectrogram_push (
 }
 
 MsxStatus
+msx_spectrogram_push_samples (MsxSpectrogram *sg, const void *samples,
+    MsxSampleFormat fmt, size_t n_samples)
+{
+  return msx_stft_push_samples (sg->stft, samples, fmt, n_samples);
+}
+
+MsxStatus
 msx_spectrogram_finish (MsxSpectrogram *sg)
 {
   return msx_stft_finish (sg->stft);

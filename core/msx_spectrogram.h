@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "msx_config.h"
 #include "msx_image.h"
+#include "msx_stft.h"
 
 typedef struct MsxSpectrogram MsxSpectrogram;
 
@@ -29,6 +30,10 @@ MsxStatus msx_spectrogram_new (
 /** msx_spectrogram_push: see msx_stft_push(). */
 MsxStatus msx_spectrogram_push (
     MsxSpectrogram *sg, const float *samples, size_t n_samples);
+
+/** msx_spectrogram_push_samples: see msx_stft_push_samples(). */
+MsxStatus msx_spectrogram_push_samples (MsxSpectrogram *sg, const void *samples,
+    MsxSampleFormat fmt, size_t n_samples);
 
 /** msx_spectrogram_finish: see msx_stft_finish(). */
 MsxStatus msx_spectrogram_finish (MsxSpectrogram *sg);

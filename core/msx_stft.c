@@ -128,42 +128,110 @@ compact (MsxStft *s)
   s->buf_pos += drop;
 }
 
-static float
-finite_or_zero (float v)
+/* One input value as a float: NaN and ±Inf become 0 (floats only;
+ * integers are always finite). */
+static inline float
+load_f32 (const void *p, size_t i)
 {
+  float v = ((const float *)p)[i];
+
   return isfinite (v) ? v : 0.0f;
 }
 
-/* Appends @n interleaved input samples per channel: averaged (mix) or one
- * lane per channel (separate); NaN and ±Inf become 0.  The average is
- * summed in double and divided once, so it does not depend on how the
- * input was split. */
-static void
-append (MsxStft *s, const float *in, size_t n)
+static inline float
+load_f64 (const void *p, size_t i)
 {
-  int c, channels = s->cfg.channels;
-  size_t i;
+  float v = (float)((const double *)p)[i];
 
-  if (channels == 1) {
-    float *restrict y = s->buf + s->len;
-    for (i = 0; i < n; i++)
-      y[i] = finite_or_zero (in[i]);
-  } else if (s->lanes == 1) {
-    for (i = 0; i < n; i++) {
-      double sum = 0.0;
-      for (c = 0; c < channels; c++)
-        sum += finite_or_zero (in[i * channels + c]);
-      s->buf[s->len + i] = (float)(sum / channels);
-    }
-  } else {
-    for (c = 0; c < channels; c++) {
-      float *restrict y = lane_buf (s, c) + s->len;
-      for (i = 0; i < n; i++)
-        y[i] = finite_or_zero (in[i * channels + c]);
-    }
+  return isfinite (v) ? v : 0.0f;
+}
+
+static inline float
+load_s16 (const void *p, size_t i)
+{
+  return (float)((const int16_t *)p)[i] * (1.0f / 32768.0f);
+}
+
+static inline float
+load_s32 (const void *p, size_t i)
+{
+  return (float)((const int32_t *)p)[i] * (1.0f / 2147483648.0f);
+}
+
+/* Appends @n interleaved input samples per channel to the lanes: copied
+ * (mono), averaged (mix) or one lane per channel (separate).  The average
+ * is summed in double and divided once, so it does not depend on how the
+ * input was split; for two channels the float sum halved is that same
+ * value (a float sum rounds once, like the double sum rounded to float,
+ * and halving is exact).  One copy per sample format, so that each inner
+ * loop is a plain loop the compiler can vectorise. */
+#define DEFINE_APPEND(fmt, load)                                               \
+  static void append_##fmt (MsxStft *s, const void *in, size_t n)              \
+  {                                                                            \
+    int c, channels = s->cfg.channels;                                         \
+    size_t i;                                                                  \
+                                                                               \
+    if (channels == 1) {                                                       \
+      float *restrict y = s->buf + s->len;                                     \
+      for (i = 0; i < n; i++)                                                  \
+        y[i] = load (in, i);                                                   \
+    } else if (s->lanes == 1 && channels == 2) {                               \
+      /* the same value as the double sum below, in a loop that vectorises */  \
+      float *restrict y = s->buf + s->len;                                     \
+      for (i = 0; i < n; i++)                                                  \
+        y[i] = (load (in, 2 * i) + load (in, 2 * i + 1)) * 0.5f;               \
+    } else if (s->lanes == 1) {                                                \
+      float *restrict y = s->buf + s->len;                                     \
+      for (i = 0; i < n; i++) {                                                \
+        double sum = 0.0;                                                      \
+        for (c = 0; c < channels; c++)                                         \
+          sum += load (in, i * channels + c);                                  \
+        y[i] = (float)(sum / channels);                                        \
+      }                                                                        \
+    } else {                                                                   \
+      for (c = 0; c < channels; c++) {                                         \
+        float *restrict y = lane_buf (s, c) + s->len;                          \
+        for (i = 0; i < n; i++)                                                \
+          y[i] = load (in, i * channels + c);                                  \
+      }                                                                        \
+    }                                                                          \
   }
-  s->len += n;
-  s->n_in += n;
+
+DEFINE_APPEND (f32, load_f32)
+DEFINE_APPEND (f64, load_f64)
+DEFINE_APPEND (s16, load_s16)
+DEFINE_APPEND (s32, load_s32)
+
+typedef void (*AppendFunc) (MsxStft *s, const void *in, size_t n);
+
+static size_t
+sample_size (MsxSampleFormat fmt)
+{
+  switch (fmt) {
+    case MSX_SAMPLE_F64:
+      return 8;
+    case MSX_SAMPLE_S16:
+      return 2;
+    default:
+      return 4;
+  }
+}
+
+static AppendFunc
+append_func (MsxSampleFormat fmt)
+{
+  switch (fmt) {
+    case MSX_SAMPLE_F32:
+      return append_f32;
+    case MSX_SAMPLE_F64:
+      return append_f64;
+    case MSX_SAMPLE_S16:
+      return append_s16;
+    case MSX_SAMPLE_S32:
+      return append_s32;
+    default:
+      return NULL;
+  }
 }
 
 /* Left reflect padding once x[0..P] is in: y[P - j] = x[j], j = 1..P
@@ -183,11 +251,15 @@ fill_head_reflect (MsxStft *s)
 }
 
 MsxStatus
-msx_stft_push (MsxStft *s, const float *samples, size_t n_samples)
+msx_stft_push_samples (
+    MsxStft *s, const void *samples, MsxSampleFormat fmt, size_t n_samples)
 {
+  AppendFunc append = append_func (fmt);
+  size_t frame_bytes = sample_size (fmt) * (size_t)s->cfg.channels;
+  const uint8_t *in = samples;
   MsxStatus st;
 
-  if (s->finished)
+  if (s->finished || append == NULL)
     return MSX_ERROR_INVALID_ARGUMENT;
   while (n_samples > 0) {
     size_t take;
@@ -200,8 +272,10 @@ msx_stft_push (MsxStft *s, const float *samples, size_t n_samples)
       take = (size_t)(s->pad + 1 - s->n_in);
     if (take > n_samples)
       take = n_samples;
-    append (s, samples, take);
-    samples += take * (size_t)s->cfg.channels;
+    append (s, in, take);
+    s->len += take;
+    s->n_in += take;
+    in += take * frame_bytes;
     n_samples -= take;
     if (!s->head_done && s->n_in == s->pad + 1)
       fill_head_reflect (s);
@@ -209,6 +283,12 @@ msx_stft_push (MsxStft *s, const float *samples, size_t n_samples)
       return st;
   }
   return MSX_OK;
+}
+
+MsxStatus
+msx_stft_push (MsxStft *s, const float *samples, size_t n_samples)
+{
+  return msx_stft_push_samples (s, samples, MSX_SAMPLE_F32, n_samples);
 }
 
 MsxStatus

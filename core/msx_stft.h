@@ -26,8 +26,8 @@ typedef struct MsxStft MsxStft;
  *
  * Receives analysed frames in order, lane by lane for each batch.
  */
-typedef void (*MsxFramesFunc) (void *user, int lane, const float *mel,
-    size_t n_frames);
+typedef void (*MsxFramesFunc) (
+    void *user, int lane, const float *mel, size_t n_frames);
 
 /**
  * msx_stft_new:
@@ -43,8 +43,8 @@ typedef void (*MsxFramesFunc) (void *user, int lane, const float *mel,
  * Returns: MSX_OK, or any error of msx_config_validate() and
  * msx_backend_new().
  */
-MsxStatus msx_stft_new (const MsxConfig * cfg, MsxFramesFunc func,
-    void *user, MsxStft ** out, char *msg, size_t msg_size);
+MsxStatus msx_stft_new (const MsxConfig *cfg, MsxFramesFunc func, void *user,
+    MsxStft **out, char *msg, size_t msg_size);
 
 /**
  * msx_stft_push:
@@ -59,8 +59,39 @@ MsxStatus msx_stft_new (const MsxConfig * cfg, MsxFramesFunc func,
  * Returns: MSX_OK, MSX_ERROR_INVALID_ARGUMENT after msx_stft_finish(), or
  * a backend error.
  */
-MsxStatus msx_stft_push (MsxStft * stft, const float *samples,
-    size_t n_samples);
+MsxStatus msx_stft_push (MsxStft *stft, const float *samples, size_t n_samples);
+
+/**
+ * MsxSampleFormat:
+ * @MSX_SAMPLE_F32: float, native byte order (full scale ±1.0)
+ * @MSX_SAMPLE_F64: double, native byte order
+ * @MSX_SAMPLE_S16: int16_t, native byte order, divided by 32768
+ * @MSX_SAMPLE_S32: int32_t, native byte order, divided by 2147483648
+ *
+ * Sample layouts msx_stft_push_samples() reads directly, converting each
+ * sample once, on its way into the analysis buffer.
+ */
+typedef enum {
+  MSX_SAMPLE_F32,
+  MSX_SAMPLE_F64,
+  MSX_SAMPLE_S16,
+  MSX_SAMPLE_S32
+} MsxSampleFormat;
+
+/**
+ * msx_stft_push_samples:
+ * @samples: @n_samples × channels interleaved values in @fmt
+ * @fmt: their layout
+ *
+ * msx_stft_push() for other sample formats: each value becomes the float
+ * of its full-scale fraction (exactly, for S16) and then goes through the
+ * same mixing, so the frames equal those of pushing the converted floats.
+ *
+ * Returns: as msx_stft_push(), or MSX_ERROR_INVALID_ARGUMENT for an
+ * unknown @fmt.
+ */
+MsxStatus msx_stft_push_samples (
+    MsxStft *stft, const void *samples, MsxSampleFormat fmt, size_t n_samples);
 
 /**
  * msx_stft_flush:
@@ -71,7 +102,7 @@ MsxStatus msx_stft_push (MsxStft * stft, const float *samples,
  *
  * Returns: MSX_OK or a backend error.
  */
-MsxStatus msx_stft_flush (MsxStft * stft);
+MsxStatus msx_stft_flush (MsxStft *stft);
 
 /**
  * msx_stft_finish:
@@ -80,24 +111,24 @@ MsxStatus msx_stft_flush (MsxStft * stft);
  * without, 1 + (L-n_fft)/hop, or none if L < n_fft.  After finish, push
  * is refused until msx_stft_reset().
  */
-MsxStatus msx_stft_finish (MsxStft * stft);
+MsxStatus msx_stft_finish (MsxStft *stft);
 
 /** msx_stft_reset: forget all input (flushing seek, new stream). */
-void msx_stft_reset (MsxStft * stft);
+void msx_stft_reset (MsxStft *stft);
 
 /** Returns: frames emitted per lane so far. */
-uint64_t msx_stft_frames (const MsxStft * stft);
+uint64_t msx_stft_frames (const MsxStft *stft);
 
 /** Returns: samples per channel pushed so far. */
-uint64_t msx_stft_samples (const MsxStft * stft);
+uint64_t msx_stft_samples (const MsxStft *stft);
 
 /** Returns: number of mel bands that catch no FFT bin (warn about them). */
-int msx_stft_empty_bands (const MsxStft * stft);
+int msx_stft_empty_bands (const MsxStft *stft);
 
 /** Returns: the backend's description, e.g. "cpu (fftw)". */
-const char *msx_stft_backend (MsxStft * stft);
+const char *msx_stft_backend (MsxStft *stft);
 
 /** msx_stft_free: NULL-safe. */
-void msx_stft_free (MsxStft * stft);
+void msx_stft_free (MsxStft *stft);
 
 #endif /* MSX_STFT_H */

@@ -738,12 +738,10 @@ gst_melspecx_reset_state (GstMelspecx *self)
   gst_melspecx_worker_stop (self->worker);
   g_clear_pointer (&self->sg, msx_spectrogram_free);
   g_clear_pointer (&self->stft, msx_stft_free);
-  g_clear_pointer (&self->converter, gst_audio_converter_free);
-  g_clear_pointer (&self->convert_buf, g_free);
+  gst_melspecx_input_clear (&self->input);
   g_clear_pointer (&self->ring, g_free);
   g_clear_pointer (&self->scratch, g_free);
   g_clear_pointer (&self->batch_max, g_free);
-  self->convert_size = 0;
   self->batch_max_size = 0;
   g_array_set_size (self->pending, 0);
   self->pending_frames = 0;
@@ -1029,9 +1027,9 @@ gst_melspecx_create_analysis (GstMelspecx *self)
       goto failed;
     backend = msx_spectrogram_backend (self->sg);
     empty = msx_spectrogram_empty_bands (self->sg);
-    /* Back-pressure after about one second of audio. */
-    if (!gst_melspecx_worker_start (
-            self->worker, self->sg, self->cfg.sample_rate)) {
+    /* Back-pressure after two seconds of audio. */
+    if (!gst_melspecx_worker_start (self->worker, self->sg, &self->input,
+            2 * (gsize)self->cfg.sample_rate)) {
       GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
           ("Could not start the analysis thread."), (NULL));
       return FALSE;
@@ -1145,13 +1143,13 @@ gst_melspecx_audio_info_from_caps (GstAudioInfo *info, GstCaps *caps)
   return ok;
 }
 
-/* Input caps: a converter to interleaved native F32, then a fresh analysis.
- * A new format mid-stream restarts the analysis (what came before is
- * dropped). */
+/* Input caps: how buffers will be read (gstmelspecxinput.c), then a fresh
+ * analysis.  A new format mid-stream restarts the analysis (what came
+ * before is dropped). */
 static gboolean
 gst_melspecx_set_sink_caps (GstMelspecx *self, GstCaps *caps)
 {
-  GstAudioInfo info, out;
+  GstAudioInfo info;
 
   if (!gst_melspecx_audio_info_from_caps (&info, caps)) {
     GST_WARNING_OBJECT (self, "unusable audio caps %" GST_PTR_FORMAT, caps);
@@ -1165,17 +1163,12 @@ gst_melspecx_set_sink_caps (GstMelspecx *self, GstCaps *caps)
   gst_melspecx_flush (self);
   self->info = info;
   self->have_info = TRUE;
-
-  gst_audio_info_set_format (&out, GST_AUDIO_FORMAT_F32,
-      GST_AUDIO_INFO_RATE (&info), GST_AUDIO_INFO_CHANNELS (&info),
-      info.position);
-  out.flags = info.flags;
-  self->converter = gst_audio_converter_new (
-      GST_AUDIO_CONVERTER_FLAG_NONE, &info, &out, NULL);
-  if (self->converter == NULL) {
+  if (!gst_melspecx_input_setup (&self->input, &info)) {
     GST_WARNING_OBJECT (self, "cannot convert %" GST_PTR_FORMAT, caps);
     return FALSE;
   }
+  GST_DEBUG_OBJECT (self, "samples read %s",
+      self->input.converter ? "through an audio converter" : "directly");
   return gst_melspecx_configure (self);
 }
 
@@ -1387,22 +1380,6 @@ gst_melspecx_on_frames (void *user, int lane, const float *mel, size_t n_frames)
 
 /* helpers: input */
 
-/* Converts a buffer to interleaved F32 in @out (n × channels floats). */
-static gboolean
-gst_melspecx_convert (GstMelspecx *self, GstBuffer *buf, gfloat *out, gsize n)
-{
-  GstAudioBuffer abuf;
-  gpointer outs[1] = { out };
-  gboolean ok;
-
-  if (!gst_audio_buffer_map (&abuf, &self->info, buf, GST_MAP_READ))
-    return FALSE;
-  ok = gst_audio_converter_samples (
-      self->converter, GST_AUDIO_CONVERTER_FLAG_NONE, abuf.planes, n, outs, n);
-  gst_audio_buffer_unmap (&abuf);
-  return ok;
-}
-
 static gsize
 gst_melspecx_buffer_samples (GstMelspecx *self, GstBuffer *buf)
 {
@@ -1413,22 +1390,45 @@ gst_melspecx_buffer_samples (GstMelspecx *self, GstBuffer *buf)
   return gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (&self->info);
 }
 
-static GstFlowReturn
-gst_melspecx_chain_image (GstMelspecx *self, gfloat *samples, gsize n)
+static void
+gst_melspecx_post_unreadable (GstMelspecx *self)
 {
-  GstFlowReturn ret = gst_melspecx_worker_push (self->worker, samples, n);
+  GST_ELEMENT_ERROR (
+      self, STREAM, FORMAT, ("Could not convert the audio to float."), (NULL));
+}
 
-  if (ret == GST_FLOW_ERROR)
+/* Image mode: the buffer goes to the worker as it is. */
+static GstFlowReturn
+gst_melspecx_chain_image (GstMelspecx *self, GstBuffer *buf, gsize n)
+{
+  GstFlowReturn ret = gst_melspecx_worker_push (self->worker, buf, n);
+
+  if (ret != GST_FLOW_ERROR)
+    return ret;
+  if (gst_melspecx_worker_unreadable (self->worker))
+    gst_melspecx_post_unreadable (self);
+  else
     gst_melspecx_post_error (
         self, gst_melspecx_worker_status (self->worker), NULL);
   return ret;
 }
 
 static GstFlowReturn
-gst_melspecx_chain_stream (GstMelspecx *self, const gfloat *samples, gsize n)
+gst_melspecx_chain_stream (GstMelspecx *self, GstBuffer *buf)
 {
-  MsxStatus st = msx_stft_push (self->stft, samples, n);
+  const void *data;
+  MsxSampleFormat fmt;
+  gsize n;
+  MsxStatus st;
 
+  if (!gst_melspecx_input_map (&self->input, buf, &data, &fmt, &n)) {
+    gst_buffer_unref (buf);
+    gst_melspecx_post_unreadable (self);
+    return GST_FLOW_ERROR;
+  }
+  st = msx_stft_push_samples (self->stft, data, fmt, n);
+  gst_melspecx_input_unmap (&self->input);
+  gst_buffer_unref (buf);
   /* Live input wants every frame now, not once chunk-size are ready. */
   if (st == MSX_OK && self->active_mode == GST_MELSPECX_MODE_STREAM)
     st = msx_stft_flush (self->stft);
@@ -1441,33 +1441,19 @@ gst_melspecx_chain_stream (GstMelspecx *self, const gfloat *samples, gsize n)
   return gst_melspecx_push_video_frames (self, FALSE);
 }
 
-static gfloat *
-gst_melspecx_stream_buffer (GstMelspecx *self, gsize floats)
-{
-  if (self->convert_size < floats) {
-    g_free (self->convert_buf);
-    self->convert_buf = g_new (gfloat, floats);
-    self->convert_size = floats;
-  }
-  return self->convert_buf;
-}
-
 /* vfuncs */
 
 static GstFlowReturn
 gst_melspecx_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   GstMelspecx *self = GST_MELSPECX (parent);
-  gsize n, floats;
-  gboolean image;
-  gfloat *samples;
+  gsize n;
 
   if (!self->configured) {
     gst_buffer_unref (buffer);
     return GST_FLOW_NOT_NEGOTIATED;
   }
   n = gst_melspecx_buffer_samples (self, buffer);
-  floats = n * GST_AUDIO_INFO_CHANNELS (&self->info);
   GST_LOG_OBJECT (
       self, "%" G_GSIZE_FORMAT " samples, %" GST_PTR_FORMAT, n, buffer);
   if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
@@ -1476,23 +1462,10 @@ gst_melspecx_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
             ? GST_BUFFER_PTS (buffer)
             : (self->segment.format == GST_FORMAT_TIME ? self->segment.start
                                                        : 0);
-
-  image = self->sg != NULL;
-  samples = image ? g_new (gfloat, MAX (floats, 1))
-                  : gst_melspecx_stream_buffer (self, MAX (floats, 1));
-  if (!gst_melspecx_convert (self, buffer, samples, n)) {
-    gst_buffer_unref (buffer);
-    if (image)
-      g_free (samples);
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Could not convert the audio to float."), (NULL));
-    return GST_FLOW_ERROR;
-  }
-  gst_buffer_unref (buffer);
   self->samples += n;
-  if (image)
-    return gst_melspecx_chain_image (self, samples, n);
-  return gst_melspecx_chain_stream (self, samples, n);
+  if (self->sg)
+    return gst_melspecx_chain_image (self, buffer, n);
+  return gst_melspecx_chain_stream (self, buffer);
 }
 
 static GstFlowReturn

@@ -47,21 +47,41 @@ typedef enum {
   GST_MELSPECX_OUTPUT_RAW
 } GstMelspecxOutput;
 
+/* Input buffers as samples the core reads (gstmelspecxinput.c): used by
+ * one thread at a time, the worker in image mode, else the streaming
+ * thread. */
+typedef struct {
+  GstAudioInfo info;
+  MsxSampleFormat format;       /* what the core is handed */
+  GstAudioConverter *converter; /* NULL: the core reads buffers directly */
+  gfloat *scratch;              /* converter output */
+  gsize scratch_size;           /* floats */
+  GstAudioBuffer abuf;          /* the buffer mapped now */
+} GstMelspecxInput;
+
+gboolean gst_melspecx_input_setup (
+    GstMelspecxInput *in, const GstAudioInfo *info);
+void gst_melspecx_input_clear (GstMelspecxInput *in);
+gboolean gst_melspecx_input_map (GstMelspecxInput *in, GstBuffer *buf,
+    const void **data, MsxSampleFormat *fmt, gsize *n);
+void gst_melspecx_input_unmap (GstMelspecxInput *in);
+
 /* The image-mode analysis thread (gstmelspecxworker.c): a bounded queue of
- * converted F32 buffers in front of msx_spectrogram_push(). */
+ * input buffers in front of msx_spectrogram_push_samples(). */
 typedef struct _GstMelspecxWorker GstMelspecxWorker;
 
 GstMelspecxWorker *gst_melspecx_worker_new (void);
 void gst_melspecx_worker_free (GstMelspecxWorker *w);
-gboolean gst_melspecx_worker_start (
-    GstMelspecxWorker *w, MsxSpectrogram *sg, gsize max_samples);
+gboolean gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
+    GstMelspecxInput *input, gsize max_samples);
 void gst_melspecx_worker_stop (GstMelspecxWorker *w);
 GstFlowReturn gst_melspecx_worker_push (
-    GstMelspecxWorker *w, gfloat *samples, gsize n_samples);
+    GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples);
 GstFlowReturn gst_melspecx_worker_drain (GstMelspecxWorker *w);
 void gst_melspecx_worker_discard (GstMelspecxWorker *w);
 void gst_melspecx_worker_set_flushing (GstMelspecxWorker *w, gboolean flushing);
 MsxStatus gst_melspecx_worker_status (GstMelspecxWorker *w);
+gboolean gst_melspecx_worker_unreadable (GstMelspecxWorker *w);
 
 struct _GstMelspecx {
   GstElement element;
@@ -74,12 +94,12 @@ struct _GstMelspecx {
   GstMelspecxMode mode;
   GstMelspecxRefMode ref_mode;
   gdouble ref_db;
-  gboolean configured;  /* analysis built: analysis props frozen */
+  gboolean configured; /* analysis built: analysis props frozen */
 
   /* streaming-thread state */
   gboolean have_info;
   GstAudioInfo info;
-  GstAudioConverter *converter;
+  GstMelspecxInput input;
   MsxConfig cfg;               /* the running analysis */
   GstMelspecxMode active_mode; /* image or stream */
   GstMelspecxOutput output;
@@ -98,8 +118,6 @@ struct _GstMelspecx {
 
   /* stream mode and raw output */
   MsxStft *stft;
-  gfloat *convert_buf;
-  gsize convert_size; /* floats */
   gfloat *ring;       /* lanes x width x n_mels dB (re 1.0) */
   gint ring_head;     /* next column written = oldest one */
   gfloat *scratch;    /* the ring unrolled, oldest first */

@@ -1,11 +1,18 @@
 /* GStreamer melspecx — the image-mode analysis thread
  * SPDX-License-Identifier: MIT
  *
- * The streaming thread converts each buffer to F32 and hands it over here;
- * one worker thread feeds msx_spectrogram_push(), so that decoding upstream
- * and the analysis overlap on two cores.  The queue is bounded (a few
+ * The streaming thread only queues a reference to each input buffer; one
+ * worker thread reads the samples (straight from the buffer for the
+ * common formats, gstmelspecxinput.c) and feeds the analysis, so that
+ * decoding upstream and everything melspecx does overlap on two cores.
+ *
+ * The queue is a fixed ring of buffer references, allocated with the
+ * worker: nothing is allocated or copied per buffer.  It is bounded (a few
  * buffers or about one second of audio) so that memory stays small and a
- * slow analysis throttles upstream instead of piling up samples.
+ * slow analysis throttles upstream instead of piling up samples.  The
+ * worker is woken once a quarter of that has gathered and then takes
+ * everything queued in one go, so the two threads meet about once per
+ * batch, not once per buffer.
  */
 
 #include "gstmelspecx.h"
@@ -14,10 +21,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 #define GST_CAT_DEFAULT gst_melspecx_debug
 
 /* At most this many buffers wait, whatever their size. */
-#define WORKER_MAX_ITEMS 64
+#define WORKER_MAX_ITEMS 256
 
 typedef struct {
-  gfloat *samples; /* interleaved, owned */
+  GstBuffer *buf;
   gsize n_samples; /* per channel */
 } WorkItem;
 
@@ -27,53 +34,97 @@ struct _GstMelspecxWorker {
   GCond space_cond; /* push and drain wait for the worker */
   GThread *thread;
   MsxSpectrogram *sg;
-  GQueue queue;
+  GstMelspecxInput *input; /* read by the thread only */
+  WorkItem ring[WORKER_MAX_ITEMS];
+  guint head, count;                /* oldest item, items queued */
+  WorkItem taken[WORKER_MAX_ITEMS]; /* the thread's current batch */
   gsize queued_samples;
   gsize max_samples;
-  gboolean busy;    /* the thread is inside msx_spectrogram_push */
+  gboolean busy;    /* the thread works on a batch */
   gboolean idle;    /* the thread waits on work_cond */
   gboolean blocked; /* a push waits on space_cond */
   gboolean quit;
   gboolean flushing;
-  MsxStatus status; /* first error, MSX_OK if none */
+  MsxStatus status;    /* first error, MSX_OK if none */
+  gboolean unreadable; /* that error: a buffer could not be read */
 };
-
-static void
-work_item_free (gpointer data)
-{
-  WorkItem *item = data;
-
-  g_free (item->samples);
-  g_free (item);
-}
 
 /* Called with the lock held. */
 static gboolean
 worker_full (GstMelspecxWorker *w)
 {
   /* A single large buffer always gets in; otherwise wait for room. */
-  if (g_queue_is_empty (&w->queue))
+  if (w->count == 0)
     return FALSE;
-  return g_queue_get_length (&w->queue) >= WORKER_MAX_ITEMS ||
-         w->queued_samples >= w->max_samples;
+  return w->count >= WORKER_MAX_ITEMS || w->queued_samples >= w->max_samples;
 }
 
-/* An idle worker is woken only once a batch has gathered, for the same
- * reason (drain wakes it for the rest).  Lock held. */
+/* An idle worker is woken only once a batch has gathered (drain wakes it
+ * for the rest).  Lock held. */
 static gboolean
 worker_batch_ready (GstMelspecxWorker *w)
 {
-  return g_queue_get_length (&w->queue) >= WORKER_MAX_ITEMS / 4 ||
-         w->queued_samples >= w->max_samples / 4;
+  return w->count >= WORKER_MAX_ITEMS / 2 ||
+         w->queued_samples >= w->max_samples / 2;
 }
 
-/* A blocked push resumes only once the queue is half empty, so that the
- * two threads do not wake each other for every buffer.  Lock held. */
-static gboolean
-worker_has_room (GstMelspecxWorker *w)
+/* Drops every queued buffer.  Lock held. */
+static void
+worker_clear_queue (GstMelspecxWorker *w)
 {
-  return g_queue_get_length (&w->queue) <= WORKER_MAX_ITEMS / 2 &&
-         w->queued_samples <= w->max_samples / 2;
+  for (; w->count > 0; w->count--) {
+    gst_buffer_unref (w->ring[w->head].buf);
+    w->head = (w->head + 1) % WORKER_MAX_ITEMS;
+  }
+  w->head = 0;
+  w->queued_samples = 0;
+}
+
+/* Moves the whole queue into w->taken; returns how many.  Lock held. */
+static guint
+worker_take_all (GstMelspecxWorker *w)
+{
+  guint n = w->count, i;
+
+  for (i = 0; i < n; i++)
+    w->taken[i] = w->ring[(w->head + i) % WORKER_MAX_ITEMS];
+  w->head = (w->head + n) % WORKER_MAX_ITEMS;
+  w->count = 0;
+  w->queued_samples = 0;
+  return n;
+}
+
+/* One buffer into the analysis, on the worker thread. */
+static MsxStatus
+worker_feed (GstMelspecxWorker *w, GstBuffer *buf, gboolean *unreadable)
+{
+  const void *data;
+  MsxSampleFormat fmt;
+  gsize n;
+  MsxStatus st;
+
+  if (!gst_melspecx_input_map (w->input, buf, &data, &fmt, &n)) {
+    *unreadable = TRUE;
+    return MSX_ERROR_INVALID_ARGUMENT;
+  }
+  st = msx_spectrogram_push_samples (w->sg, data, fmt, n);
+  gst_melspecx_input_unmap (w->input);
+  return st;
+}
+
+/* Analyses (or, after an error, drops) @n taken buffers; no lock held. */
+static MsxStatus
+worker_process (GstMelspecxWorker *w, guint n, gboolean *unreadable)
+{
+  MsxStatus st = MSX_OK;
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    if (st == MSX_OK)
+      st = worker_feed (w, w->taken[i].buf, unreadable);
+    gst_buffer_unref (w->taken[i].buf);
+  }
+  return st;
 }
 
 static gpointer
@@ -83,32 +134,32 @@ worker_loop (gpointer data)
 
   g_mutex_lock (&w->lock);
   while (!w->quit) {
-    WorkItem *item;
+    gboolean unreadable = FALSE;
     MsxStatus st;
+    guint n;
 
-    if (g_queue_is_empty (&w->queue) || w->status != MSX_OK) {
+    if (w->count == 0 || w->status != MSX_OK) {
       w->idle = TRUE;
       g_cond_broadcast (&w->space_cond); /* drained */
       g_cond_wait (&w->work_cond, &w->lock);
       w->idle = FALSE;
       continue;
     }
-    item = g_queue_pop_head (&w->queue);
-    w->queued_samples -= item->n_samples;
+    n = worker_take_all (w);
     w->busy = TRUE;
-    if (w->blocked && worker_has_room (w))
+    if (w->blocked)
       g_cond_broadcast (&w->space_cond);
     g_mutex_unlock (&w->lock);
 
-    st = msx_spectrogram_push (w->sg, item->samples, item->n_samples);
+    st = worker_process (w, n, &unreadable);
 
     g_mutex_lock (&w->lock);
     w->busy = FALSE;
     if (st != MSX_OK && w->status == MSX_OK) {
       w->status = st;
+      w->unreadable = unreadable;
       g_cond_broadcast (&w->space_cond);
     }
-    work_item_free (item);
   }
   g_mutex_unlock (&w->lock);
   return NULL;
@@ -122,7 +173,6 @@ gst_melspecx_worker_new (void)
   g_mutex_init (&w->lock);
   g_cond_init (&w->work_cond);
   g_cond_init (&w->space_cond);
-  g_queue_init (&w->queue);
   return w;
 }
 
@@ -140,23 +190,28 @@ gst_melspecx_worker_free (GstMelspecxWorker *w)
 
 /**
  * gst_melspecx_worker_start:
- * @sg: the analysis the thread feeds; it must stay alive until
+ * @sg: the analysis the thread feeds
+ * @input: how to read the buffers; used by the thread alone until
  *   gst_melspecx_worker_stop()
  * @max_samples: samples per channel allowed to wait (back-pressure)
+ *
+ * @sg and @input must stay alive until gst_melspecx_worker_stop().
  *
  * Returns: FALSE if the thread could not be created.
  */
 gboolean
-gst_melspecx_worker_start (
-    GstMelspecxWorker *w, MsxSpectrogram *sg, gsize max_samples)
+gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
+    GstMelspecxInput *input, gsize max_samples)
 {
   GError *err = NULL;
 
   g_return_val_if_fail (w->thread == NULL, FALSE);
   w->sg = sg;
+  w->input = input;
   w->max_samples = MAX (max_samples, 1);
   w->quit = FALSE;
   w->status = MSX_OK;
+  w->unreadable = FALSE;
   w->thread = g_thread_try_new ("melspecx-worker", worker_loop, w, &err);
   if (w->thread == NULL) {
     GST_ERROR ("could not start the analysis thread: %s", err->message);
@@ -166,7 +221,7 @@ gst_melspecx_worker_start (
   return TRUE;
 }
 
-/* Ends the thread after its current push; drops whatever still waits. */
+/* Ends the thread after its current batch; drops whatever still waits. */
 void
 gst_melspecx_worker_stop (GstMelspecxWorker *w)
 {
@@ -178,31 +233,30 @@ gst_melspecx_worker_stop (GstMelspecxWorker *w)
   g_mutex_unlock (&w->lock);
   g_thread_join (w->thread);
   w->thread = NULL;
-  g_queue_clear_full (&w->queue, work_item_free);
-  w->queued_samples = 0;
+  worker_clear_queue (w);
   w->sg = NULL;
+  w->input = NULL;
 }
 
 /**
  * gst_melspecx_worker_push:
- * @samples: (transfer full): interleaved F32, freed with g_free()
- * @n_samples: samples per channel
+ * @buf: (transfer full): an input buffer
+ * @n_samples: its samples per channel
  *
  * Blocks while the queue is full.
  *
  * Returns: GST_FLOW_OK, GST_FLOW_FLUSHING, or GST_FLOW_ERROR when an
- * earlier push failed (see gst_melspecx_worker_status()).
+ * earlier buffer failed (see gst_melspecx_worker_status()).
  */
 GstFlowReturn
-gst_melspecx_worker_push (
-    GstMelspecxWorker *w, gfloat *samples, gsize n_samples)
+gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples)
 {
   WorkItem *item;
 
   g_mutex_lock (&w->lock);
   if (worker_full (w)) {
     w->blocked = TRUE;
-    while (!worker_has_room (w) && !w->flushing && w->status == MSX_OK)
+    while (worker_full (w) && !w->flushing && w->status == MSX_OK)
       g_cond_wait (&w->space_cond, &w->lock);
     w->blocked = FALSE;
   }
@@ -210,13 +264,13 @@ gst_melspecx_worker_push (
     GstFlowReturn ret =
         w->status != MSX_OK ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
     g_mutex_unlock (&w->lock);
-    g_free (samples);
+    gst_buffer_unref (buf);
     return ret;
   }
-  item = g_new (WorkItem, 1);
-  item->samples = samples;
+  item = &w->ring[(w->head + w->count) % WORKER_MAX_ITEMS];
+  item->buf = buf;
   item->n_samples = n_samples;
-  g_queue_push_tail (&w->queue, item);
+  w->count++;
   w->queued_samples += n_samples;
   if (w->idle && worker_batch_ready (w))
     g_cond_signal (&w->work_cond);
@@ -238,8 +292,7 @@ gst_melspecx_worker_drain (GstMelspecxWorker *w)
 
   g_mutex_lock (&w->lock);
   g_cond_signal (&w->work_cond);
-  while ((w->busy || !g_queue_is_empty (&w->queue)) && !w->flushing &&
-         w->status == MSX_OK)
+  while ((w->busy || w->count > 0) && !w->flushing && w->status == MSX_OK)
     g_cond_wait (&w->space_cond, &w->lock);
   if (w->status != MSX_OK)
     ret = GST_FLOW_ERROR;
@@ -249,18 +302,17 @@ gst_melspecx_worker_drain (GstMelspecxWorker *w)
   return ret;
 }
 
-/* Drops queued buffers and waits for the current push: afterwards the
+/* Drops queued buffers and waits for the current batch: afterwards the
  * spectrogram may be reset from the calling thread. */
 void
 gst_melspecx_worker_discard (GstMelspecxWorker *w)
 {
   g_mutex_lock (&w->lock);
-  g_queue_clear_full (&w->queue, work_item_free);
-  g_queue_init (&w->queue);
-  w->queued_samples = 0;
+  worker_clear_queue (w);
   while (w->busy)
     g_cond_wait (&w->space_cond, &w->lock);
   w->status = MSX_OK;
+  w->unreadable = FALSE;
   g_mutex_unlock (&w->lock);
 }
 
@@ -283,4 +335,17 @@ gst_melspecx_worker_status (GstMelspecxWorker *w)
   st = w->status;
   g_mutex_unlock (&w->lock);
   return st;
+}
+
+/* Whether the error of gst_melspecx_worker_status() is a buffer that could
+ * not be read or converted (rather than an analysis error). */
+gboolean
+gst_melspecx_worker_unreadable (GstMelspecxWorker *w)
+{
+  gboolean unreadable;
+
+  g_mutex_lock (&w->lock);
+  unreadable = w->unreadable;
+  g_mutex_unlock (&w->lock);
+  return unreadable;
 }

@@ -358,6 +358,94 @@ test_batching (void)
   free (x);
 }
 
+/* Pushes @L samples per channel of @in in @fmt, in pieces of 333. */
+static MsxStatus
+run_format (const MsxConfig *c, const void *in, MsxSampleFormat fmt,
+    size_t size, size_t L, Sink *sink)
+{
+  MsxStft *stft;
+  size_t done;
+  MsxStatus st;
+
+  memset (sink, 0, sizeof *sink);
+  sink->n_mels = c->n_mels;
+  if ((st = msx_stft_new (c, sink_frames, sink, &stft, NULL, 0)))
+    return st;
+  for (done = 0; done < L && !st; done += 333)
+    st = msx_stft_push_samples (stft,
+        (const char *)in + done * c->channels * size, fmt,
+        L - done < 333 ? L - done : 333);
+  if (!st)
+    st = msx_stft_finish (stft);
+  msx_stft_free (stft);
+  return st;
+}
+
+/* S16, S32 and F64 read directly give the frames of their float values
+ * pushed as F32, bit for bit (mixing and separate lanes alike), for @CH
+ * channels (2: the mixing shortcut, 3: the general sum). */
+static void
+test_sample_formats (int CH)
+{
+  enum { L = 5000 };
+  MsxConfig c = small_config ();
+  int16_t *s16 = malloc (L * CH * sizeof *s16);
+  int32_t *s32 = malloc (L * CH * sizeof *s32);
+  double *f64 = malloc (L * CH * sizeof *f64);
+  float *f16 = malloc (L * CH * sizeof (float)),
+        *f32 = malloc (L * CH * sizeof (float)),
+        *fd = malloc (L * CH * sizeof (float));
+  uint64_t seed = 7;
+  Sink ref = { 0 }, got = { 0 };
+  int mode, i;
+
+  for (i = 0; i < L * CH; i++) {
+    double v = ref_noise (&seed);
+    s16[i] = (int16_t)(v * 32767);
+    s32[i] = (int32_t)(v * 2147483647.0);
+    f64[i] = v * 0.9;
+    f16[i] = (float)(s16[i] / 32768.0);
+    f32[i] = (float)(s32[i] / 2147483648.0);
+    fd[i] = (float)f64[i];
+  }
+  c.channels = CH;
+  for (mode = 0; mode < 2; mode++) {
+    c.channel_mode = mode ? MSX_CHANNELS_SEPARATE : MSX_CHANNELS_MIX;
+    run_format (&c, f16, MSX_SAMPLE_F32, 4, L, &ref);
+    run_format (&c, s16, MSX_SAMPLE_S16, 2, L, &got);
+    msx_check (ref.frames[0] > 0 && same_frames (&ref, &got, mode ? CH : 1),
+        mode ? "S16 read directly, separate lanes: the frames of its floats"
+        : CH == 2 ? "S16 read directly, 2 channels mixed: the frames of "
+                    "its floats"
+                  : "S16 read directly, 3 channels mixed: the frames of "
+                    "its floats");
+    sink_clear (&ref);
+    sink_clear (&got);
+    run_format (&c, f32, MSX_SAMPLE_F32, 4, L, &ref);
+    run_format (&c, s32, MSX_SAMPLE_S32, 4, L, &got);
+    msx_check (ref.frames[0] > 0 && same_frames (&ref, &got, mode ? CH : 1),
+        "  S32: the frames of its floats");
+    sink_clear (&ref);
+    sink_clear (&got);
+    run_format (&c, fd, MSX_SAMPLE_F32, 4, L, &ref);
+    run_format (&c, f64, MSX_SAMPLE_F64, 8, L, &got);
+    msx_check (ref.frames[0] > 0 && same_frames (&ref, &got, mode ? CH : 1),
+        "  F64: the frames of its floats");
+    sink_clear (&ref);
+    sink_clear (&got);
+  }
+  msx_check (run_format (&c, f32, (MsxSampleFormat)99, 4, L, &got) ==
+                 MSX_ERROR_INVALID_ARGUMENT,
+      "an unknown sample format is refused");
+  sink_clear (&got);
+  free (s16);
+  free (s32);
+  free (f64);
+  free (f16);
+  free (f32);
+  free (fd);
+}
+
 /* reset forgets everything: the same input gives the same frames again. */
 static void
 test_reset (void)
@@ -505,6 +593,8 @@ main (void)
   test_frame_counts ();
   test_bit_identical ();
   test_batching ();
+  test_sample_formats (2);
+  test_sample_formats (3);
   test_reset ();
   test_empty_and_errors ();
   test_empty_bands ();

@@ -932,6 +932,9 @@ write_sample (GstAudioFormat fmt, gdouble x, guint8 *p)
       GST_WRITE_UINT24_LE (p, (guint32)v);
       break;
     }
+    case GST_AUDIO_FORMAT_S32LE:
+      GST_WRITE_UINT32_LE (p, (guint32)(gint32)lrint (x * 2147483647.0));
+      break;
     case GST_AUDIO_FORMAT_F64LE:
       GST_WRITE_DOUBLE_LE (p, x);
       break;
@@ -988,6 +991,7 @@ GST_START_TEST (test_input_formats)
   } cases[] = {
     { GST_AUDIO_FORMAT_S16LE, 80.0 },
     { GST_AUDIO_FORMAT_S24LE, 80.0 },
+    { GST_AUDIO_FORMAT_S32LE, 80.0 },
     { GST_AUDIO_FORMAT_F64LE, 80.0 },
     { GST_AUDIO_FORMAT_U8, 30.0 },
   };
