@@ -364,11 +364,11 @@ def table_rows(name: str, results: list) -> list:
 
 def write_markdown(path: Path, chart: Path, args, inputs: dict,
                    results: dict, cmds: list, about: list,
-                   loads: tuple, elapsed: float) -> None:
+                   loads: tuple, elapsed: float, spent: dict) -> None:
     lines = [
         "# melspecx and its peers",
         "",
-        "Written by `bench/peers.py %s` on %s, in %.0f s. Every command "
+        "Written by `%s` on %s, in %.0f s. Every command "
         "turns the same file into a %dx%d picture (sox: %dx%d, see below) "
         "as a process of its own; the commands take turns, one run each per "
         "round, and the figures are medians of %d round%s%s. Ratios are to "
@@ -376,7 +376,7 @@ def write_markdown(path: Path, chart: Path, args, inputs: dict,
         "rounds. CPU is user + system time of the process and its children; "
         "peak RSS is the largest resident set of the process (both from "
         "`wait4`)." % (
-            " ".join(args.argv_shown), datetime.now(timezone.utc).strftime(
+            " ".join(["bench/peers.py"] + args.argv_shown), datetime.now(timezone.utc).strftime(
                 "%Y-%m-%d %H:%M UTC"), elapsed, WIDTH, HEIGHT, WIDTH,
             SOX_HEIGHT, args.runs, "" if args.runs == 1 else "s",
             " after %d untimed warm-up round%s" % (
@@ -392,16 +392,17 @@ def write_markdown(path: Path, chart: Path, args, inputs: dict,
         "",
         "Speech (espeak-ng, four voices) over music synthesised with sox "
         "(plucked chords and melody, drums from noise bursts and a swept "
-        "sine): a 64-second piece, looped to length.",
+        "sine): a 64-second piece, looped to length. Benchmark time: all "
+        "rounds on that input, warm-up included.",
         "",
-        "| input | format | duration | size |",
-        "|---|---|---|---|",
+        "| input | format | duration | size | benchmark time |",
+        "|---|---|---|---|---|",
     ]
     for name, src in inputs.items():
         secs = args.durations[name]
-        lines.append("| %s | %s | %s | %.1f MB |" % (
+        lines.append("| %s | %s | %s | %.1f MB | %.0f s |" % (
             name, peers_audio.describe(name), duration(secs),
-            src.stat().st_size / 1e6))
+            src.stat().st_size / 1e6, spent[name]))
     lines += ["", "## Commands", "", "| command | runs |", "|---|---|"]
     for cmd in cmds:
         lines.append("| %s | `%s` |" % (cmd.label, cmd.shown().replace(
@@ -561,18 +562,19 @@ def main(argv=None) -> int:
 
     out_dir = args.workdir / "out"
     out_dir.mkdir(exist_ok=True)
-    results = {}
+    results, spent = {}, {}
     for name, src in inputs.items():
         t = time.monotonic()
         log("%s (%s):" % (name, duration(args.durations[name])))
         results[name] = bench_input(name, src, cmds, args, env, out_dir)
-        log("%s: %.0f s" % (name, time.monotonic() - t))
+        spent[name] = time.monotonic() - t
+        log("%s: %.0f s" % (name, spent[name]))
     loads.append(os.getloadavg()[0])
 
     elapsed = time.monotonic() - started
     write_chart(args.out_png, results, args)
     write_markdown(args.out_md, args.out_png, args, inputs, results, cmds,
-                   machine(), tuple(loads), elapsed)
+                   machine(), tuple(loads), elapsed, spent)
     print("\n".join(ln for name in results
                     for ln in table_rows(name, results[name])))
     log("wrote %s and %s" % (args.out_md, args.out_png))
