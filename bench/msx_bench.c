@@ -4,7 +4,8 @@
  *
  * For each backend (cpu, and vulkan when built in and a device opens):
  * frames/s of msx_backend_process() for each n_fft (hop n_fft/4, 128 mels,
- * power 2, one thread on the CPU) at each chunk size, and what that is in
+ * power 2, one thread on the CPU unless --threads says otherwise, 0 being
+ * one per processor) at each chunk size, and what that is in
  * hours of audio analysed per second of wall time at 44.1 kHz; for Vulkan
  * also the split of process() time into upload (host copy into mapped
  * memory), compute (device timestamps) and read-back; then the cost of
@@ -13,9 +14,15 @@
  * already in memory (another backend of the process holds the device).
  *
  *   msx_bench [--seconds S] [--backend cpu|vulkan] [--device-index I]
- *             [--sizes 512,2048,8192] [--chunks 1,64,256,1024,4096,16384]
+ *             [--threads T] [--sizes 512,2048,8192]
+ *             [--chunks 1,64,256,1024,4096,16384]
  *
  * Each figure runs for about S seconds (default 1) after one untimed call.
+ *
+ * With --stft-file, the whole analysis instead (msx_stft: framing with
+ * centre padding, window, FFT, power, 128 mels, dB) of a file of mono
+ * float32 samples, median of --repeat runs, optionally writing the frames
+ * to --out: bench/core_vs_torchaudio.py compares it with torchaudio.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +32,7 @@
 
 #include "msx_backend.h"
 #include "msx_mel.h"
+#include "msx_stft.h"
 #include "msx_window.h"
 #ifdef MSX_HAVE_VULKAN
 #include "msx_backend_vulkan.h"
@@ -41,6 +49,7 @@ typedef struct {
 static IntList bench_sizes = { 3, { 512, 2048, 8192 } };
 static IntList bench_chunks = { 6, { 1, 64, 256, 1024, 4096, 16384 } };
 static int bench_device_index = -1;
+static int bench_threads = 1; /* CPU backend threads (0: one per processor) */
 
 typedef struct {
   MsxConfig cfg;
@@ -82,6 +91,7 @@ bench_open (Bench *b, MsxBackendKind kind, int n_fft, int chunk)
   b->cfg.chunk_size = chunk;
   b->cfg.backend = kind;
   b->cfg.device_index = bench_device_index;
+  b->cfg.threads = bench_threads;
   b->window = malloc ((size_t)n_fft * sizeof (float));
   if (!b->window || msx_mel_bank_new (&b->cfg, &b->bank))
     return -1.0;
@@ -236,6 +246,119 @@ bench_startup (void)
 }
 #endif
 
+/* ---- the whole analysis of a file of samples (--stft-file) ---- */
+
+typedef struct {
+  float *mel;
+  size_t frames, cap;
+  int n_mels;
+} Collected;
+
+static void
+collect (void *user, int lane, const float *mel, size_t n)
+{
+  Collected *c = user;
+
+  if (c->frames + n > c->cap)
+    n = c->cap - c->frames;
+  memcpy (c->mel + c->frames * c->n_mels, mel, n * c->n_mels * sizeof (float));
+  c->frames += n;
+}
+
+static float *
+read_f32 (const char *path, size_t *n)
+{
+  FILE *f = fopen (path, "rb");
+  float *x = NULL;
+  long size;
+
+  if (!f)
+    return NULL;
+  if (fseek (f, 0, SEEK_END) == 0 && (size = ftell (f)) > 0 &&
+      fseek (f, 0, SEEK_SET) == 0 && (x = malloc ((size_t)size))) {
+    *n = (size_t)size / sizeof (float);
+    if (fread (x, sizeof (float), *n, f) != *n) {
+      free (x);
+      x = NULL;
+    }
+  }
+  fclose (f);
+  return x;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* STFT + mel + dB (re 1.0, no floor) of the mono float32 samples in @path
+ * at @rate, with the element's defaults (n_fft 2048, hop 512, 128 Slaney
+ * mels to 8 kHz, centred, reflect): what msx_stft does for every input,
+ * timed from the first push to the last frame, median of @repeat runs.
+ * With @out, the frames (time-major float32) are written there. */
+static int
+bench_stft_file (const char *path, int rate, MsxBackendKind kind, int repeat,
+    const char *out)
+{
+  size_t n = 0;
+  float *x = read_f32 (path, &n);
+  double *t = calloc ((size_t)repeat, sizeof (double));
+  Collected got = { NULL, 0, 0, 0 };
+  MsxStft *stft = NULL;
+  char msg[256] = "";
+  MsxConfig cfg;
+  int r, ok = 0;
+
+  msx_config_init (&cfg);
+  cfg.sample_rate = rate;
+  cfg.channels = 1;
+  cfg.backend = kind;
+  cfg.device_index = bench_device_index;
+  cfg.threads = bench_threads;
+  cfg.output_db = 1;
+  got.n_mels = cfg.n_mels;
+  got.cap = n / (size_t)cfg.hop_length + 1;
+  got.mel = malloc (got.cap * got.n_mels * sizeof (float));
+  if (!x || !t || !got.mel ||
+      msx_stft_new (&cfg, collect, &got, &stft, msg, sizeof msg)) {
+    fprintf (stderr, "msx_bench: %s: %s\n", path, x ? msg : "unreadable");
+    goto done;
+  }
+  for (r = 0; r < repeat; r++) {
+    double t0 = now_s ();
+    msx_stft_reset (stft);
+    got.frames = 0;
+    if (msx_stft_push (stft, x, n) || msx_stft_finish (stft))
+      goto done;
+    t[r] = now_s () - t0;
+  }
+  qsort (t, (size_t)repeat, sizeof (double), cmp_double);
+  printf ("stft %s, %d threads: %zu samples at %d Hz, %zu frames of "
+          "n_fft %d, hop %d, %d mels in dB: median %.4f s of %d, "
+          "frames_per_second=%.0f\n",
+      msx_stft_backend (stft), bench_threads, n, rate, got.frames, cfg.n_fft,
+      cfg.hop_length, cfg.n_mels, t[repeat / 2], repeat,
+      (double)got.frames / t[repeat / 2]);
+  ok = 1;
+  if (out) {
+    FILE *f = fopen (out, "wb");
+    ok = f && fwrite (got.mel, sizeof (float), got.frames * got.n_mels, f) ==
+                  got.frames * got.n_mels;
+    if (f)
+      fclose (f);
+  }
+
+done:
+  msx_stft_free (stft);
+  free (x);
+  free (t);
+  free (got.mel);
+  return ok;
+}
+
 /* "512,2048" -> list; 0 when a value is not a positive integer. */
 static int
 parse_list (const char *arg, IntList *out)
@@ -258,9 +381,9 @@ parse_list (const char *arg, IntList *out)
 int
 main (int argc, char **argv)
 {
-  const char *only = NULL;
+  const char *only = NULL, *stft_file = NULL, *out = NULL;
   double seconds = 1.0;
-  int i, ok = 1;
+  int i, ok = 1, rate = 22050, repeat = 7;
 
   for (i = 1; i < argc; i++) {
     if (!strcmp (argv[i], "--seconds") && i + 1 < argc)
@@ -269,6 +392,16 @@ main (int argc, char **argv)
       only = argv[++i];
     else if (!strcmp (argv[i], "--device-index") && i + 1 < argc)
       bench_device_index = atoi (argv[++i]);
+    else if (!strcmp (argv[i], "--threads") && i + 1 < argc)
+      bench_threads = atoi (argv[++i]);
+    else if (!strcmp (argv[i], "--stft-file") && i + 1 < argc)
+      stft_file = argv[++i];
+    else if (!strcmp (argv[i], "--rate") && i + 1 < argc)
+      rate = atoi (argv[++i]);
+    else if (!strcmp (argv[i], "--repeat") && i + 1 < argc)
+      repeat = atoi (argv[++i]) > 0 ? atoi (argv[i]) : 1;
+    else if (!strcmp (argv[i], "--out") && i + 1 < argc)
+      out = argv[++i];
     else if (!strcmp (argv[i], "--sizes") && i + 1 < argc &&
              parse_list (argv[i + 1], &bench_sizes))
       i++;
@@ -278,11 +411,21 @@ main (int argc, char **argv)
     else {
       fprintf (stderr,
           "usage: %s [--seconds S] [--backend cpu|vulkan] [--device-index I]\n"
-          "          [--sizes N,N,...] [--chunks C,C,...]\n",
-          argv[0]);
+          "          [--threads T] [--sizes N,N,...] [--chunks C,C,...]\n"
+          "       %s --stft-file F32_FILE [--rate HZ] [--repeat N] "
+          "[--out F32_FILE]\n"
+          "          [--threads T] [--backend cpu|vulkan]\n",
+          argv[0], argv[0]);
       return 2;
     }
   }
+  if (stft_file)
+    return bench_stft_file (stft_file, rate,
+               only && !strcmp (only, "vulkan") ? MSX_BACKEND_VULKAN
+                                                : MSX_BACKEND_CPU,
+               repeat, out)
+               ? 0
+               : 1;
   if (!only || !strcmp (only, "cpu"))
     ok = bench_backend (MSX_BACKEND_CPU, "cpu", seconds) && ok;
   if (!only || !strcmp (only, "vulkan")) {

@@ -59,6 +59,7 @@ msx_config_init (MsxConfig *cfg)
   cfg->output_db = 0;
   cfg->db_ref = 1.0;
   cfg->chunk_size = 1024;
+  cfg->threads = 0;
   cfg->backend = MSX_BACKEND_AUTO;
   cfg->device_index = -1;
 }
@@ -215,6 +216,9 @@ validate_output (const MsxConfig *c, char *msg, size_t n)
   if (int_out_of (c->chunk_size, 1, MSX_MAX_CHUNK_SIZE))
     return refuse (msg, n, "chunk-size is %d but must be between 1 and %d",
         c->chunk_size, MSX_MAX_CHUNK_SIZE);
+  if (int_out_of (c->threads, 0, MSX_MAX_THREADS))
+    return refuse (msg, n, "threads is %d but must be between 0 and %d",
+        c->threads, MSX_MAX_THREADS);
   if (int_out_of (c->backend, MSX_BACKEND_AUTO, MSX_BACKEND_VULKAN))
     return refuse (msg, n,
         "backend is %d but must be auto (0), cpu (1) or "

@@ -13,8 +13,7 @@ extern "C" {
 
 typedef enum { MSX_CHANNELS_MIX, MSX_CHANNELS_SEPARATE } MsxChannelMode;
 typedef enum { MSX_PAD_REFLECT, MSX_PAD_CONSTANT } MsxPadMode;
-typedef enum
-{
+typedef enum {
   MSX_WINDOW_HANN,
   MSX_WINDOW_HAMMING,
   MSX_WINDOW_BLACKMAN,
@@ -22,16 +21,14 @@ typedef enum
 } MsxWindowType;
 typedef enum { MSX_MEL_SCALE_SLANEY, MSX_MEL_SCALE_HTK } MsxMelScale;
 typedef enum { MSX_MEL_NORM_SLANEY, MSX_MEL_NORM_NONE } MsxMelNorm;
-typedef enum
-{
-  MSX_BACKEND_AUTO,             /* a real GPU if one exists, else the CPU */
+typedef enum {
+  MSX_BACKEND_AUTO, /* a real GPU if one exists, else the CPU */
   MSX_BACKEND_CPU,
-  MSX_BACKEND_VULKAN            /* any Vulkan device, lavapipe included */
+  MSX_BACKEND_VULKAN /* any Vulkan device, lavapipe included */
 } MsxBackendKind;
 
 /* Colormaps, in the order of SPEC §3. */
-typedef enum
-{
+typedef enum {
   MSX_COLORMAP_INFERNO,
   MSX_COLORMAP_VIRIDIS,
   MSX_COLORMAP_MAGMA,
@@ -57,6 +54,7 @@ typedef enum
 #define MSX_MAX_WIDTH 16384
 #define MSX_MAX_HEIGHT 16384
 #define MSX_MAX_CHUNK_SIZE 16384
+#define MSX_MAX_THREADS 64
 #define MSX_DEFAULT_AMIN 1e-10
 
 /**
@@ -64,51 +62,53 @@ typedef enum
  * Every parameter of one analysis, with librosa's meaning. Fill it with
  * msx_config_init() and change what differs.
  */
-typedef struct
-{
+typedef struct {
   /* input */
-  int sample_rate;              /* Hz, 1..MSX_MAX_SAMPLE_RATE */
-  int channels;                 /* 1..MSX_MAX_CHANNELS */
-  MsxChannelMode channel_mode;  /* mix = average to mono; separate = one lane each */
+  int sample_rate; /* Hz, 1..MSX_MAX_SAMPLE_RATE */
+  int channels;    /* 1..MSX_MAX_CHANNELS */
+  MsxChannelMode
+      channel_mode; /* mix = average to mono; separate = one lane each */
 
   /* framing */
-  int n_fft;                    /* even, MSX_MIN_N_FFT..MSX_MAX_N_FFT */
-  int win_length;               /* 0 = n_fft; else 1..n_fft */
-  int hop_length;               /* 1..MSX_MAX_HOP_LENGTH */
-  int center;                   /* pad n_fft/2 each side */
+  int n_fft;      /* even, MSX_MIN_N_FFT..MSX_MAX_N_FFT */
+  int win_length; /* 0 = n_fft; else 1..n_fft */
+  int hop_length; /* 1..MSX_MAX_HOP_LENGTH */
+  int center;     /* pad n_fft/2 each side */
   MsxPadMode pad_mode;
   MsxWindowType window;
 
   /* spectrum and mel */
-  double power;                 /* 1.0 magnitude or 2.0 power */
-  int n_mels;                   /* 1..n_fft/2+1 */
-  double f_min;                 /* Hz, >= 0 */
-  double f_max;                 /* Hz, 0 = Nyquist; above Nyquist is clamped */
+  double power; /* 1.0 magnitude or 2.0 power */
+  int n_mels;   /* 1..n_fft/2+1 */
+  double f_min; /* Hz, >= 0 */
+  double f_max; /* Hz, 0 = Nyquist; above Nyquist is clamped */
   MsxMelScale mel_scale;
   MsxMelNorm mel_norm;
 
   /* dB */
-  double top_db;                /* > 0 */
-  double amin;                  /* > 0; MSX_DEFAULT_AMIN */
+  double top_db; /* > 0 */
+  double amin;   /* > 0; MSX_DEFAULT_AMIN */
 
   /* image */
   MsxColormap colormap;
-  int invert;                   /* reverse the colormap */
-  int width;                    /* 1..MSX_MAX_WIDTH */
-  int height;                   /* 1..MSX_MAX_HEIGHT */
+  int invert; /* reverse the colormap */
+  int width;  /* 1..MSX_MAX_WIDTH */
+  int height; /* 1..MSX_MAX_HEIGHT */
 
   /* What the analysis backends emit (msx_backend.h, msx_stft.h).  Not a
    * SPEC §3 parameter and not written to the JSON.  With output_db, each
    * mel value S becomes k·log10(max(amin, S)) − k·log10(max(amin, db_ref)),
    * k = 10 for power 2 and 20 for power 1, with no top_db floor.  Image
    * mode needs power: it averages columns in the power domain before dB. */
-  int output_db;                /* 0: mel power or magnitude; 1: its dB */
-  double db_ref;                /* > 0, in the unit of S; 1.0 by default */
+  int output_db; /* 0: mel power or magnitude; 1: its dB */
+  double db_ref; /* > 0, in the unit of S; 1.0 by default */
 
   /* execution: never changes the numbers */
-  int chunk_size;               /* STFT frames per batch, 1..MSX_MAX_CHUNK_SIZE */
+  int chunk_size; /* STFT frames per batch, 1..MSX_MAX_CHUNK_SIZE */
+  int threads;    /* CPU backend threads per batch, 0..MSX_MAX_THREADS;
+                   * 0 = one per processor (at most 8) */
   MsxBackendKind backend;
-  int device_index;             /* Vulkan physical device, -1 = choose */
+  int device_index; /* Vulkan physical device, -1 = choose */
 } MsxConfig;
 
 /**
@@ -117,10 +117,10 @@ typedef struct
  *
  * Sets the defaults of SPEC §3: 44100 Hz mono, n_fft 2048, hop 512, center
  * with reflect padding, hann, power 2, 128 Slaney mels 0..8000 Hz with
- * Slaney norm, top_db 80, amin 1e-10, inferno 1024x256, chunk 1024, auto;
- * mel power output (output_db 0, db_ref 1.0).
+ * Slaney norm, top_db 80, amin 1e-10, inferno 1024x256, chunk 1024, auto,
+ * threads 0; mel power output (output_db 0, db_ref 1.0).
  */
-void msx_config_init (MsxConfig * cfg);
+void msx_config_init (MsxConfig *cfg);
 
 /**
  * msx_config_validate:
@@ -135,28 +135,28 @@ void msx_config_init (MsxConfig * cfg);
  *
  * Returns: MSX_OK, or MSX_ERROR_INVALID_ARGUMENT with @msg filled.
  */
-MsxStatus msx_config_validate (const MsxConfig * cfg, char *msg,
-    size_t msg_size);
+MsxStatus msx_config_validate (
+    const MsxConfig *cfg, char *msg, size_t msg_size);
 
 /**
  * msx_config_f_max:
  * Returns: the effective upper mel edge in Hz: f_max, or Nyquist when f_max
  * is 0 or above Nyquist.
  */
-double msx_config_f_max (const MsxConfig * cfg);
+double msx_config_f_max (const MsxConfig *cfg);
 
 /**
  * msx_config_win_length:
  * Returns: the effective window length (n_fft when win_length is 0).
  */
-int msx_config_win_length (const MsxConfig * cfg);
+int msx_config_win_length (const MsxConfig *cfg);
 
 /**
  * msx_config_lanes:
  * Returns: how many spectrogram lanes the config produces (1 when mixing,
  * else the channel count).
  */
-int msx_config_lanes (const MsxConfig * cfg);
+int msx_config_lanes (const MsxConfig *cfg);
 
 /**
  * msx_config_to_json:
@@ -171,8 +171,8 @@ int msx_config_lanes (const MsxConfig * cfg);
  *
  * Returns: MSX_OK, or MSX_ERROR_NO_MEMORY if @out is too small.
  */
-MsxStatus msx_config_to_json (const MsxConfig * cfg, double duration_s,
-    char *out, size_t out_size);
+MsxStatus msx_config_to_json (
+    const MsxConfig *cfg, double duration_s, char *out, size_t out_size);
 
 /* Names of enum values as used by the element and the JSON ("hann",
  * "slaney", "inferno"...); NULL when out of range. */

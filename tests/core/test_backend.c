@@ -207,6 +207,61 @@ test_batch_equals_single (void)
   free (all);
 }
 
+/* 1000 frames through a CPU backend of @threads threads into @out. */
+static void
+run_threads (int threads, int output_db, const float *x, float *out)
+{
+  MsxConfig c;
+  float win[512];
+  MsxMelBank *bank;
+  MsxBackend *be;
+
+  msx_config_init (&c);
+  c.n_fft = 512;
+  c.hop_length = 100;
+  c.n_mels = 64;
+  c.backend = MSX_BACKEND_CPU;
+  c.chunk_size = 1000;
+  c.threads = threads;
+  c.output_db = output_db;
+  msx_window_fill (c.window, 512, 512, win);
+  msx_mel_bank_new (&c, &bank);
+  msx_backend_new (&c, win, bank, &be, NULL, 0);
+  msx_backend_process (be, x, 1000, out);
+  msx_backend_process (be, x, 130, out + 1000 * 64); /* shared */
+  msx_backend_process (be, x, 7, out + 1130 * 64);   /* one thread */
+  msx_backend_free (be);
+  msx_mel_bank_free (bank);
+}
+
+/* Threads split a batch into ranges: every frame keeps its value. */
+static void
+test_threads (void)
+{
+  static const int counts[] = { 2, 3, 0 };
+  size_t n = 1137 * 64;
+  float *x = signal_new (999 * 100 + 512, 44100);
+  float *one = malloc (n * sizeof *one), *many = malloc (n * sizeof *many);
+  char what[80];
+  size_t i;
+  int db;
+
+  for (db = 0; db < 2; db++) {
+    run_threads (1, db, x, one);
+    for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+      memset (many, 0, n * sizeof *many);
+      run_threads (counts[i], db, x, many);
+      snprintf (what, sizeof what,
+          "cpu, threads %d%s: every frame bit-equal to one thread", counts[i],
+          db ? ", dB" : "");
+      msx_check (memcmp (one, many, n * sizeof *one) == 0, what);
+    }
+  }
+  free (x);
+  free (one);
+  free (many);
+}
+
 /* The factory's choices when Vulkan is not compiled in. */
 static void
 test_factory (void)
@@ -252,6 +307,7 @@ main (void)
   else
     printf ("# Vulkan not built in: CPU backend only\n");
   test_batch_equals_single ();
+  test_threads ();
   test_factory ();
   return msx_test_done ();
 }

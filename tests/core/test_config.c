@@ -51,6 +51,8 @@ CASE (dbref_0, c->db_ref = 0.0)
 CASE (dbref_nan, c->db_ref = NAN)
 CASE (chunk_0, c->chunk_size = 0)
 CASE (chunk_big, c->chunk_size = 16385)
+CASE (threads_neg, c->threads = -1)
+CASE (threads_big, c->threads = 65)
 CASE (chan_0, c->channels = 0)
 CASE (chan_big, c->channels = 65)
 CASE (rate_0, c->sample_rate = 0)
@@ -96,6 +98,8 @@ static const Invalid invalid[] = {
   { "db_ref NaN", "db_ref", "nan", dbref_nan },
   { "chunk_size 0", "chunk-size", "0", chunk_0 },
   { "chunk_size too big", "chunk-size", "16385", chunk_big },
+  { "threads -1", "threads", "-1", threads_neg },
+  { "threads 65", "threads", "65", threads_big },
   { "channels 0", "channels", "0", chan_0 },
   { "channels 65", "channels", "65", chan_big },
   { "sample_rate 0", "sample-rate", "0", rate_0 },
