@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "msx_mel.h"
 
@@ -110,6 +111,42 @@ fill_weights (
           (float)tri_weight (e, m, freqs[bank->start[m] + j], norm);
 }
 
+/* The padded copy msx_mel_bank_apply() reads (see MsxMelBank).  A band
+ * whose padded end would pass n_bins is padded at the front instead
+ * (start4 = end - length4 >= 0: n_bins is at least 9). */
+static MsxStatus
+fill_padded (MsxMelBank *bank)
+{
+  int m, total = 0;
+
+  if (bank->n_mels < 1)
+    return MSX_ERROR_INVALID_ARGUMENT;
+  bank->start4 = calloc ((size_t)bank->n_mels, sizeof (int));
+  bank->length4 = calloc ((size_t)bank->n_mels, sizeof (int));
+  bank->offset4 = calloc ((size_t)bank->n_mels, sizeof (int));
+  if (!bank->start4 || !bank->length4 || !bank->offset4)
+    return MSX_ERROR_NO_MEMORY;
+  for (m = 0; m < bank->n_mels; m++) {
+    int len = bank->length[m], len4 = (len + 3) & ~3;
+    int end = bank->start[m] + len;
+    bank->length4[m] = len4;
+    bank->offset4[m] = total;
+    bank->start4[m] =
+        bank->start[m] + len4 <= bank->n_bins ? bank->start[m] : end - len4;
+    total += len4;
+  }
+  bank->weights4 = calloc ((size_t)total + 1, sizeof (float));
+  if (!bank->weights4)
+    return MSX_ERROR_NO_MEMORY;
+  for (m = 0; m < bank->n_mels; m++) {
+    int lead = bank->start[m] - bank->start4[m];
+    memcpy (bank->weights4 + bank->offset4[m] + lead,
+        bank->weights + bank->offset[m],
+        (size_t)bank->length[m] * sizeof (float));
+  }
+  return MSX_OK;
+}
+
 static MsxStatus
 bank_alloc (int n_mels, int n_bins, MsxMelBank **out)
 {
@@ -156,6 +193,8 @@ msx_mel_bank_new (const MsxConfig *cfg, MsxMelBank **out)
   if (!bank->weights)
     goto fail;
   fill_weights (bank, edges, freqs, cfg->mel_norm);
+  if (fill_padded (bank))
+    goto fail;
 
   free (edges);
   free (freqs);
@@ -169,25 +208,22 @@ fail:
   return MSX_ERROR_NO_MEMORY;
 }
 
-/* One band: sum of w[j]·s[j] in double (each float product is exact in
- * double; a band may span hundreds of bins of very different magnitude).
- * Four partial sums keep the adds independent, so the loop runs at the
- * multiplier's pace instead of waiting on one add chain. */
+/* One band of the padded layout (n a multiple of 4): four partial float
+ * sums, which the compiler turns into one vector.  Weights and spectrum
+ * are never negative, so a float sum of n terms is within about
+ * (n/4 + 2) ulp of the exact one whatever the magnitudes (below 1e-6
+ * relative for the widest bands), far inside the 1e-4 the analysis
+ * promises. */
 static float
-band_sum (const float *restrict w, const float *restrict s, int n)
+band_sum4 (const float *restrict w, const float *restrict s, int n)
 {
-  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-  int j = 0;
+  float acc[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+  int j, k;
 
-  for (; j + 4 <= n; j += 4) {
-    a0 += (double)w[j] * s[j];
-    a1 += (double)w[j + 1] * s[j + 1];
-    a2 += (double)w[j + 2] * s[j + 2];
-    a3 += (double)w[j + 3] * s[j + 3];
-  }
-  for (; j < n; j++)
-    a0 += (double)w[j] * s[j];
-  return (float)((a0 + a1) + (a2 + a3));
+  for (j = 0; j < n; j += 4)
+    for (k = 0; k < 4; k++)
+      acc[k] += w[j + k] * s[j + k];
+  return (acc[0] + acc[2]) + (acc[1] + acc[3]);
 }
 
 void
@@ -196,8 +232,8 @@ msx_mel_bank_apply (const MsxMelBank *bank, const float *spectrum, float *mel)
   int m;
 
   for (m = 0; m < bank->n_mels; m++)
-    mel[m] = band_sum (bank->weights + bank->offset[m],
-        spectrum + bank->start[m], bank->length[m]);
+    mel[m] = band_sum4 (bank->weights4 + bank->offset4[m],
+        spectrum + bank->start4[m], bank->length4[m]);
 }
 
 int
@@ -206,8 +242,8 @@ msx_mel_bank_bins_used (const MsxMelBank *bank)
   int m, end = 0;
 
   for (m = 0; m < bank->n_mels; m++)
-    if (bank->length[m] > 0 && bank->start[m] + bank->length[m] > end)
-      end = bank->start[m] + bank->length[m];
+    if (bank->length4[m] > 0 && bank->start4[m] + bank->length4[m] > end)
+      end = bank->start4[m] + bank->length4[m];
   return end;
 }
 
@@ -231,5 +267,9 @@ msx_mel_bank_free (MsxMelBank *bank)
   free (bank->length);
   free (bank->offset);
   free (bank->weights);
+  free (bank->start4);
+  free (bank->length4);
+  free (bank->offset4);
+  free (bank->weights4);
   free (bank);
 }

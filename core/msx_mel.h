@@ -13,15 +13,21 @@
  * weights[offset[m] .. offset[m]+length[m]-1].  A band that catches no bin
  * has length 0.  Public so that the Vulkan backend can upload it.
  */
-typedef struct
-{
+typedef struct {
   int n_mels;
-  int n_bins;                   /* n_fft/2 + 1 */
+  int n_bins; /* n_fft/2 + 1 */
   int *start;
   int *length;
   int *offset;
   float *weights;
-  int n_weights;                /* sum of length[] */
+  int n_weights; /* sum of length[] */
+  /* The same filters for msx_mel_bank_apply(): each band's weights padded
+   * with zeros to a multiple of 4 (at the end, or at the front where the
+   * end would pass n_bins), so that every band is whole vectors. */
+  int *start4;
+  int *length4;
+  int *offset4;
+  float *weights4;
 } MsxMelBank;
 
 /**
@@ -39,29 +45,30 @@ typedef struct
  *
  * Returns: MSX_OK or MSX_ERROR_NO_MEMORY.
  */
-MsxStatus msx_mel_bank_new (const MsxConfig * cfg, MsxMelBank ** out);
+MsxStatus msx_mel_bank_new (const MsxConfig *cfg, MsxMelBank **out);
 
 /**
  * msx_mel_bank_apply:
  * @bank: a filterbank
- * @spectrum: n_bins values (power or magnitude)
+ * @spectrum: n_bins values (power or magnitude), of which the first
+ *   msx_mel_bank_bins_used() are read
  * @mel: (out): n_mels values
  */
-void msx_mel_bank_apply (const MsxMelBank * bank, const float *spectrum,
-    float *mel);
+void msx_mel_bank_apply (
+    const MsxMelBank *bank, const float *spectrum, float *mel);
 
 /**
  * msx_mel_bank_bins_used:
- * Returns: one past the highest FFT bin any band weighs (0 if none): the
- * spectrum above it does not matter.
+ * Returns: one past the highest FFT bin msx_mel_bank_apply() reads (0 if
+ * none): the spectrum above it does not matter.
  */
-int msx_mel_bank_bins_used (const MsxMelBank * bank);
+int msx_mel_bank_bins_used (const MsxMelBank *bank);
 
 /** Returns: the number of bands that catch no FFT bin (they stay 0). */
-int msx_mel_bank_empty_bands (const MsxMelBank * bank);
+int msx_mel_bank_empty_bands (const MsxMelBank *bank);
 
 /** msx_mel_bank_free: NULL-safe. */
-void msx_mel_bank_free (MsxMelBank * bank);
+void msx_mel_bank_free (MsxMelBank *bank);
 
 /* Hz <-> mel conversions of librosa (htk=0: Slaney, htk=1: HTK). */
 double msx_hz_to_mel (double hz, MsxMelScale scale);
