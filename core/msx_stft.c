@@ -366,15 +366,20 @@ msx_stft_finish (MsxStft *s)
 void
 msx_stft_reset (MsxStft *s)
 {
+  int lane;
+
   s->buf_pos = 0;
   s->n_in = 0;
   s->n_frames = 0;
   s->finished = 0;
   /* y[0..P) is reserved for the left padding: zeros now for constant,
-   * reflected later (once x[0..P] is in) for reflect. */
+   * reflected later (once x[0..P] is in) for reflect.  Nothing past len
+   * is ever read, so only that part is cleared: the rest of the buffer's
+   * pages are not touched before samples arrive. */
   s->len = s->pad;
   s->head_done = s->pad == 0 || s->cfg.pad_mode == MSX_PAD_CONSTANT;
-  memset (s->buf, 0, s->cap * (size_t)s->lanes * sizeof (float));
+  for (lane = 0; lane < s->lanes; lane++)
+    memset (lane_buf (s, lane), 0, s->pad * sizeof (float));
 }
 
 /* Buffers: per lane, room for one full batch (or the 2P+1 samples of the
