@@ -33,15 +33,36 @@ Logging is GStreamer's: ``GST_DEBUG=melspecx:5``.  The command line is
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from .api import audio_info, mel_spec_from_path, mel_spectrogram_db, \
-    mel_spectrogram_db_from_path, mel_spectrogram_db_py, read_audio
-from .config import MelConfig, create_mel_config
 from .errors import MelSpecError, MelSpecParameterError, MelSpecWarning
-from .pipeline import DEFAULT_TIMEOUT, AudioInfo
 
 __version__ = "0.1.0"
+
+# The public names and the module that defines each, imported on first use:
+# `import melspecx` loads neither GStreamer nor numpy, and a call loads only
+# what it needs (numpy for arrays, not for pictures).
+_LAZY = {
+    "audio_info": "api", "mel_spec_from_path": "api",
+    "mel_spectrogram_db": "api", "mel_spectrogram_db_from_path": "api",
+    "mel_spectrogram_db_py": "api", "read_audio": "api",
+    "MelConfig": "config", "create_mel_config": "config",
+    "DEFAULT_TIMEOUT": "pipeline", "AudioInfo": "pipeline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'melspecx' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def element_properties() -> dict[str, Any]:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from . import pipeline
-from . import properties
-from .config import MelConfig, check_parameters, create_mel_config
+from . import pipeline, properties
+from .config import MelConfig, check_parameters, config_values, \
+    element_properties_of
 from .errors import MelSpecError, MelSpecParameterError
 from .pipeline import DEFAULT_TIMEOUT, AudioInfo, ProgressCallback
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported by the functions that return arrays, not here: a
+# picture (mel_spec_from_path) does not pay for it.
 
 PathLike = "str | os.PathLike[str]"
 
@@ -103,6 +107,7 @@ def read_audio(path: str | os.PathLike[str],
     Raises:
         MelSpecError: GStreamer's message for a missing or undecodable file.
     """
+    import numpy as np
     data, rate, channels = pipeline.decode_interleaved(path, timeout)
     samples = np.frombuffer(data, dtype="<f4").astype(np.float32)
     samples = samples[:len(samples) // channels * channels]
@@ -127,6 +132,7 @@ def audio_info(path: str | os.PathLike[str],
 
 def _as_waveform(audio: Any) -> np.ndarray:
     """Check a waveform argument: 1-D, or 2-D (channels, samples)."""
+    import numpy as np
     array = np.asarray(audio)
     if not np.issubdtype(array.dtype, np.floating):
         raise MelSpecParameterError(
@@ -177,26 +183,34 @@ def mel_spectrogram_db(config: MelConfig, audio: Any, *,
         raise MelSpecParameterError(
             f"config is {type(config).__name__} but must be a MelConfig "
             "(use melspecx.create_mel_config)")
+    import numpy as np
     array = _as_waveform(audio)
     channels = 1 if array.ndim == 1 else array.shape[0]
     interleaved = np.ascontiguousarray(array.T, dtype="<f4")
     props = dict(config.element_properties(), mode="image")
-    data, n_mels, lanes = pipeline.raw_spectrogram(
-        props, interleaved.tobytes(), config.sample_rate, channels, timeout)
-    want_lanes = channels if config.channel_mode == "separate" else 1
-    if n_mels < 0:                 # no frame at all (e.g. empty input)
-        n_mels, lanes = config.n_mels, want_lanes
-    if (n_mels, lanes) != (config.n_mels, want_lanes):
+    raw = pipeline.raw_spectrogram(props, interleaved.tobytes(),
+                                   config.sample_rate, channels, timeout)
+    separate = config.channel_mode == "separate"
+    return _db_array(raw, config.n_mels, channels if separate else 1,
+                     config.top_db, separate and array.ndim == 2)
+
+
+def _db_array(raw: pipeline.RawSpectrogram, n_mels: int, lanes: int,
+              top_db: float | None, per_lane: bool) -> np.ndarray:
+    """The element's raw dB values as (n_mels, frames), or (lanes, n_mels,
+    frames) when ``per_lane``, floored at max - top_db (the element leaves
+    the floor to the consumer)."""
+    import numpy as np
+    got = (raw.n_mels, raw.lanes) if raw.n_mels >= 0 else (n_mels, lanes)
+    if got != (n_mels, lanes):
         raise MelSpecError(
-            f"the element produced n-mels={n_mels}, lanes={lanes}; expected "
-            f"{config.n_mels} and {want_lanes}")
-    db = np.frombuffer(data, dtype="<f4").astype(np.float32)
+            f"the element produced n-mels={got[0]}, lanes={got[1]}; "
+            f"expected {n_mels} and {lanes}")
+    db = np.frombuffer(raw.data, dtype="<f4").astype(np.float32)
     db = db.reshape(-1, lanes, n_mels).transpose(1, 2, 0)
-    if config.top_db is not None and db.size:
-        db = np.maximum(db, db.max() - np.float32(config.top_db))
-    if config.channel_mode == "separate" and array.ndim == 2:
-        return np.ascontiguousarray(db)
-    return np.ascontiguousarray(db[0])
+    if top_db is not None and db.size:
+        db = np.maximum(db, db.max() - np.float32(top_db))
+    return np.ascontiguousarray(db if per_lane else db[0])
 
 
 #: Alias of :func:`mel_spectrogram_db` (the name used by earlier versions).
@@ -209,12 +223,17 @@ def mel_spectrogram_db_from_path(path: str | os.PathLike[str],
                                  **params: Any) -> np.ndarray:
     """Mel spectrogram in dB of an audio file (see :func:`mel_spectrogram_db`).
 
-    The file is decoded with :func:`read_audio` at its own rate.
+    One pipeline, ``filesrc ! decodebin ! melspecx !
+    application/x-mel-spectrogram ! appsink``: the decoded audio goes
+    straight to the element, at the file's own rate.  The result is
+    (n_mels, frames), or (channels, n_mels, frames) for
+    ``channel_mode="separate"`` and a file of two or more channels.
 
     Args:
         path: the audio file.
         config: a MelConfig whose ``sample_rate`` matches the file; or None
-            to build one from ``params`` at the file's rate.
+            for the file's rate (an f_max above its Nyquist frequency is
+            then lowered with a :class:`MelSpecWarning`).
         **params: :class:`MelConfig` fields (``n_mels=64``...), applied on
             top of ``config`` when both are given.
 
@@ -223,17 +242,16 @@ def mel_spectrogram_db_from_path(path: str | os.PathLike[str],
             sample_rate is not the file's.
         MelSpecError: GStreamer's message for a missing or undecodable file.
     """
-    audio, rate = read_audio(path, timeout)
-    if config is None:
-        config = create_mel_config(rate, **params)
-    else:
-        if config.sample_rate != rate:
-            raise MelSpecParameterError(
-                f"config.sample_rate is {config.sample_rate} but "
-                f"{os.fsdecode(path)!r} is at {rate} Hz")
-        if params:
-            fields = dataclasses.asdict(config)
-            del fields["sample_rate"]
-            fields.update(params)
-            config = create_mel_config(rate, **fields)
-    return mel_spectrogram_db(config, audio, timeout=timeout)
+    rate = None
+    if config is not None:
+        fields = dataclasses.asdict(config)
+        rate = fields.pop("sample_rate")
+        fields.update(params)
+        params = fields
+    values = config_values(params, rate)
+    props = dict(element_properties_of(values), mode="image")
+    raw = pipeline.raw_spectrogram_of_file(path, props, rate, timeout)
+    separate = values["channel_mode"] == "separate"
+    lanes = raw.lanes if separate and raw.lanes > 0 else 1
+    return _db_array(raw, values["n_mels"], lanes, values["top_db"],
+                     separate and lanes > 1)

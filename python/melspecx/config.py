@@ -87,7 +87,7 @@ def _check_band(out: dict[str, Any], sample_rate: int | None) -> None:
             warnings.warn(
                 f"f-max {f_max:g} Hz is above Nyquist ({nyquist:g} Hz for "
                 f"{sample_rate} Hz input); clamped to {nyquist:g} Hz",
-                stacklevel=4)
+                stacklevel=5)
             f_max = nyquist
         elif f_max == 0:
             f_max = nyquist
@@ -181,14 +181,20 @@ class MelConfig:
     def element_properties(self) -> dict[str, Any]:
         """The melspecx element properties (hyphenated names) that carry
         this configuration."""
-        props = {}
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if field.name == "win_length":
-                value = value or 0             # the element's "n-fft"
-            if field.name != "sample_rate" and value is not None:
-                props[field.name.replace("_", "-")] = value
-        return props
+        return element_properties_of(dataclasses.asdict(self))
+
+
+def element_properties_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The element properties (hyphenated names) for MelConfig field
+    values: None means the element's own meaning (win-length 0 = n-fft) or
+    that the property is not set (no floor, no fixed reference)."""
+    props = {}
+    for key, value in values.items():
+        if key == "win_length":
+            value = value or 0
+        if key != "sample_rate" and value is not None:
+            props[key.replace("_", "-")] = value
+    return props
 
 
 def _fields() -> list[str]:
@@ -220,6 +226,16 @@ def create_mel_config(sample_rate: int, **params: Any) -> MelConfig:
             out of range; the message names the parameter and the range.
         MelSpecError: the melspecx plugin is not installed.
     """
+    rate = _check_rate(sample_rate)
+    return MelConfig(sample_rate=rate, **config_values(params, rate))
+
+
+def config_values(params: Mapping[str, Any],
+                  sample_rate: int | None = None) -> dict[str, Any]:
+    """The MelConfig fields but sample_rate for ``params``, checked, the
+    absent ones the element's defaults.  Without ``sample_rate`` f_max is
+    left for the element to clamp to Nyquist."""
+    params = dict(params)
     if "onesided" in params:
         _check_onesided(params.pop("onesided"))
     fields = _fields()
@@ -228,13 +244,12 @@ def create_mel_config(sample_rate: int, **params: Any) -> MelConfig:
         raise MelSpecParameterError(
             f"unknown parameter {unknown[0]!r}; known: "
             + ", ".join(sorted(fields)))
-    rate = _check_rate(sample_rate)
     values = {key: _config_default(key) for key in fields}
     values.update(params)
-    values = check_parameters(values, rate)
+    values = check_parameters(values, sample_rate)
     if values["win_length"] == 0:
         values["win_length"] = None
-    return MelConfig(sample_rate=rate, **values)
+    return values
 
 
 def _check_rate(sample_rate: Any) -> int:

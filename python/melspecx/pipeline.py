@@ -17,7 +17,7 @@ import warnings
 from typing import Any, Callable, Mapping
 
 from . import properties
-from ._gst import GLib, Gst, GstApp
+from ._gst import GLib, Gst
 from .errors import MelSpecError, MelSpecParameterError, MelSpecWarning
 from .properties import make_element
 
@@ -28,7 +28,8 @@ DEFAULT_TIMEOUT = 60.0
 #: How often the bus is polled, in seconds (also the progress refresh rate).
 POLL_INTERVAL = 0.1
 
-#: Caps of the element's machine-readable output (dB values; the README's "Raw floats for machines").
+#: Caps of the element's machine-readable output (dB values; the README's
+#: "Raw floats for machines").
 RAW_CAPS = "application/x-mel-spectrogram"
 
 ProgressCallback = Callable[[float, "float | None"], None]
@@ -53,11 +54,14 @@ def set_properties(element: Gst.Element, props: Mapping[str, Any]) -> None:
 _APP_ERROR = "melspecx-python-error"
 
 
-def _post_error(element: Gst.Element, text: str) -> None:
+def _post_error(element: Gst.Element, text: str,
+                parameter: bool = False) -> None:
     """Report an error found in a streaming-thread callback to the bus
-    (exceptions there cannot reach the caller)."""
+    (exceptions there cannot reach the caller); ``parameter`` makes it a
+    MelSpecParameterError."""
     structure = Gst.Structure.new_empty(_APP_ERROR)
     structure.set_value("message", text)
+    structure.set_value("parameter", parameter)
     element.post_message(Gst.Message.new_application(element, structure))
 
 
@@ -69,7 +73,10 @@ def _error_from_message(msg: Gst.Message,
     the detail)."""
     prefix = f"{context}: " if context else ""
     if msg.type == Gst.MessageType.APPLICATION:
-        return MelSpecError(prefix + msg.get_structure().get_string("message"))
+        structure = msg.get_structure()
+        cls = MelSpecParameterError if structure.get_value("parameter") \
+            else MelSpecError
+        return cls(prefix + structure.get_string("message"))
     error, debug = msg.parse_error()
     text = prefix + error.message.rstrip()
     detail = debug.split(":\n", 1)[1].strip() if debug and ":\n" in debug \
@@ -97,10 +104,19 @@ def _pending_error(bus: Gst.Bus,
     return _error_from_message(msg, context) if msg is not None else None
 
 
-def _query_seconds(pipeline: Gst.Pipeline, what: str) -> float | None:
-    query = pipeline.query_position if what == "position" \
-        else pipeline.query_duration
-    ok, value = query(Gst.Format.TIME)
+def _query_seconds(pipeline: Gst.Pipeline, what: str,
+                   reader: Gst.Element | None = None) -> float | None:
+    """The pipeline's duration, or the position of the audio that
+    ``reader`` has been given (asked upstream of its sink pad: in image
+    mode nothing reaches the sink before EOS, so the sink cannot say how
+    far the input is)."""
+    if what == "position" and reader is not None:
+        ok, value = reader.get_static_pad("sink").peer_query_position(
+            Gst.Format.TIME)
+    elif what == "position":
+        ok, value = pipeline.query_position(Gst.Format.TIME)
+    else:
+        ok, value = pipeline.query_duration(Gst.Format.TIME)
     if not ok or value < 0:
         return None
     return value / Gst.SECOND
@@ -115,10 +131,13 @@ class _Output:
     caps: Gst.Caps | None = None
     capses: list[Gst.Caps] = dataclasses.field(default_factory=list)
 
-    def drain(self, sink: GstApp.AppSink) -> bool:
+    def drain(self, sink: Gst.Element) -> bool:
+        """Take what the appsink holds, without waiting.  Through its action
+        signal, not GstApp's methods: no GstApp typelib to load, and it
+        works whichever Python class the application's appsinks got."""
         got = False
         while True:
-            sample = sink.try_pull_sample(0)
+            sample = sink.emit("try-pull-sample", 0)
             if sample is None:
                 return got
             got = True
@@ -134,11 +153,12 @@ class _Output:
                 self.chunks.append(buf.extract_dup(0, size))
 
 
-def run_pipeline(pipeline: Gst.Pipeline, sink: GstApp.AppSink | None,
+def run_pipeline(pipeline: Gst.Pipeline, sink: Gst.Element | None,
                  progress: ProgressCallback | None = None,
                  timeout: float = DEFAULT_TIMEOUT,
                  before_play: Callable[[], None] | None = None,
-                 keep: bool = True, context: str | None = None) -> _Output:
+                 keep: bool = True, context: str | None = None,
+                 reader: Gst.Element | None = None) -> _Output:
     """Play ``pipeline`` to EOS and return what ``sink`` received.
 
     The bus is polled every POLL_INTERVAL for ERROR and EOS; the run fails
@@ -150,6 +170,7 @@ def run_pipeline(pipeline: Gst.Pipeline, sink: GstApp.AppSink | None,
             e.g. to push data into an appsrc.
         keep: keep the received bytes (else only count them).
         context: prefix of error messages (the file name).
+        reader: the element whose input position is the progress.
     """
     out = _Output(keep=keep)
     bus = pipeline.get_bus()
@@ -158,7 +179,8 @@ def run_pipeline(pipeline: Gst.Pipeline, sink: GstApp.AppSink | None,
         if before_play is not None:
             before_play()
         _change_state(pipeline, bus, Gst.State.PLAYING, context)
-        _wait_eos(pipeline, bus, sink, out, progress, timeout, context)
+        _wait_eos(pipeline, bus, sink, out, progress, timeout, context,
+                  reader)
     finally:
         pipeline.set_state(Gst.State.NULL)
     return out
@@ -167,15 +189,17 @@ def run_pipeline(pipeline: Gst.Pipeline, sink: GstApp.AppSink | None,
 def _change_state(pipeline: Gst.Pipeline, bus: Gst.Bus,
                   state: Gst.State, context: str | None) -> None:
     if pipeline.set_state(state) == Gst.StateChangeReturn.FAILURE:
-        error = _pending_error(bus, context)
-        raise error or MelSpecError(
+        # No local name for the error: the traceback's frame would hold it,
+        # a cycle that keeps the pipeline (and its bus's sockets) alive
+        # until the garbage collector runs.
+        raise _pending_error(bus, context) or MelSpecError(
             f"GStreamer could not set the pipeline to {state.value_nick}")
 
 
 def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
-              sink: GstApp.AppSink | None, out: _Output,
+              sink: Gst.Element | None, out: _Output,
               progress: ProgressCallback | None, timeout: float,
-              context: str | None) -> None:
+              context: str | None, reader: Gst.Element | None) -> None:
     types = (Gst.MessageType.ERROR | Gst.MessageType.EOS
              | Gst.MessageType.APPLICATION | Gst.MessageType.WARNING)
     last_change = time.monotonic()
@@ -193,7 +217,7 @@ def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
             elif msg.type == Gst.MessageType.ERROR or \
                     msg.get_structure().get_name() == _APP_ERROR:
                 raise _error_from_message(msg, context)
-        position = _query_seconds(pipeline, "position")
+        position = _query_seconds(pipeline, "position", reader)
         if position != last_position:
             moved = True
             last_position = position
@@ -212,9 +236,17 @@ def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
 # -- decoding a file --------------------------------------------------------
 
 def _file_source(pipeline: Gst.Pipeline, path: str | os.PathLike,
-                 target: Gst.Element) -> None:
+                 target: Gst.Element,
+                 check_audio: Callable[[Gst.Caps], str | None] | None = None
+                 ) -> None:
     """filesrc ! decodebin, linking the first audio stream to ``target``
-    and any other stream to a fakesink."""
+    and any other stream to a fakesink.
+
+    ``check_audio``, called with the decoded caps before linking (in the
+    streaming thread), returns None to go on or a sentence that stops the
+    run with a MelSpecParameterError.  The signal handlers hold no
+    reference to the pipeline: a cycle through GObject closures would keep
+    it, and the file descriptors of its bus, alive after the run."""
     location = os.fsdecode(path)
     src = make_element("filesrc", "source")
     src.set_property("location", location)
@@ -227,15 +259,19 @@ def _file_source(pipeline: Gst.Pipeline, path: str | os.PathLike,
     def pad_added(element: Gst.Element, pad: Gst.Pad) -> None:
         caps = pad.get_current_caps() or pad.query_caps(None)
         name = caps.get_structure(0).get_name() if caps.get_size() else ""
-        if name.startswith("audio/") and not state["linked"]:
-            state["linked"] = True
-            result = pad.link(target.get_static_pad("sink"))
-            if result != Gst.PadLinkReturn.OK:
-                _post_error(element, f"{target.get_factory().get_name()} "
-                            f"cannot take the decoded audio ({caps.to_string()}"
-                            f"): {result.value_nick}")
+        if not name.startswith("audio/") or state["linked"]:
+            _discard(element.get_parent(), pad)
             return
-        _discard(pipeline, pad)
+        state["linked"] = True
+        refused = check_audio(caps) if check_audio is not None else None
+        if refused:
+            _post_error(element, refused, parameter=True)
+            return
+        result = pad.link(target.get_static_pad("sink"))
+        if result != Gst.PadLinkReturn.OK:
+            _post_error(element, f"{target.get_factory().get_name()} "
+                        f"cannot take the decoded audio ({caps.to_string()}"
+                        f"): {result.value_nick}")
 
     def no_more_pads(element: Gst.Element) -> None:
         if not state["linked"]:
@@ -245,7 +281,7 @@ def _file_source(pipeline: Gst.Pipeline, path: str | os.PathLike,
     decoder.connect("no-more-pads", no_more_pads)
 
 
-def _discard(pipeline: Gst.Pipeline, pad: Gst.Pad) -> None:
+def _discard(pipeline: Gst.Bin, pad: Gst.Pad) -> None:
     sink = make_element("fakesink")
     sink.set_property("sync", False)
     sink.set_property("async", False)
@@ -255,13 +291,16 @@ def _discard(pipeline: Gst.Pipeline, pad: Gst.Pad) -> None:
 
 
 def _app_sink(pipeline: Gst.Pipeline, caps: str) -> tuple[Gst.Element,
-                                                           GstApp.AppSink]:
+                                                           Gst.Element]:
     """capsfilter ! appsink; returns (capsfilter, appsink)."""
     capsfilter = make_element("capsfilter", "format")
     capsfilter.set_property("caps", Gst.Caps.from_string(caps))
     sink = make_element("appsink", "sink")
     sink.set_property("sync", False)
     sink.set_property("emit-signals", False)
+    # Post EOS at once, even with samples queued: the bus loop takes them
+    # after EOS, and would otherwise hold the EOS for one poll interval.
+    sink.set_property("wait-on-eos", False)
     pipeline.add(capsfilter)
     pipeline.add(sink)
     capsfilter.link(sink)
@@ -292,7 +331,7 @@ def render_png(path: str | os.PathLike, props: Mapping[str, Any],
         raise MelSpecError("the melspecx element cannot produce image/png")
     _file_source(pipeline, path, element)
     out = run_pipeline(pipeline, sink, progress, timeout,
-                       context=os.fsdecode(path))
+                       context=os.fsdecode(path), reader=element)
     if not out.chunks:
         raise MelSpecError(f"no image was produced for {os.fsdecode(path)!r}")
     return b"".join(out.chunks)
@@ -331,7 +370,7 @@ def _decode(path: str | os.PathLike, keep: bool,
     convert.link(capsfilter)
     _file_source(pipeline, path, convert)
     out = run_pipeline(pipeline, sink, progress, timeout, keep=keep,
-                       context=os.fsdecode(path))
+                       context=os.fsdecode(path), reader=convert)
     if out.caps is None:
         raise MelSpecError(f"no audio could be decoded from "
                            f"{os.fsdecode(path)!r}")
@@ -367,7 +406,7 @@ def decode_interleaved(path: str | os.PathLike,
     return b"".join(out.chunks), rate, channels
 
 
-def _push_audio(src: GstApp.AppSrc, data: bytes, rate: int,
+def _push_audio(src: Gst.Element, data: bytes, rate: int,
                 channels: int) -> None:
     """Push interleaved F32LE ``data`` in one-second buffers, then EOS."""
     frame_bytes = 4 * channels
@@ -382,20 +421,49 @@ def _push_audio(src: GstApp.AppSrc, data: bytes, rate: int,
         buf.duration = Gst.util_uint64_scale(first + count, Gst.SECOND,
                                              rate) - buf.pts
         buf.offset = first
-        if src.push_buffer(buf) != Gst.FlowReturn.OK:
+        if src.emit("push-buffer", buf) != Gst.FlowReturn.OK:
             break
         offset += step
-    src.end_of_stream()
+    src.emit("end-of-stream")
+
+
+@dataclasses.dataclass
+class RawSpectrogram:
+    """What the element's raw output held: ``data`` is frames x lanes x
+    n_mels float32 dB values, time-major; ``n_mels`` and ``lanes`` are -1
+    when no frame came out (no caps reached the appsink)."""
+    data: bytes
+    n_mels: int
+    lanes: int
+
+
+def _melspecx_raw(pipeline: Gst.Pipeline, props: Mapping[str, Any]
+                  ) -> tuple[Gst.Element, Gst.Element]:
+    """melspecx ! application/x-mel-spectrogram ! appsink in ``pipeline``;
+    returns (melspecx, appsink)."""
+    element = make_element("melspecx", "melspecx")
+    set_properties(element, props)
+    pipeline.add(element)
+    capsfilter, sink = _app_sink(pipeline, RAW_CAPS)
+    if not element.link(capsfilter):
+        raise MelSpecError(f"the melspecx element cannot produce {RAW_CAPS}")
+    return element, sink
+
+
+def _raw_result(out: _Output) -> RawSpectrogram:
+    if out.caps is None:
+        return RawSpectrogram(b"", -1, -1)
+    structure = out.caps.get_structure(0)
+    return RawSpectrogram(b"".join(out.chunks),
+                          structure.get_int("n-mels")[1],
+                          structure.get_int("lanes")[1])
 
 
 def raw_spectrogram(props: Mapping[str, Any], data: bytes, rate: int,
                     channels: int, timeout: float = DEFAULT_TIMEOUT
-                    ) -> tuple[bytes, int, int]:
-    """appsrc ! melspecx ! application/x-mel-spectrogram ! appsink.
-
-    ``data`` is interleaved float32 audio.  Returns (bytes of the dB
-    values, n_mels, lanes) from the element's raw caps; the bytes hold
-    frames x lanes x n_mels float32 values, time-major."""
+                    ) -> RawSpectrogram:
+    """appsrc ! melspecx ! application/x-mel-spectrogram ! appsink, for
+    ``data``: interleaved float32 audio."""
     pipeline = Gst.Pipeline.new("melspecx-raw")
     src = make_element("appsrc", "source")
     caps = (f"audio/x-raw,format=F32LE,layout=interleaved,rate={rate},"
@@ -406,18 +474,37 @@ def raw_spectrogram(props: Mapping[str, Any], data: bytes, rate: int,
     src.set_property("format", Gst.Format.TIME)
     src.set_property("block", False)
     src.set_property("max-bytes", 0)       # 0 = unlimited queue
-    element = make_element("melspecx", "melspecx")
-    set_properties(element, props)
-    for item in (src, element):
-        pipeline.add(item)
-    capsfilter, sink = _app_sink(pipeline, RAW_CAPS)
-    if not (src.link(element) and element.link(capsfilter)):
-        raise MelSpecError(f"the melspecx element cannot produce {RAW_CAPS}")
+    pipeline.add(src)
+    element, sink = _melspecx_raw(pipeline, props)
+    if not src.link(element):
+        raise MelSpecError("appsrc cannot feed the melspecx element")
     out = run_pipeline(pipeline, sink, None, timeout,
                        before_play=lambda: _push_audio(src, data, rate,
                                                        channels))
-    if out.caps is None:
-        return b"", -1, -1
-    structure = out.caps.get_structure(0)
-    return (b"".join(out.chunks), structure.get_int("n-mels")[1],
-            structure.get_int("lanes")[1])
+    return _raw_result(out)
+
+
+def raw_spectrogram_of_file(path: str | os.PathLike,
+                            props: Mapping[str, Any],
+                            rate: int | None = None,
+                            timeout: float = DEFAULT_TIMEOUT
+                            ) -> RawSpectrogram:
+    """filesrc ! decodebin ! melspecx ! application/x-mel-spectrogram !
+    appsink: the decoded audio goes straight to the element.
+
+    ``rate``: the sample rate the parameters were made for; a file at
+    another rate stops the run with a MelSpecParameterError."""
+    _check_readable(path)
+    context = os.fsdecode(path)
+    pipeline = Gst.Pipeline.new("melspecx-raw-file")
+    element, sink = _melspecx_raw(pipeline, props)
+
+    def check_rate(caps: Gst.Caps) -> str | None:
+        ok, got = caps.get_structure(0).get_int("rate")
+        if rate is None or not ok or got == rate:
+            return None
+        return f"config.sample_rate is {rate} but the file is at {got} Hz"
+
+    _file_source(pipeline, path, element, check_rate)
+    return _raw_result(run_pipeline(pipeline, sink, None, timeout,
+                                    context=context, reader=element))

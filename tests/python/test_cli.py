@@ -180,12 +180,15 @@ def test_version():
 
 def test_progress_bar_on_a_terminal_only(long_wav, tmp_path):
     """Under a pseudo-terminal the bar is drawn on stderr; the plain run in
-    test_generate_writes_a_png shows it stays silent otherwise."""
+    test_generate_writes_a_png shows it stays silent otherwise.  A hop of
+    32 samples (300000 frames) keeps the run going for several polls of the
+    bus, on any machine."""
     master, slave = pty.openpty()
     env = python_env()
     env["TERM"] = "xterm"
     proc = subprocess.Popen([sys.executable, "-m", "melspecx", "generate",
-                             str(long_wav), str(tmp_path / "long.png")],
+                             str(long_wav), str(tmp_path / "long.png"),
+                             "--hop-length", "32"],
                             env=env, stderr=slave, stdout=subprocess.DEVNULL)
     os.close(slave)
     seen = b""
@@ -301,6 +304,13 @@ def test_batch_errors_one_line(tmp_path):
         melspecx("batch", tmp_path / "emptydir", tmp_path / "out"))
     assert_one_line_error(melspecx("batch", tmp_path, tmp_path / "o", "-j",
                                    "x"), 2)
+
+
+def test_batch_bad_option_is_one_error_not_one_per_file(batch_dir, tmp_path):
+    stderr = assert_one_line_error(melspecx("batch", batch_dir,
+                                            tmp_path / "o", "--n-fft", 401))
+    assert "n-fft is 401" in stderr
+    assert not (tmp_path / "o").exists()
 
 
 # -- info ----------------------------------------------------------------------
