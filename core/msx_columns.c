@@ -142,54 +142,121 @@ to_db (double v, double k, double ref_db, double amin, double top_db)
   return (float)(db > -top_db ? db : -top_db);
 }
 
+/* One output column of the area (box) filter, all bands at once: the
+ * arithmetic of msx_resize_area() on each band's column means, walked
+ * column by column so that the kept sums are read in memory order.
+ * @i, @x0: the resize position, carried from one output column to the
+ * next. */
+static void
+area_column (const MsxColumns *cols, const double *weight, double total, int j,
+    int out_width, int *i, double *x0, double *acc)
+{
+  size_t m = cols->n_mels, b;
+  double lo_j = (double)j * total, hi_j = (double)(j + 1) * total;
+
+  for (b = 0; b < m; b++)
+    acc[b] = 0.0;
+  while (*i < cols->kept) {
+    double x1 = *x0 + weight[*i] * out_width;
+    double lo = *x0 > lo_j ? *x0 : lo_j, hi = x1 < hi_j ? x1 : hi_j;
+
+    if (hi > lo) {
+      const double *sum = cols->sum + (size_t)*i * m;
+      for (b = 0; b < m; b++)
+        acc[b] += sum[b] / weight[*i] * (hi - lo);
+    }
+    if (x1 > hi_j)
+      break; /* column i continues into the next output column */
+    *x0 = x1;
+    (*i)++;
+  }
+  for (b = 0; b < m; b++)
+    acc[b] = total > 0.0 ? acc[b] / total : 0.0;
+}
+
+/* More kept columns than wanted: frame-weighted box filter in the power
+ * domain, then dB. */
+static void
+render_area (const MsxColumns *cols, const double *weight, int out_width,
+    double mult, double ref_db, double amin, double top_db, double *acc,
+    float *out)
+{
+  size_t m = cols->n_mels, b;
+  double total = 0.0, x0 = 0.0;
+  int k, i = 0, j;
+
+  for (k = 0; k < cols->kept; k++)
+    total += weight[k];
+  for (j = 0; j < out_width; j++) {
+    area_column (cols, weight, total, j, out_width, &i, &x0, acc);
+    for (b = 0; b < m; b++)
+      out[(size_t)j * m + b] = to_db (acc[b], mult, ref_db, amin, top_db);
+  }
+}
+
+/* Fewer kept columns than wanted: dB first, then linear interpolation in
+ * time (SPEC §3: upscaling interpolates in dB). */
+static MsxStatus
+render_linear (const MsxColumns *cols, const double *weight, int out_width,
+    double mult, double ref_db, double amin, double top_db, float *out)
+{
+  size_t m = cols->n_mels, b, k;
+  double *db = malloc ((size_t)cols->kept * m * sizeof (double));
+  MsxLerp *plan = malloc ((size_t)out_width * sizeof (MsxLerp));
+  int j;
+
+  if (db == NULL || plan == NULL) {
+    free (db);
+    free (plan);
+    return MSX_ERROR_NO_MEMORY;
+  }
+  for (k = 0; k < (size_t)cols->kept; k++)
+    for (b = 0; b < m; b++)
+      db[k * m + b] =
+          to_db (cols->sum[k * m + b] / weight[k], mult, ref_db, amin, top_db);
+  msx_resize_linear_plan (cols->kept, out_width, plan);
+  for (j = 0; j < out_width; j++) {
+    const double *a = db + (size_t)plan[j].i0 * m;
+    const double *c = db + (size_t)plan[j].i1 * m;
+    for (b = 0; b < m; b++)
+      out[(size_t)j * m + b] = (float)(a[b] + plan[j].t * (c[b] - a[b]));
+  }
+  free (db);
+  free (plan);
+  return MSX_OK;
+}
+
 MsxStatus
 msx_columns_render_db (const MsxColumns *cols, int out_width, double power,
     double ref, double amin, double top_db, float *out)
 {
-  size_t m = cols->n_mels;
-  int n = cols->kept, area = n > out_width, k, j;
+  int n = cols->kept, k;
   double mult = power == 1.0 ? 20.0 : 10.0;
   double ref_db = mult * log10 (ref > amin ? ref : amin);
-  double *mean, *weight, *res;
-  size_t b;
+  double *weight, *acc;
+  MsxStatus st = MSX_OK;
 
   if (out_width < 1)
     return MSX_ERROR_INVALID_ARGUMENT;
   if (cols->frames == 0)
     return MSX_ERROR_NO_DATA;
-  mean = malloc ((size_t)n * sizeof (double));
   weight = malloc ((size_t)n * sizeof (double));
-  res = malloc ((size_t)out_width * sizeof (double));
-  if (mean == NULL || weight == NULL || res == NULL) {
-    free (mean);
+  acc = malloc ((size_t)cols->n_mels * sizeof (double));
+  if (weight == NULL || acc == NULL) {
     free (weight);
-    free (res);
+    free (acc);
     return MSX_ERROR_NO_MEMORY;
   }
   for (k = 0; k < n; k++)
     weight[k] = (double)count_of (cols, k);
-  for (b = 0; b < m; b++) {
-    for (k = 0; k < n; k++) {
-      mean[k] = cols->sum[k * m + b] / weight[k];
-      /* Upscaling interpolates in dB (SPEC §3): convert first. */
-      if (!area)
-        mean[k] = to_db (mean[k], mult, ref_db, amin, top_db);
-    }
-    if (area) {
-      /* Frame-weighted box filter in the power domain, then dB. */
-      msx_resize_area (mean, weight, n, 1, res, out_width, 1);
-      for (j = 0; j < out_width; j++)
-        out[j * m + b] = to_db (res[j], mult, ref_db, amin, top_db);
-    } else {
-      msx_resize_linear (mean, n, 1, res, out_width, 1);
-      for (j = 0; j < out_width; j++)
-        out[j * m + b] = (float)res[j];
-    }
-  }
-  free (mean);
+  if (n > out_width)
+    render_area (cols, weight, out_width, mult, ref_db, amin, top_db, acc, out);
+  else
+    st = render_linear (
+        cols, weight, out_width, mult, ref_db, amin, top_db, out);
   free (weight);
-  free (res);
-  return MSX_OK;
+  free (acc);
+  return st;
 }
 
 void

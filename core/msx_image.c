@@ -36,61 +36,99 @@ index_of (double db, double db_min, double db_max)
   return l < 1.0 ? (int)(l * 255.0 + 0.5) : 255;
 }
 
+/* Writes @rows pixels of one column, bottom row = col[0], from colormap
+ * indices.  One loop per format, chosen once per column. */
 static void
-put_pixel (
-    uint8_t *p, MsxPixelFormat fmt, const uint8_t *table, int invert, int index)
+put_column (uint8_t *p, size_t stride, MsxPixelFormat fmt, const uint8_t *table,
+    int invert, const uint8_t *index, int rows)
 {
-  const uint8_t *rgb = table + 3 * (invert ? 255 - index : index);
+  int r;
 
-  if (fmt == MSX_PIXEL_GRAY8) {
-    p[0] = (uint8_t)index; /* the level itself: no colormap */
-    return;
-  }
-  switch (fmt) {
-    case MSX_PIXEL_BGRA:
-    case MSX_PIXEL_BGRX:
-      p[0] = rgb[2];
-      p[1] = rgb[1];
-      p[2] = rgb[0];
-      p[3] = 255;
-      break;
-    case MSX_PIXEL_RGB:
-      p[0] = rgb[0];
-      p[1] = rgb[1];
-      p[2] = rgb[2];
-      break;
-    default: /* RGBA, RGBx */
-      p[0] = rgb[0];
-      p[1] = rgb[1];
-      p[2] = rgb[2];
-      p[3] = 255;
-      break;
+  p += (size_t)(rows - 1) * stride;
+  for (r = 0; r < rows; r++, p -= stride) {
+    const uint8_t *rgb = table + 3 * (invert ? 255 - index[r] : index[r]);
+    switch (fmt) {
+      case MSX_PIXEL_GRAY8:
+        p[0] = index[r]; /* the level itself: no colormap */
+        break;
+      case MSX_PIXEL_BGRA:
+      case MSX_PIXEL_BGRX:
+        p[0] = rgb[2];
+        p[1] = rgb[1];
+        p[2] = rgb[0];
+        p[3] = 255;
+        break;
+      case MSX_PIXEL_RGB:
+        p[0] = rgb[0];
+        p[1] = rgb[1];
+        p[2] = rgb[2];
+        break;
+      default: /* RGBA, RGBx */
+        p[0] = rgb[0];
+        p[1] = rgb[1];
+        p[2] = rgb[2];
+        p[3] = 255;
+        break;
+    }
   }
 }
+
+/* Scratch for one lane: the band values of a column, its resized rows,
+ * their colormap indices, and the row interpolation plan. */
+typedef struct {
+  double *band, *col;
+  uint8_t *index;
+  MsxLerp *plan; /* NULL when rows < n_mels (area) */
+} LaneScratch;
 
 /* One lane: @rows rows from @top, bands resized in dB to the rows (linear
  * up, area down) with band 0 at the lane's bottom row. */
 static void
 render_lane (const float *db, int n_cols, int n_mels, double db_min,
     double db_max, MsxColormap map, int invert, MsxPixelFormat fmt,
-    uint8_t *top, int rows, size_t stride, double *band, double *col)
+    uint8_t *top, int rows, size_t stride, const LaneScratch *ls)
 {
   const uint8_t *table = msx_colormap_table (map);
   int bpp = msx_pixel_size (fmt), c, r, b;
 
   for (c = 0; c < n_cols; c++) {
     for (b = 0; b < n_mels; b++)
-      band[b] = db[(size_t)c * n_mels + b];
-    if (rows >= n_mels)
-      msx_resize_linear (band, n_mels, 1, col, rows, 1);
-    else
-      msx_resize_area (band, NULL, n_mels, 1, col, rows, 1);
-    for (r = 0; r < rows; r++) {
-      uint8_t *p = top + (size_t)(rows - 1 - r) * stride + (size_t)c * bpp;
-
-      put_pixel (p, fmt, table, invert, index_of (col[r], db_min, db_max));
+      ls->band[b] = db[(size_t)c * n_mels + b];
+    if (ls->plan) {
+      for (r = 0; r < rows; r++) {
+        const MsxLerp *l = &ls->plan[r];
+        ls->col[r] =
+            ls->band[l->i0] + l->t * (ls->band[l->i1] - ls->band[l->i0]);
+      }
+    } else {
+      msx_resize_area (ls->band, NULL, n_mels, 1, ls->col, rows, 1);
     }
+    for (r = 0; r < rows; r++)
+      ls->index[r] = (uint8_t)index_of (ls->col[r], db_min, db_max);
+    put_column (
+        top + (size_t)c * bpp, stride, fmt, table, invert, ls->index, rows);
   }
+}
+
+static void
+lane_scratch_free (LaneScratch *ls)
+{
+  free (ls->band);
+  free (ls->col);
+  free (ls->index);
+  free (ls->plan);
+}
+
+/* Room for lanes of up to @rows rows; the plan is for @rows (the last,
+ * tallest lane) and is rebuilt by the caller for other heights. */
+static int
+lane_scratch_init (LaneScratch *ls, int n_mels, int rows)
+{
+  ls->band = malloc ((size_t)n_mels * sizeof (double));
+  ls->col = malloc ((size_t)rows * sizeof (double));
+  ls->index = malloc ((size_t)rows);
+  ls->plan = malloc ((size_t)rows * sizeof (MsxLerp));
+  return ls->band && ls->col && ls->index && ls->plan;
 }
 
 MsxStatus
@@ -98,8 +136,9 @@ msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
     float db_min, float db_max, MsxColormap map, int invert, MsxPixelFormat fmt,
     int width, int height, uint8_t *pixels, size_t stride)
 {
-  int lane_h, l;
-  double *band, *col;
+  LaneScratch ls = { NULL, NULL, NULL, NULL };
+  MsxLerp *plan;
+  int lane_h, l, planned = -1;
 
   if (db == NULL || pixels == NULL || n_lanes < 1 || n_mels < 1 || n_cols < 1 ||
       width != n_cols || height < n_lanes || (int)fmt < MSX_PIXEL_RGBA ||
@@ -107,21 +146,25 @@ msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
       stride < (size_t)width * msx_pixel_size (fmt))
     return MSX_ERROR_INVALID_ARGUMENT;
   lane_h = height / n_lanes;
-  band = malloc ((size_t)n_mels * sizeof (double));
-  col = malloc ((size_t)(height - lane_h * (n_lanes - 1)) * sizeof (double));
-  if (band == NULL || col == NULL) {
-    free (band);
-    free (col);
+  if (!lane_scratch_init (&ls, n_mels, height - lane_h * (n_lanes - 1))) {
+    lane_scratch_free (&ls);
     return MSX_ERROR_NO_MEMORY;
   }
+  plan = ls.plan;
   for (l = 0; l < n_lanes; l++) {
     int rows = l == n_lanes - 1 ? height - lane_h * l : lane_h;
 
+    /* rows >= n_mels: linear interpolation, one plan for every column */
+    ls.plan = rows >= n_mels ? plan : NULL;
+    if (ls.plan && rows != planned) {
+      msx_resize_linear_plan (n_mels, rows, plan);
+      planned = rows;
+    }
     render_lane (db + (size_t)l * n_cols * n_mels, n_cols, n_mels, db_min,
         db_max, map, invert, fmt, pixels + (size_t)l * lane_h * stride, rows,
-        stride, band, col);
+        stride, &ls);
   }
-  free (band);
-  free (col);
+  ls.plan = plan;
+  lane_scratch_free (&ls);
   return MSX_OK;
 }

@@ -45,6 +45,25 @@ msx_resize_area (const double *in, const double *in_weight, int n_in,
 }
 
 void
+msx_resize_linear_plan (int n_in, int n_out, MsxLerp *plan)
+{
+  double scale = (double)n_in / n_out;
+  int j;
+
+  for (j = 0; j < n_out; j++) {
+    double x = (j + 0.5) * scale - 0.5;
+
+    if (x < 0.0)
+      x = 0.0;
+    else if (x > n_in - 1)
+      x = n_in - 1;
+    plan[j].i0 = (int)floor (x);
+    plan[j].i1 = plan[j].i0 + 1 < n_in ? plan[j].i0 + 1 : plan[j].i0;
+    plan[j].t = x - plan[j].i0;
+  }
+}
+
+void
 msx_resize_linear (const double *in, int n_in, int stride_in, double *out,
     int n_out, int stride_out)
 {

@@ -23,7 +23,25 @@ void msx_resize_area (const double *in, const double *in_weight, int n_in,
  * Linear interpolation with pixel centres aligned: out[j] samples the input
  * at x = (j + 0.5)·n_in/n_out − 0.5, clamped to [0, n_in − 1].
  */
-void msx_resize_linear (const double *in, int n_in, int stride_in,
-    double *out, int n_out, int stride_out);
+void msx_resize_linear (const double *in, int n_in, int stride_in, double *out,
+    int n_out, int stride_out);
+
+/**
+ * MsxLerp:
+ * One output of msx_resize_linear(): out = in[i0] + t·(in[i1] − in[i0]).
+ */
+typedef struct {
+  int i0, i1;
+  double t;
+} MsxLerp;
+
+/**
+ * msx_resize_linear_plan:
+ * @plan: (out): @n_out entries
+ *
+ * The positions msx_resize_linear() samples, once for many rows or columns
+ * of the same size: applying @plan gives exactly its values.
+ */
+void msx_resize_linear_plan (int n_in, int n_out, MsxLerp *plan);
 
 #endif /* MSX_RESIZE_H */
