@@ -424,7 +424,13 @@ def _show_warning(message: Any, category: Any, filename: str, lineno: int,
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: sys.argv[1:]); returns the
     exit status."""
-    args = build_parser().parse_args(argv)
+    from .errors import MelSpecError
+    try:
+        parser = build_parser()      # its options come from the element
+    except MelSpecError as err:
+        print(f"{PROG}: error: {_one_line(err)}", file=sys.stderr)
+        return 1
+    args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
     try:
         return args.func(args)

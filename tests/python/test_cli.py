@@ -169,6 +169,18 @@ def test_generate_unwritable_output_one_line(media, tmp_path):
     assert "cannot write" in assert_one_line_error(result)
 
 
+def test_missing_plugin_is_one_line(tmp_path):
+    """The options are read from the element: without the plugin the
+    command says so on one line, whatever it was asked."""
+    env = python_env()
+    env.update(GST_PLUGIN_PATH="", GST_PLUGIN_SYSTEM_PATH_1_0=str(tmp_path),
+               GST_REGISTRY_1_0=str(tmp_path / "registry.bin"))
+    for args in (["generate", "a.wav", "a.png"], ["--help"]):
+        result = subprocess.run([sys.executable, "-m", "melspecx", *args],
+                                env=env, capture_output=True, timeout=60)
+        assert "'melspecx' is not available" in assert_one_line_error(result)
+
+
 def test_no_command_is_a_usage_error():
     assert_one_line_error(melspecx(), 2)
 
