@@ -7,8 +7,7 @@
 
 #include "msx_backend.h"
 
-struct MsxBackend
-{
+struct MsxBackend {
   const MsxBackendOps *ops;
   void *state;
 };
@@ -24,9 +23,9 @@ msx_backend_vulkan_built (void)
 }
 
 static MsxStatus
-backend_open (const MsxBackendOps * ops, const MsxConfig * cfg,
-    const float *window, const MsxMelBank * bank, MsxBackend ** out,
-    char *msg, size_t msg_size)
+backend_open (const MsxBackendOps *ops, const MsxConfig *cfg,
+    const float *window, const MsxMelBank *bank, MsxBackend **out, char *msg,
+    size_t msg_size)
 {
   MsxBackend *be = calloc (1, sizeof *be);
   MsxStatus st;
@@ -44,8 +43,8 @@ backend_open (const MsxBackendOps * ops, const MsxConfig * cfg,
 }
 
 MsxStatus
-msx_backend_new (const MsxConfig * cfg, const float *window,
-    const MsxMelBank * bank, MsxBackend ** out, char *msg, size_t msg_size)
+msx_backend_new (const MsxConfig *cfg, const float *window,
+    const MsxMelBank *bank, MsxBackend **out, char *msg, size_t msg_size)
 {
   MsxStatus st;
 
@@ -54,28 +53,29 @@ msx_backend_new (const MsxConfig * cfg, const float *window,
   *out = NULL;
 
   if (cfg->backend == MSX_BACKEND_CPU)
-    return backend_open (&msx_backend_cpu_ops, cfg, window, bank, out, msg,
-        msg_size);
+    return backend_open (
+        &msx_backend_cpu_ops, cfg, window, bank, out, msg, msg_size);
 
   if (!msx_backend_vulkan_built ()) {
     if (cfg->backend == MSX_BACKEND_VULKAN) {
       if (msg)
-        snprintf (msg, msg_size, "backend is vulkan, but melspecx was built "
+        snprintf (msg, msg_size,
+            "backend is vulkan, but melspecx was built "
             "without Vulkan support (Meson feature 'vulkan')");
       return MSX_ERROR_BACKEND_UNAVAILABLE;
     }
     if (msg)
-      snprintf (msg, msg_size, "using the CPU: melspecx was built without "
+      snprintf (msg, msg_size,
+          "using the CPU: melspecx was built without "
           "Vulkan support");
-    return backend_open (&msx_backend_cpu_ops, cfg, window, bank, out, NULL,
-        0);
+    return backend_open (&msx_backend_cpu_ops, cfg, window, bank, out, NULL, 0);
   }
 
 #ifdef MSX_HAVE_VULKAN
-  st = backend_open (&msx_backend_vulkan_ops, cfg, window, bank, out, msg,
-      msg_size);
+  st = backend_open (
+      &msx_backend_vulkan_ops, cfg, window, bank, out, msg, msg_size);
 #else
-  st = MSX_ERROR_BACKEND_UNAVAILABLE;   /* unreachable: checked above */
+  st = MSX_ERROR_BACKEND_UNAVAILABLE; /* unreachable: checked above */
 #endif
   if (st == MSX_OK || cfg->backend == MSX_BACKEND_VULKAN)
     return st;
@@ -85,8 +85,8 @@ msx_backend_new (const MsxConfig * cfg, const float *window,
   {
     char why[256];
     snprintf (why, sizeof why, "%s", msg ? msg : "");
-    st = backend_open (&msx_backend_cpu_ops, cfg, window, bank, out, msg,
-        msg_size);
+    st = backend_open (
+        &msx_backend_cpu_ops, cfg, window, bank, out, msg, msg_size);
     if (st == MSX_OK && msg)
       snprintf (msg, msg_size, "using the CPU: %s", why);
   }
@@ -94,20 +94,27 @@ msx_backend_new (const MsxConfig * cfg, const float *window,
 }
 
 MsxStatus
-msx_backend_process (MsxBackend * be, const float *signal, size_t n_frames,
-    float *mel_out)
+msx_backend_process (
+    MsxBackend *be, const float *signal, size_t n_frames, float *mel_out)
 {
   return be->ops->process (be->state, signal, n_frames, mel_out);
 }
 
+void
+msx_backend_set_threads (MsxBackend *be, int threads)
+{
+  if (be->ops->set_threads)
+    be->ops->set_threads (be->state, threads);
+}
+
 const char *
-msx_backend_describe (MsxBackend * be)
+msx_backend_describe (MsxBackend *be)
 {
   return be->ops->describe (be->state);
 }
 
 void
-msx_backend_free (MsxBackend * be)
+msx_backend_free (MsxBackend *be)
 {
   if (!be)
     return;

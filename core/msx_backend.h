@@ -22,15 +22,16 @@ typedef struct MsxBackend MsxBackend;
  * The table a backend implements.  @create receives the validated config,
  * the window (n_fft floats) and the mel bank, which outlive the state.
  */
-typedef struct
-{
+typedef struct {
   const char *name;
-  MsxStatus (*create) (const MsxConfig * cfg, const float *window,
-      const MsxMelBank * bank, void **state, char *msg, size_t msg_size);
-  MsxStatus (*process) (void *state, const float *signal, size_t n_frames,
-      float *mel_out);
+  MsxStatus (*create) (const MsxConfig *cfg, const float *window,
+      const MsxMelBank *bank, void **state, char *msg, size_t msg_size);
+  MsxStatus (*process) (
+      void *state, const float *signal, size_t n_frames, float *mel_out);
   const char *(*describe) (void *state);
   void (*destroy) (void *state);
+  /* optional (NULL: one setting fits all): see msx_backend_set_threads() */
+  void (*set_threads) (void *state, int threads);
 } MsxBackendOps;
 
 /**
@@ -48,8 +49,8 @@ typedef struct
  * built in or no device), MSX_ERROR_DEVICE, MSX_ERROR_FFT or
  * MSX_ERROR_NO_MEMORY.
  */
-MsxStatus msx_backend_new (const MsxConfig * cfg, const float *window,
-    const MsxMelBank * bank, MsxBackend ** out, char *msg, size_t msg_size);
+MsxStatus msx_backend_new (const MsxConfig *cfg, const float *window,
+    const MsxMelBank *bank, MsxBackend **out, char *msg, size_t msg_size);
 
 /**
  * msx_backend_process:
@@ -64,17 +65,29 @@ MsxStatus msx_backend_new (const MsxConfig * cfg, const float *window,
  * Returns: MSX_OK, or MSX_ERROR_DEVICE when the device failed (the backend
  * is then unusable).
  */
-MsxStatus msx_backend_process (MsxBackend * be, const float *signal,
-    size_t n_frames, float *mel_out);
+MsxStatus msx_backend_process (
+    MsxBackend *be, const float *signal, size_t n_frames, float *mel_out);
+
+/**
+ * msx_backend_set_threads:
+ * @threads: CPU threads the next process() calls may use: 1 = the calling
+ *   thread only, 0 = all that cfg->threads allowed at create
+ *
+ * Changes speed only, never the values.  A caller that runs beside a busy
+ * producer (a decoder) asks for one thread while it keeps up, so that the
+ * producer keeps its core, and for all when it falls behind.  Backends
+ * that do not compute on CPU threads ignore it.
+ */
+void msx_backend_set_threads (MsxBackend *be, int threads);
 
 /** Returns: e.g. "cpu (fftw)" or "vulkan (NVIDIA H100, discrete)". */
-const char *msx_backend_describe (MsxBackend * be);
+const char *msx_backend_describe (MsxBackend *be);
 
 /** Returns: 1 when Vulkan support was compiled in. */
 int msx_backend_vulkan_built (void);
 
 /** msx_backend_free: NULL-safe. */
-void msx_backend_free (MsxBackend * be);
+void msx_backend_free (MsxBackend *be);
 
 /* Implementations (msx_backend_cpu.c, msx_backend_vulkan.c).  The Vulkan
  * table exists only when MSX_HAVE_VULKAN is defined.  Its create() must, for

@@ -67,6 +67,7 @@ struct CpuState {
   CpuWorker *workers;
   int started;          /* helpers_start() called */
   int n_running;        /* the caller and the helpers that run */
+  int limit;            /* msx_backend_set_threads(): 0 = all */
   pthread_mutex_t lock; /* guards the fields below and workers' ranges */
   pthread_cond_t go, done;
   unsigned generation; /* bumped per batch handed over */
@@ -149,6 +150,7 @@ helper_loop (void *data)
 {
   CpuWorker *w = data;
   CpuState *s = w->owner;
+  int index = (int)(w - s->workers);
   unsigned seen = 0;
 
   pthread_mutex_lock (&s->lock);
@@ -159,7 +161,9 @@ helper_loop (void *data)
       break;
     seen = s->generation;
     pthread_mutex_unlock (&s->lock);
-    cpu_share (s, w);
+    /* beyond the limit a helper has nothing to do this batch */
+    if (s->limit == 0 || index < s->limit)
+      cpu_share (s, w);
     pthread_mutex_lock (&s->lock);
     if (--s->pending == 0)
       pthread_cond_signal (&s->done);
@@ -229,7 +233,7 @@ cpu_process (void *state, const float *signal, size_t n_frames, float *mel_out)
 {
   CpuState *s = state;
 
-  if (s->n_workers > 1 && n_frames >= 2 * PARALLEL_MIN) {
+  if (s->n_workers > 1 && s->limit != 1 && n_frames >= 2 * PARALLEL_MIN) {
     if (!s->started)
       helpers_start (s);
     if (s->n_running > 1) {
@@ -339,6 +343,14 @@ cpu_create (const MsxConfig *cfg, const float *window, const MsxMelBank *bank,
   return MSX_OK;
 }
 
+/* Called between batches only, by the thread that calls process(): the
+ * helpers read the limit after the hand-over under the lock. */
+static void
+cpu_set_threads (void *state, int threads)
+{
+  ((CpuState *)state)->limit = threads < 0 ? 0 : threads;
+}
+
 static const char *
 cpu_describe (void *state)
 {
@@ -351,4 +363,5 @@ const MsxBackendOps msx_backend_cpu_ops = {
   cpu_process,
   cpu_describe,
   cpu_destroy,
+  cpu_set_threads,
 };

@@ -824,10 +824,12 @@ vk_describe (void *state)
   return ((VkState *)state)->description;
 }
 
+/* No set_threads: the device's parallelism is not the host's threads. */
 const MsxBackendOps msx_backend_vulkan_ops = {
   "vulkan",
   vk_create,
   vk_process,
   vk_describe,
   vk_destroy,
+  NULL,
 };

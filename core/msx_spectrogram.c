@@ -235,6 +235,12 @@ msx_spectrogram_set_look (
 }
 
 void
+msx_spectrogram_set_threads (MsxSpectrogram *sg, int threads)
+{
+  msx_stft_set_threads (sg->stft, threads);
+}
+
+void
 msx_spectrogram_reset (MsxSpectrogram *sg)
 {
   int l;

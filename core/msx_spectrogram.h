@@ -81,6 +81,9 @@ MsxStatus msx_spectrogram_render_png (
 MsxStatus msx_spectrogram_set_look (
     MsxSpectrogram *sg, MsxColormap map, int invert, double top_db);
 
+/** msx_spectrogram_set_threads: see msx_backend_set_threads(). */
+void msx_spectrogram_set_threads (MsxSpectrogram *sg, int threads);
+
 /** msx_spectrogram_reset: forget all input (flushing seek). */
 void msx_spectrogram_reset (MsxSpectrogram *sg);
 

@@ -447,6 +447,12 @@ msx_stft_new (const MsxConfig *cfg, MsxFramesFunc func, void *user,
   return MSX_OK;
 }
 
+void
+msx_stft_set_threads (MsxStft *s, int threads)
+{
+  msx_backend_set_threads (s->backend, threads);
+}
+
 uint64_t
 msx_stft_frames (const MsxStft *s)
 {

@@ -113,6 +113,9 @@ MsxStatus msx_stft_flush (MsxStft *stft);
  */
 MsxStatus msx_stft_finish (MsxStft *stft);
 
+/** msx_stft_set_threads: see msx_backend_set_threads(). */
+void msx_stft_set_threads (MsxStft *stft, int threads);
+
 /** msx_stft_reset: forget all input (flushing seek, new stream). */
 void msx_stft_reset (MsxStft *stft);
 

@@ -6,13 +6,24 @@
  * common formats, gstmelspecxinput.c) and feeds the analysis, so that
  * decoding upstream and everything melspecx does overlap on two cores.
  *
+ * The analysis may share its batches among several threads, which pays
+ * only when it is what holds the pipeline back: beside a decoder that
+ * keeps one core busy, a second analysis thread would take turns with the
+ * decoder on its core.  So the worker starts with one thread and measures
+ * how much of the time it is busy: above 80 % over 50 ms it asks for all
+ * of them (msx_spectrogram_set_threads; a WAV file, whose decoding costs
+ * nothing), below 50 % it goes back to one (a decoder slower than the
+ * analysis).  The work itself comes in bursts (a batch of chunk-size
+ * frames every few seconds of audio), so a busy fraction over a window
+ * says more than whether the queue was ever full.
+ *
  * The queue is a fixed ring of buffer references, allocated with the
- * worker: nothing is allocated or copied per buffer.  It is bounded (a few
- * buffers or about one second of audio) so that memory stays small and a
- * slow analysis throttles upstream instead of piling up samples.  The
- * worker is woken once a quarter of that has gathered and then takes
- * everything queued in one go, so the two threads meet about once per
- * batch, not once per buffer.
+ * worker: nothing is allocated or copied per buffer.  It is bounded (256
+ * buffers or two seconds of audio) so that memory stays small and a slow
+ * analysis throttles upstream instead of piling up samples.  The worker
+ * is woken once half of that has gathered and then takes everything
+ * queued in one go, so the two threads meet about once per second of
+ * audio, not once per buffer.
  */
 
 #include "gstmelspecx.h"
@@ -22,6 +33,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 
 /* At most this many buffers wait, whatever their size. */
 #define WORKER_MAX_ITEMS 256
+/* How the worker decides between one analysis thread and all of them. */
+#define WORKER_PACE_WINDOW_US 50000
+#define WORKER_BUSY_PARALLEL 0.8
+#define WORKER_BUSY_SINGLE 0.5
 
 typedef struct {
   GstBuffer *buf;
@@ -47,6 +62,10 @@ struct _GstMelspecxWorker {
   gboolean flushing;
   MsxStatus status;    /* first error, MSX_OK if none */
   gboolean unreadable; /* that error: a buffer could not be read */
+  /* the thread's own */
+  gboolean parallel; /* the analysis may use every thread */
+  gint64 window_us;  /* start of the current pace window */
+  gint64 busy_us;    /* time spent analysing in it */
 };
 
 /* Called with the lock held. */
@@ -127,6 +146,34 @@ worker_process (GstMelspecxWorker *w, guint n, gboolean *unreadable)
   return st;
 }
 
+/* Counts @busy_us of analysis; at the end of a window, one thread if the
+ * worker was mostly waiting, all of them if it was mostly busy.  Worker
+ * thread, no lock: the analysis is its own between batches. */
+static void
+worker_pace (GstMelspecxWorker *w, gint64 busy_us, gint64 now_us)
+{
+  gint64 span = now_us - w->window_us;
+  gdouble busy;
+
+  w->busy_us += busy_us;
+  if (span < WORKER_PACE_WINDOW_US)
+    return;
+  busy = (gdouble)w->busy_us / span;
+  if (!w->parallel && busy > WORKER_BUSY_PARALLEL) {
+    GST_DEBUG (
+        "the analysis is busy %.0f %% of the time: every thread", 100.0 * busy);
+    msx_spectrogram_set_threads (w->sg, 0);
+    w->parallel = TRUE;
+  } else if (w->parallel && busy < WORKER_BUSY_SINGLE) {
+    GST_DEBUG (
+        "the analysis is busy %.0f %% of the time: one thread", 100.0 * busy);
+    msx_spectrogram_set_threads (w->sg, 1);
+    w->parallel = FALSE;
+  }
+  w->window_us = now_us;
+  w->busy_us = 0;
+}
+
 static gpointer
 worker_loop (gpointer data)
 {
@@ -135,6 +182,7 @@ worker_loop (gpointer data)
   g_mutex_lock (&w->lock);
   while (!w->quit) {
     gboolean unreadable = FALSE;
+    gint64 t0, t1;
     MsxStatus st;
     guint n;
 
@@ -151,7 +199,10 @@ worker_loop (gpointer data)
       g_cond_broadcast (&w->space_cond);
     g_mutex_unlock (&w->lock);
 
+    t0 = g_get_monotonic_time ();
     st = worker_process (w, n, &unreadable);
+    t1 = g_get_monotonic_time ();
+    worker_pace (w, t1 - t0, t1);
 
     g_mutex_lock (&w->lock);
     w->busy = FALSE;
@@ -212,6 +263,10 @@ gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
   w->quit = FALSE;
   w->status = MSX_OK;
   w->unreadable = FALSE;
+  w->parallel = FALSE;
+  w->window_us = g_get_monotonic_time ();
+  w->busy_us = 0;
+  msx_spectrogram_set_threads (sg, 1);
   w->thread = g_thread_try_new ("melspecx-worker", worker_loop, w, &err);
   if (w->thread == NULL) {
     GST_ERROR ("could not start the analysis thread: %s", err->message);

@@ -209,7 +209,7 @@ test_batch_equals_single (void)
 
 /* 1000 frames through a CPU backend of @threads threads into @out. */
 static void
-run_threads (int threads, int output_db, const float *x, float *out)
+run_threads (int threads, int limit, int output_db, const float *x, float *out)
 {
   MsxConfig c;
   float win[512];
@@ -227,7 +227,9 @@ run_threads (int threads, int output_db, const float *x, float *out)
   msx_window_fill (c.window, 512, 512, win);
   msx_mel_bank_new (&c, &bank);
   msx_backend_new (&c, win, bank, &be, NULL, 0);
+  msx_backend_set_threads (be, limit);
   msx_backend_process (be, x, 1000, out);
+  msx_backend_set_threads (be, 0);
   msx_backend_process (be, x, 130, out + 1000 * 64); /* shared */
   msx_backend_process (be, x, 7, out + 1130 * 64);   /* one thread */
   msx_backend_free (be);
@@ -238,22 +240,25 @@ run_threads (int threads, int output_db, const float *x, float *out)
 static void
 test_threads (void)
 {
-  static const int counts[] = { 2, 3, 0 };
+  /* threads, and the limit of the first batch (set_threads) */
+  static const int counts[][2] = { { 2, 0 }, { 3, 0 }, { 0, 0 }, { 3, 2 },
+    { 2, 1 } };
   size_t n = 1137 * 64;
   float *x = signal_new (999 * 100 + 512, 44100);
   float *one = malloc (n * sizeof *one), *many = malloc (n * sizeof *many);
-  char what[80];
+  char what[100];
   size_t i;
   int db;
 
   for (db = 0; db < 2; db++) {
-    run_threads (1, db, x, one);
+    run_threads (1, 0, db, x, one);
     for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
       memset (many, 0, n * sizeof *many);
-      run_threads (counts[i], db, x, many);
+      run_threads (counts[i][0], counts[i][1], db, x, many);
       snprintf (what, sizeof what,
-          "cpu, threads %d%s: every frame bit-equal to one thread", counts[i],
-          db ? ", dB" : "");
+          "cpu, threads %d, first batch limit %d (0: none)%s: every frame "
+          "bit-equal to one thread",
+          counts[i][0], counts[i][1], db ? ", dB" : "");
       msx_check (memcmp (one, many, n * sizeof *one) == 0, what);
     }
   }
