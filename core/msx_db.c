@@ -13,16 +13,22 @@ msx_db_multiplier (double power)
   return power == 1.0 ? 20.0 : 10.0;
 }
 
+/* k·log10(x) as (k / ln 10)·ln(x) in float: logf is within an ulp, so the
+ * dB value is within ~1e-5 dB of the exact one (a hundredth of a thousandth
+ * of the 0.01 dB the analysis promises), at a fraction of the cost of a
+ * double log10 per value (stream mode and raw output convert every frame). */
 void
 msx_db_from_power (const float *in, size_t n, double power, double ref,
     double amin, float *out)
 {
   double k = msx_db_multiplier (power);
-  double offset = k * log10 (fmax (amin, ref));
+  float scale = (float)(k / M_LN10);
+  float offset = (float)(k * log10 (fmax (amin, ref)));
+  float lo = (float)amin;
   size_t i;
 
   for (i = 0; i < n; i++)
-    out[i] = (float)(k * log10 (fmax (amin, (double)in[i])) - offset);
+    out[i] = scale * logf (in[i] > lo ? in[i] : lo) - offset;
 }
 
 float

@@ -16,7 +16,8 @@
  * @out: (out): @n dB values: k·log10(max(amin, x)) − k·log10(max(amin, ref)).
  *   No floor is applied; see msx_db_floor().
  *
- * @in and @out may be the same array.  Computed in double, stored float.
+ * @in and @out may be the same array.  Computed in float, within ~1e-5 dB
+ * of the exact value.
  */
 void msx_db_from_power (const float *in, size_t n, double power, double ref,
     double amin, float *out);
