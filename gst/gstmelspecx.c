@@ -33,7 +33,9 @@
  * Source caps, in order of preference:
  *
  * * `video/x-raw` RGBA, RGBx, BGRA, BGRx, RGB or GRAY8 (GRAY8 is the level
- *   itself, without colormap); width and height from downstream when fixed
+ *   itself, without colormap); in image mode RGB first (the picture is
+ *   opaque, and an encoder such as pngenc then compresses three bytes a
+ *   pixel instead of four); width and height from downstream when fixed
  *   there, else from the #GstMelspecx:width and #GstMelspecx:height
  *   properties.
  * * `image/png` with the same width and height (chosen in image mode when
@@ -833,6 +835,27 @@ gst_melspecx_gcd (gint a, gint b)
   return a;
 }
 
+/* Image mode: the template's formats with RGB first.  One opaque picture
+ * goes to an encoder more often than to a display: pngenc takes RGB or
+ * RGBA, and deflates three bytes a pixel ~20 % faster than four (and
+ * gives a slightly smaller file). */
+static void
+gst_melspecx_prefer_rgb (GstStructure *s)
+{
+  static const gchar *const order[] = { "RGB", "RGBA", "RGBx", "BGRA", "BGRx",
+    "GRAY8" };
+  GValue list = G_VALUE_INIT, v = G_VALUE_INIT;
+
+  gst_value_list_init (&list, G_N_ELEMENTS (order));
+  g_value_init (&v, G_TYPE_STRING);
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++) {
+    g_value_set_static_string (&v, order[i]);
+    gst_value_list_append_value (&list, &v);
+  }
+  gst_structure_take_value (s, "format", &list);
+  g_value_unset (&v);
+}
+
 /* The source template with the raw structure's fields fixed to what this
  * analysis produces. */
 static GstCaps *
@@ -852,6 +875,9 @@ gst_melspecx_candidate_caps (GstMelspecx *self)
       gst_structure_set (s, "n-mels", G_TYPE_INT, self->cfg.n_mels, "lanes",
           G_TYPE_INT, self->lanes, "rate", GST_TYPE_FRACTION, rate_n, rate_d,
           NULL);
+    else if (gst_structure_has_name (s, "video/x-raw") &&
+             self->active_mode == GST_MELSPECX_MODE_IMAGE)
+      gst_melspecx_prefer_rgb (s);
   }
   return caps;
 }

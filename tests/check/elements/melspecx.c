@@ -275,6 +275,49 @@ GST_START_TEST (test_size_from_downstream_caps)
 
 GST_END_TEST;
 
+/* The negotiated video format for a downstream that takes what pngenc
+ * takes, in @mode (0 image, 1 stream). */
+static gchar *
+format_for_encoder (gint mode)
+{
+  GstHarness *h = new_harness ("video/x-raw,format={ RGBA, RGB, GRAY8 }");
+  GstVideoInfo info;
+  GstBuffer *out;
+  GstCaps *caps;
+  gchar *format;
+
+  g_object_set (h->element, "mode", mode, NULL);
+  start_f32 (h, RATE, 1);
+  fail_unless_equals_int (
+      gst_harness_push (h, mono_sine (RATE, 440.0)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  out = gst_harness_pull (h);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  format =
+      g_strdup (gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)));
+  fail_unless_equals_int (
+      gst_buffer_get_size (out), GST_VIDEO_INFO_SIZE (&info));
+  gst_caps_unref (caps);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  return format;
+}
+
+/* Image mode offers RGB first (an opaque picture, three bytes a pixel for
+ * the encoder); stream mode keeps RGBA first. */
+GST_START_TEST (test_image_prefers_rgb)
+{
+  gchar *image = format_for_encoder (0), *stream = format_for_encoder (1);
+
+  fail_unless_equals_string (image, "RGB");
+  fail_unless_equals_string (stream, "RGBA");
+  g_free (image);
+  g_free (stream);
+}
+
+GST_END_TEST;
+
 /* Downstream accepting anything gets a PNG with the metadata chunk. */
 GST_START_TEST (test_png_with_text_chunk)
 {
@@ -1063,6 +1106,7 @@ melspecx_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_size_from_properties);
   tcase_add_test (tc, test_size_from_downstream_caps);
+  tcase_add_test (tc, test_image_prefers_rgb);
   tcase_add_test (tc, test_png_with_text_chunk);
   tcase_add_test (tc, test_sine_rows);
   tcase_add_test (tc, test_chunk_size_invariance);
