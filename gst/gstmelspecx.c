@@ -1544,6 +1544,9 @@ gst_melspecx_finish_image (GstMelspecx *self)
         self, gst_melspecx_worker_status (self->worker), NULL);
   if (ret != GST_FLOW_OK)
     return ret;
+  /* Decoding is over: the last batch (up to chunk-size frames) may use
+   * every core.  The worker is idle until the next input. */
+  msx_spectrogram_set_threads (self->sg, 0);
   st = msx_spectrogram_finish (self->sg);
   if (st != MSX_OK) {
     gst_melspecx_post_error (self, st, NULL);

@@ -62,7 +62,7 @@ struct _GstMelspecxWorker {
   gboolean flushing;
   MsxStatus status;    /* first error, MSX_OK if none */
   gboolean unreadable; /* that error: a buffer could not be read */
-  /* the thread's own */
+  /* the thread's own (discard resets them while the thread is idle) */
   gboolean parallel; /* the analysis may use every thread */
   gint64 window_us;  /* start of the current pace window */
   gint64 busy_us;    /* time spent analysing in it */
@@ -368,6 +368,11 @@ gst_melspecx_worker_discard (GstMelspecxWorker *w)
     g_cond_wait (&w->space_cond, &w->lock);
   w->status = MSX_OK;
   w->unreadable = FALSE;
+  /* the next input starts on one thread again (the thread is idle: its
+   * queue is empty and it is not busy) */
+  if (w->sg)
+    msx_spectrogram_set_threads (w->sg, 1);
+  w->parallel = FALSE;
   g_mutex_unlock (&w->lock);
 }
 
