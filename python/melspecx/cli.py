@@ -9,7 +9,9 @@ A progress bar is drawn on stderr only when stderr is a terminal.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import stat
 import sys
 import threading
@@ -213,19 +215,35 @@ def _create_temporary(directory: Path) -> tuple[int, str]:
             continue
 
 
+def _output_path(source: Path, output: Path) -> Path:
+    """Where the picture of ``source`` goes: ``output``, or
+    ``output/SOURCE-NAME.png`` when ``output`` is a directory (as cp
+    does).  Never the input itself."""
+    if output.is_dir():
+        output = output / source.with_suffix(".png").name
+    with contextlib.suppress(OSError):  # an output that does not exist yet
+        if os.path.samefile(source, output):
+            raise CommandError(f"{str(output)!r} is the input file: the "
+                               "picture would replace the audio")
+    return output
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from . import mel_spec_from_path
     kwargs = _element_kwargs(args)
+    output = None if args.output == "-" else \
+        _output_path(Path(args.input), Path(args.output))
     bar = ProgressBar(os.path.basename(args.input))
     try:
-        png = mel_spec_from_path(args.input, progress=bar.update, **kwargs)
+        png = mel_spec_from_path(args.input, progress=bar.update,
+                                 timeout=args.timeout, **kwargs)
     finally:
         bar.close()
-    if args.output == "-":
+    if output is None:
         sys.stdout.buffer.write(png)
         sys.stdout.buffer.flush()
     else:
-        _write_atomically(Path(args.output), png)
+        _write_atomically(output, png)
     return 0
 
 
@@ -263,8 +281,12 @@ def _png_names(files: list[Path]) -> list[Path]:
     return names
 
 
+class _Cancelled(Exception):
+    """A batch job stopped by an interrupt."""
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
-    from . import MelSpecError, mel_spec_from_path
+    from . import MelSpecError
     from .api import element_keywords
     kwargs = _element_kwargs(args)
     element_keywords(dict(kwargs))     # a bad option: one error, not one a file
@@ -272,35 +294,89 @@ def cmd_batch(args: argparse.Namespace) -> int:
     todo = [(src, dst) for src, dst in jobs if args.force or not dst.exists()]
     skipped = len(jobs) - len(todo)
     failures: list[tuple[Path, str]] = []
+    written: list[Path] = []
     bar = ProgressBar("batch", delay=0.0)
-
-    def render(src: Path, dst: Path) -> None:
-        png = mel_spec_from_path(src, **kwargs)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(dst, png)
-
+    cancel = threading.Event()
+    render = _batch_renderer(kwargs, cancel, args.timeout)
     # Threads, not processes: a file's work is GStreamer's, in its own
     # threads and without the GIL; the calling thread holds the GIL for
     # about 2 ms of a file's 30-60 ms of CPU, and a process would pay the
     # start-up of Python and GStreamer (~0.13 s) again.
     workers = args.jobs or os.cpu_count() or 1
     import concurrent.futures           # only batch needs it
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(render, src, dst): src for src, dst in todo}
-        for done, future in enumerate(
-                concurrent.futures.as_completed(futures), 1):
-            try:
-                future.result()
-            except (MelSpecError, CommandError, OSError) as err:
-                failures.append((futures[future], _one_line(err)))
-            bar.update(done, len(todo), "files")
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+    futures = {pool.submit(render, src, dst): src for src, dst in todo}
+    try:
+        with _terminate_as_interrupt():
+            for done, future in enumerate(
+                    concurrent.futures.as_completed(futures), 1):
+                try:
+                    written.append(future.result())
+                except (MelSpecError, CommandError, OSError) as err:
+                    failures.append((futures[future], _one_line(err)))
+                bar.update(done, len(todo), "files")
+    except KeyboardInterrupt:
+        return _stop_batch(pool, cancel, bar, futures)
+    pool.shutdown()
     bar.close()
     for src, message in failures:
         print(f"{PROG}: failed: {src}: {message}", file=sys.stderr)
-    written = len(todo) - len(failures)
-    print(f"{written} written, {skipped} skipped (already exist), "
+    print(f"{len(written)} written, {skipped} skipped (already exist), "
           f"{len(failures)} failed")
     return 1 if failures else 0
+
+
+def _batch_renderer(kwargs: dict[str, Any], cancel: threading.Event,
+                    timeout: float) -> Any:
+    """The job of one file, which gives up as soon as ``cancel`` is set:
+    before it starts, or at the next progress report of its pipeline
+    (about every 0.1 s), which tears the pipeline down."""
+    from . import mel_spec_from_path
+
+    def check(position: float, duration: float | None) -> None:
+        if cancel.is_set():
+            raise _Cancelled()
+
+    def render(src: Path, dst: Path) -> Path:
+        check(0.0, None)
+        dst = _output_path(src, dst)
+        png = mel_spec_from_path(src, progress=check, timeout=timeout,
+                                 **kwargs)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(dst, png)
+        return dst
+
+    return render
+
+
+class _terminate_as_interrupt:
+    """``with``: SIGTERM stops the batch as Ctrl-C does."""
+
+    def __enter__(self) -> None:
+        self.old = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+    def __exit__(self, *exc: Any) -> None:
+        signal.signal(signal.SIGTERM, self.old)
+
+
+def _stop_batch(pool: Any, cancel: threading.Event, bar: "ProgressBar",
+                futures: dict[Any, Path]) -> int:
+    """After an interrupt: queued files never start, running ones stop
+    within a poll interval and leave no file (their temporary PNG is
+    removed); finished pictures stay.  Further interrupts are ignored
+    meanwhile, so that a second Ctrl-C cannot leave a traceback or a
+    half-written file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    cancel.set()
+    pool.shutdown(wait=True, cancel_futures=True)
+    bar.close()
+    finished = sum(1 for f in futures
+                   if not f.cancelled() and f.exception() is None)
+    print(f"{PROG}: interrupted: {finished} written, "
+          f"{len(futures) - finished} not done", file=sys.stderr)
+    return 130
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -340,6 +416,15 @@ def cmd_live(args: argparse.Namespace) -> int:
 
 # -- main ---------------------------------------------------------------------
 
+def _add_timeout_option(parser: argparse.ArgumentParser) -> None:
+    from .pipeline import DEFAULT_TIMEOUT
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        metavar="SECONDS",
+                        help="give up on a file after this long without "
+                        "progress (a stalled decoder, a FIFO that nobody "
+                        "writes)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``melspecx`` command."""
     fmt = _HelpFormatter
@@ -359,6 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "('-' for stdout).")
     gen.add_argument("input", metavar="IN")
     gen.add_argument("output", metavar="OUT")
+    _add_timeout_option(gen)
     _add_property_options(gen, ("Analysis", "Picture", "Speed"))
     gen.set_defaults(func=cmd_generate)
 
@@ -377,6 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "extension: " + " ".join(AUDIO_SUFFIXES) + ")")
     batch.add_argument("--force", action="store_true",
                        help="render files whose PNG already exists")
+    _add_timeout_option(batch)
     _add_property_options(batch, ("Analysis", "Picture", "Speed"))
     batch.set_defaults(func=cmd_batch)
 

@@ -10,8 +10,11 @@ GStreamer's message; a pipeline that stops making progress for
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import stat
+import threading
 import time
 import warnings
 from typing import Any, Callable, Mapping
@@ -315,13 +318,63 @@ def _check_readable(path: str | os.PathLike) -> None:
                            "not an audio file")
 
 
+@contextlib.contextmanager
+def _readable(path: str | os.PathLike, timeout: float):
+    """Checks ``path`` before filesrc opens it, for the whole run.
+
+    Opening a FIFO for reading blocks until a writer opens it, and filesrc
+    opens in a state change that no bus deadline covers.  So a FIFO is
+    opened here first, in a thread, within ``timeout``; the descriptor is
+    held for the run, so that filesrc's own open returns at once and the
+    writer never sees the FIFO without a reader."""
+    _check_readable(path)
+    try:
+        is_fifo = stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        is_fifo = False  # filesrc reports a missing file with its own words
+    if not is_fifo:
+        yield
+        return
+    fd = _open_fifo(os.fsdecode(path), timeout)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _open_fifo(path: str, timeout: float) -> int:
+    opened: list[int] = []
+    opener = threading.Thread(
+        target=lambda: opened.append(os.open(path, os.O_RDONLY)),
+        name="melspecx-fifo-open", daemon=True)
+    opener.start()
+    opener.join(timeout)
+    if opener.is_alive():
+        while opener.is_alive():  # be the writer it waits for
+            with contextlib.suppress(OSError):
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            opener.join(0.1)
+        for fd in opened:
+            os.close(fd)
+        raise MelSpecError(f"{path}: no program opened this FIFO for "
+                           f"writing within {timeout:g} s")
+    if not opened:
+        raise MelSpecError(f"{path}: the FIFO could not be opened")
+    return opened[0]
+
+
 def render_png(path: str | os.PathLike, props: Mapping[str, Any],
                progress: ProgressCallback | None = None,
                timeout: float = DEFAULT_TIMEOUT) -> bytes:
     """filesrc ! decodebin ! melspecx mode=image ! image/png ! appsink.
 
     ``props`` are melspecx properties by snake_case name."""
-    _check_readable(path)
+    with _readable(path, timeout):
+        return _render_png(path, props, progress, timeout)
+
+
+def _render_png(path: str | os.PathLike, props: Mapping[str, Any],
+                progress: ProgressCallback | None, timeout: float) -> bytes:
     pipeline = Gst.Pipeline.new("melspecx-png")
     element = make_element("melspecx", "melspecx")
     set_properties(element, props)
@@ -361,7 +414,6 @@ def _decode(path: str | os.PathLike, keep: bool,
             ) -> tuple[_Output, int, int, int]:
     """Decode to interleaved F32LE; returns (output, rate, channels,
     total bytes).  With ``keep`` False the data is counted, not kept."""
-    _check_readable(path)
     pipeline = Gst.Pipeline.new("melspecx-decode")
     convert = make_element("audioconvert", "convert")
     pipeline.add(convert)
@@ -369,8 +421,9 @@ def _decode(path: str | os.PathLike, keep: bool,
         pipeline, "audio/x-raw,format=F32LE,layout=interleaved")
     convert.link(capsfilter)
     _file_source(pipeline, path, convert)
-    out = run_pipeline(pipeline, sink, progress, timeout, keep=keep,
-                       context=os.fsdecode(path), reader=convert)
+    with _readable(path, timeout):
+        out = run_pipeline(pipeline, sink, progress, timeout, keep=keep,
+                           context=os.fsdecode(path), reader=convert)
     if out.caps is None:
         raise MelSpecError(f"no audio could be decoded from "
                            f"{os.fsdecode(path)!r}")
@@ -494,7 +547,6 @@ def raw_spectrogram_of_file(path: str | os.PathLike,
 
     ``rate``: the sample rate the parameters were made for; a file at
     another rate stops the run with a MelSpecParameterError."""
-    _check_readable(path)
     context = os.fsdecode(path)
     pipeline = Gst.Pipeline.new("melspecx-raw-file")
     element, sink = _melspecx_raw(pipeline, props)
@@ -506,5 +558,7 @@ def raw_spectrogram_of_file(path: str | os.PathLike,
         return f"config.sample_rate is {rate} but the file is at {got} Hz"
 
     _file_source(pipeline, path, element, check_rate)
-    return _raw_result(run_pipeline(pipeline, sink, None, timeout,
-                                    context=context, reader=element))
+    with _readable(path, timeout):
+        out = run_pipeline(pipeline, sink, None, timeout, context=context,
+                           reader=element)
+    return _raw_result(out)
