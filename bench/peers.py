@@ -196,7 +196,7 @@ def run_once(cmd: Command, src: Path, out: Path, env: dict, timeout: float):
     if timed_out:
         run.error = "timed out after %g s" % timeout
     elif code != 0:
-        tail = err_path.read_text(errors="replace").strip().splitlines()
+        tail = err_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
         run.error = "exit status %d%s" % (
             code, (": " + tail[-1][:200]) if tail else "")
     elif cmd.size is not None:
@@ -430,7 +430,7 @@ def write_markdown(path: Path, chart: Path, args, inputs: dict,
     lines += ["", "![wall time relative to decoding](%s)" % os.path.relpath(
         chart, path.parent), ""]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def duration(secs: float) -> str:

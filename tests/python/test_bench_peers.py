@@ -36,7 +36,7 @@ def report(tmp_path_factory: pytest.TempPathFactory):
          "--workdir", str(work), "--out-md", str(md), "--out-png", str(png)],
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return md.read_text(), png
+    return md.read_text(encoding="utf-8"), png
 
 
 def test_every_peer_is_listed(report):
