@@ -107,6 +107,12 @@ msx_backend_set_threads (MsxBackend *be, int threads)
     be->ops->set_threads (be->state, threads);
 }
 
+int
+msx_backend_max_batch (MsxBackend *be)
+{
+  return be->ops->max_batch;
+}
+
 const char *
 msx_backend_describe (MsxBackend *be)
 {

@@ -32,6 +32,9 @@ typedef struct {
   void (*destroy) (void *state);
   /* optional (NULL: one setting fits all): see msx_backend_set_threads() */
   void (*set_threads) (void *state, int threads);
+  /* the most frames worth computing per process() call, 0: no limit (see
+   * msx_backend_max_batch()) */
+  int max_batch;
 } MsxBackendOps;
 
 /**
@@ -79,6 +82,16 @@ MsxStatus msx_backend_process (
  * that do not compute on CPU threads ignore it.
  */
 void msx_backend_set_threads (MsxBackend *be, int threads);
+
+/**
+ * msx_backend_max_batch:
+ * Returns: the most frames worth handing to one msx_backend_process()
+ * call, 0 for no limit beyond cfg->chunk_size.  The CPU computes frame by
+ * frame, so a batch needs only be big enough to share among threads;
+ * bigger ones only cost memory (the samples they span) and make the work
+ * come in longer bursts.  A GPU wants whole chunk_size dispatches.
+ */
+int msx_backend_max_batch (MsxBackend *be);
 
 /** Returns: e.g. "cpu (fftw)" or "vulkan (NVIDIA H100, discrete)". */
 const char *msx_backend_describe (MsxBackend *be);

@@ -41,6 +41,10 @@
 #define PARALLEL_MIN 64
 /* Frames taken at a time from a shared batch. */
 #define BLOCK 16
+/* The most frames per process() call worth having (msx_backend_max_batch):
+ * enough to share among a few threads; 256 frames are ~1 ms of work on
+ * one thread and ~0.5 MB of samples at hop 512. */
+#define CPU_MAX_BATCH 256
 /* threads 0 (one per processor) uses at most this many. */
 #define AUTO_MAX_THREADS 8
 
@@ -364,4 +368,5 @@ const MsxBackendOps msx_backend_cpu_ops = {
   cpu_describe,
   cpu_destroy,
   cpu_set_threads,
+  CPU_MAX_BATCH,
 };

@@ -832,4 +832,5 @@ const MsxBackendOps msx_backend_vulkan_ops = {
   vk_describe,
   vk_destroy,
   NULL,
+  0,
 };

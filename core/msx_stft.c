@@ -8,9 +8,11 @@
  * Each lane keeps a sliding window of y in a fixed buffer: buf[0] is
  * y[buf_pos], and samples before the next frame's start are dropped except
  * the last P+1 input samples that the right reflect padding needs.  Memory
- * is therefore O(chunk_size × hop + n_fft) per lane whatever the input
- * length, and every frame is cut from the same y values whatever the push
- * sizes, so the output is bit-identical for any way of splitting the input.
+ * is therefore O(batch × hop + n_fft) per lane whatever the input length
+ * (batch: chunk_size, capped by what the backend can use,
+ * msx_backend_max_batch), and every frame is cut from the same y values
+ * whatever the push sizes, so the output is bit-identical for any way of
+ * splitting the input.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -25,7 +27,8 @@ struct MsxStft {
   MsxConfig cfg;
   int lanes;
   size_t pad;       /* P: n_fft/2 with center, else 0 */
-  size_t batch_len; /* samples of y for chunk_size frames */
+  size_t batch;     /* frames per batch: chunk_size, or the backend's cap */
+  size_t batch_len; /* samples of y for a batch */
   float *window;
   MsxMelBank *bank;
   MsxBackend *backend;
@@ -39,7 +42,7 @@ struct MsxStft {
   uint64_t n_frames; /* frames emitted per lane */
   int head_done;     /* y[0..P) is in place */
   int finished;
-  float *mel;     /* chunk_size × n_mels */
+  float *mel;     /* batch × n_mels */
   float *scratch; /* P+1 floats for short-input padding */
 };
 
@@ -87,12 +90,12 @@ emit_batch (MsxStft *s, size_t n)
   return MSX_OK;
 }
 
-/* Emits ready frames in batches of chunk_size; with @partial also the last
+/* Emits ready frames in full batches; with @partial also the last
  * incomplete batch. */
 static MsxStatus
 emit_ready (MsxStft *s, int partial)
 {
-  uint64_t chunk = (uint64_t)s->cfg.chunk_size, ready;
+  uint64_t chunk = (uint64_t)s->batch, ready;
   MsxStatus st;
 
   while ((ready = frames_ready (s)) >= chunk || (partial && ready > 0)) {
@@ -392,8 +395,11 @@ alloc_buffers (MsxStft *s)
   const MsxConfig *c = &s->cfg;
   size_t need, total;
 
-  s->batch_len =
-      (size_t)(c->chunk_size - 1) * (size_t)c->hop_length + (size_t)c->n_fft;
+  s->batch = (size_t)c->chunk_size;
+  if (msx_backend_max_batch (s->backend) > 0 &&
+      s->batch > (size_t)msx_backend_max_batch (s->backend))
+    s->batch = (size_t)msx_backend_max_batch (s->backend);
+  s->batch_len = (s->batch - 1) * (size_t)c->hop_length + (size_t)c->n_fft;
   need = s->batch_len > 2 * s->pad + 2 ? s->batch_len : 2 * s->pad + 2;
   s->cap = need + need / 2;
   total = s->cap * (size_t)s->lanes;
@@ -401,7 +407,7 @@ alloc_buffers (MsxStft *s)
     return MSX_ERROR_NO_MEMORY;
   s->buf = malloc (total * sizeof (float));
   s->scratch = malloc ((s->pad + 1) * sizeof (float));
-  s->mel = malloc ((size_t)c->chunk_size * (size_t)c->n_mels * sizeof (float));
+  s->mel = malloc (s->batch * (size_t)c->n_mels * sizeof (float));
   return s->buf && s->mel && s->scratch ? MSX_OK : MSX_ERROR_NO_MEMORY;
 }
 

@@ -3,7 +3,8 @@
  *
  * Accepts interleaved float samples in pieces of any size, mixes or splits
  * channels, applies the centre padding, cuts frames every hop_length and
- * hands batches of up to chunk_size frames to a backend.  The frames it
+ * hands batches of up to chunk_size frames to a backend (the CPU backend
+ * takes at most 256 at a time, msx_backend_max_batch()).  The frames it
  * emits depend only on the samples, never on how they were split into
  * pushes or on chunk_size.
  */
@@ -52,8 +53,9 @@ MsxStatus msx_stft_new (const MsxConfig *cfg, MsxFramesFunc func, void *user,
  *   replaced by 0 so that one bad sample cannot poison the picture
  * @n_samples: samples per channel
  *
- * Frames are handed to the callback in batches of exactly chunk_size as
- * soon as they are complete; the rest waits for msx_stft_flush() or
+ * Frames are handed to the callback in full batches (chunk_size, or the
+ * backend's msx_backend_max_batch() if smaller) as soon as they are
+ * complete; the rest waits for msx_stft_flush() or
  * msx_stft_finish().
  *
  * Returns: MSX_OK, MSX_ERROR_INVALID_ARGUMENT after msx_stft_finish(), or
@@ -95,9 +97,9 @@ MsxStatus msx_stft_push_samples (
 
 /**
  * msx_stft_flush:
- * Emits every frame whose samples have arrived, even if fewer than
- * chunk_size.  msx_stft_push() dispatches only full batches of chunk_size
- * frames (what a GPU wants); a live caller that needs low latency calls
+ * Emits every frame whose samples have arrived, even if fewer than a
+ * batch.  msx_stft_push() dispatches only full batches (chunk_size frames
+ * is what a GPU wants); a live caller that needs low latency calls
  * this after each push.  The frames are the same either way.
  *
  * Returns: MSX_OK or a backend error.
