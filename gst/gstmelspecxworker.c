@@ -10,7 +10,7 @@
  * only when it is what holds the pipeline back: beside a decoder that
  * keeps one core busy, a second analysis thread would take turns with the
  * decoder on its core.  So the worker starts with one thread and measures
- * how much of the time it is busy: above 80 % over 50 ms it asks for all
+ * how much of the time it is busy: above 80 % over 20 ms it asks for all
  * of them (msx_spectrogram_set_threads; a WAV file, whose decoding costs
  * nothing), below 50 % it goes back to one (a decoder slower than the
  * analysis).  The work itself comes in bursts (a batch of chunk-size
@@ -34,7 +34,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 /* At most this many buffers wait, whatever their size. */
 #define WORKER_MAX_ITEMS 256
 /* How the worker decides between one analysis thread and all of them. */
-#define WORKER_PACE_WINDOW_US 50000
+#define WORKER_PACE_WINDOW_US 20000
 #define WORKER_BUSY_PARALLEL 0.8
 #define WORKER_BUSY_SINGLE 0.5
 
