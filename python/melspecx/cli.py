@@ -317,7 +317,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 bar.update(done, len(todo), "files")
     except KeyboardInterrupt:
         return _stop_batch(pool, cancel, bar, futures)
-    pool.shutdown()
+    finally:
+        pool.shutdown()
     bar.close()
     for src, message in failures:
         print(f"{PROG}: failed: {src}: {message}", file=sys.stderr)

@@ -310,14 +310,6 @@ def _app_sink(pipeline: Gst.Pipeline, caps: str) -> tuple[Gst.Element,
     return capsfilter, sink
 
 
-def _check_readable(path: str | os.PathLike) -> None:
-    """GStreamer reports a missing file well ("No such file"), but a
-    directory reads as an empty stream; refuse it here."""
-    if os.path.isdir(path):
-        raise MelSpecError(f"{os.fsdecode(path)!r} is a directory, "
-                           "not an audio file")
-
-
 @contextlib.contextmanager
 def _readable(path: str | os.PathLike, timeout: float):
     """Checks ``path`` before filesrc opens it, for the whole run.
@@ -326,8 +318,11 @@ def _readable(path: str | os.PathLike, timeout: float):
     opens in a state change that no bus deadline covers.  So a FIFO is
     opened here first, in a thread, within ``timeout``; the descriptor is
     held for the run, so that filesrc's own open returns at once and the
-    writer never sees the FIFO without a reader."""
-    _check_readable(path)
+    writer never sees the FIFO without a reader.  A directory, which
+    filesrc would read as an empty stream, is refused here."""
+    if os.path.isdir(path):
+        raise MelSpecError(f"{os.fsdecode(path)!r} is a directory, "
+                           "not an audio file")
     try:
         is_fifo = stat.S_ISFIFO(os.stat(path).st_mode)
     except OSError:
