@@ -8,6 +8,7 @@
  * n_fft/2+1.  Checked against FFTW to ~2e-7 relative L2 error.
  */
 #include <fcntl.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,12 +249,27 @@ plan_configure (MsxFftVulkan *p, MsxVkDevice *dev, int n_fft, int batch,
   c->bufferSize = &p->out_size;
 }
 
+/* The shader generator prints numbers with sprintf("%f"), and glslang
+ * parses them back: both need a '.' decimal point whatever the
+ * application's locale.  The planning thread alone gets a "C" locale for
+ * the call (uselocale); the process locale, which other threads use, is
+ * never touched. */
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale;
+
+static void
+c_locale_init (void)
+{
+  c_locale = newlocale (LC_ALL_MASK, "C", (locale_t)0);
+}
+
 /* Runs initializeVkFFT from @binary (NULL: compile, and save the result). */
 static VkFFTResult
 plan_init (MsxFftVulkan *p, MsxVkDevice *dev, void *binary)
 {
   VkFFTConfiguration c = p->conf;
   VkFFTResult res;
+  locale_t caller = (locale_t)0;
 
   if (binary) {
     c.loadApplicationFromString = 1;
@@ -262,9 +278,14 @@ plan_init (MsxFftVulkan *p, MsxVkDevice *dev, void *binary)
     c.saveApplicationToString = 1;
   }
   /* VkFFT may submit (look-up tables) on the queue while planning. */
+  pthread_once (&c_locale_once, c_locale_init);
+  if (c_locale)
+    caller = uselocale (c_locale);
   pthread_mutex_lock (&dev->queue_lock);
   res = initializeVkFFT (&p->app, c);
   pthread_mutex_unlock (&dev->queue_lock);
+  if (caller)
+    uselocale (caller);
   return res;
 }
 

@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages melspecx needs, only those missing.
 #   scripts/deps.sh          build + run (plugin, Python package, demo)
 #   scripts/deps.sh --test   also what the tests and bench/peers.py need
-#                            (its peers: ffmpeg, sox with MP3, torchaudio, PIL)
+#                            (its peers: ffmpeg, sox with MP3, torchaudio, PIL;
+#                            locales: a German locale for the locale test)
 # As root it runs apt-get; otherwise it prints the exact sudo line and fails.
 set -eu
 
@@ -15,7 +16,7 @@ RUNTIME="meson ninja-build pkg-config gcc libc6-dev
   python3 python3-gi python3-gst-1.0 python3-numpy espeak-ng sox"
 TEST="python3-pytest python3-scipy python3-torchaudio python3-matplotlib
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly valgrind time
-  ffmpeg libsox-fmt-mp3 python3-pil"
+  ffmpeg libsox-fmt-mp3 python3-pil locales"
 
 want="$RUNTIME"
 [ "${1:-}" = "--test" ] && want="$RUNTIME $TEST"
