@@ -1194,7 +1194,7 @@ gst_melspecx_set_sink_caps (GstMelspecx *self, GstCaps *caps)
     return FALSE;
   }
   GST_DEBUG_OBJECT (self, "samples read %s",
-      self->input.converter ? "through an audio converter" : "directly");
+      self->input.unpacked_bytes ? "unpacked" : "directly");
   return gst_melspecx_configure (self);
 }
 

@@ -52,11 +52,12 @@ typedef enum {
  * thread. */
 typedef struct {
   GstAudioInfo info;
-  MsxSampleFormat format;       /* what the core is handed */
-  GstAudioConverter *converter; /* NULL: the core reads buffers directly */
-  gfloat *scratch;              /* converter output */
-  gsize scratch_size;           /* floats */
-  GstAudioBuffer abuf;          /* the buffer mapped now */
+  MsxSampleFormat format; /* what the core is handed */
+  gsize unpacked_bytes;   /* 0: the core reads buffers directly; else the
+                             size of one unpacked value (S32 or F64) */
+  guint8 *scratch;        /* unpacked samples */
+  gsize scratch_size;     /* bytes */
+  GstAudioBuffer abuf;    /* the buffer mapped now */
 } GstMelspecxInput;
 
 gboolean gst_melspecx_input_setup (

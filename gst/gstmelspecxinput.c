@@ -5,8 +5,11 @@
  * byte order: WAV, FLAC, MP3, Vorbis, Opus) is handed to the core as it
  * is: msx_stft_push_samples() converts each sample once, on its way into
  * the analysis buffer, with no intermediate copy.  Every other layout
- * (U8, S24, big-endian, non-interleaved) goes through a GstAudioConverter
- * into a scratch buffer of F32 that lives as long as the format.
+ * (U8, S24, big-endian, non-interleaved) is unpacked by the format's own
+ * unpack function into interleaved S32 (integers) or F64 (floats), which
+ * the core also reads, in a scratch buffer that lives as long as the
+ * format.  Not GstAudioConverter: its channel mixer, built even when the
+ * channels stay as they are, refuses 64 channels and the process crashes.
  */
 
 #include "gstmelspecx.h"
@@ -39,45 +42,80 @@ gst_melspecx_input_direct (const GstAudioInfo *info, MsxSampleFormat *fmt)
  * gst_melspecx_input_setup:
  * Prepares to read buffers of @info (copied).
  *
- * Returns: FALSE if no converter to F32 exists for @info.
+ * Returns: FALSE if @info's samples cannot be unpacked.
  */
 gboolean
 gst_melspecx_input_setup (GstMelspecxInput *in, const GstAudioInfo *info)
 {
-  GstAudioInfo out;
+  const GstAudioFormatInfo *finfo = info->finfo;
 
   gst_melspecx_input_clear (in);
   in->info = *info;
   if (gst_melspecx_input_direct (info, &in->format))
     return TRUE;
-  gst_audio_info_set_format (&out, GST_AUDIO_FORMAT_F32,
-      GST_AUDIO_INFO_RATE (info), GST_AUDIO_INFO_CHANNELS (info),
-      info->position);
-  out.flags = info->flags;
-  in->converter = gst_audio_converter_new (
-      GST_AUDIO_CONVERTER_FLAG_NONE, (GstAudioInfo *)info, &out, NULL);
-  in->format = MSX_SAMPLE_F32;
-  return in->converter != NULL;
+  if (finfo == NULL || finfo->unpack_func == NULL)
+    return FALSE;
+  switch (finfo->unpack_format) {
+    case GST_AUDIO_FORMAT_S32:
+      in->format = MSX_SAMPLE_S32;
+      in->unpacked_bytes = sizeof (gint32);
+      return TRUE;
+    case GST_AUDIO_FORMAT_F64:
+      in->format = MSX_SAMPLE_F64;
+      in->unpacked_bytes = sizeof (gdouble);
+      return TRUE;
+    default:
+      return FALSE;
+  }
 }
 
 void
 gst_melspecx_input_clear (GstMelspecxInput *in)
 {
-  g_clear_pointer (&in->converter, gst_audio_converter_free);
   g_clear_pointer (&in->scratch, g_free);
   in->scratch_size = 0;
+  in->unpacked_bytes = 0;
 }
 
-/* Converted F32 room for @floats, grown (never shrunk) as needed. */
-static gfloat *
-gst_melspecx_input_scratch (GstMelspecxInput *in, gsize floats)
+/* Room for @bytes of unpacked samples, grown (never shrunk) as needed. */
+static guint8 *
+gst_melspecx_input_scratch (GstMelspecxInput *in, gsize bytes)
 {
-  if (in->scratch_size < floats) {
+  if (in->scratch_size < bytes) {
     g_free (in->scratch);
-    in->scratch = g_new (gfloat, floats);
-    in->scratch_size = floats;
+    in->scratch = g_malloc (bytes);
+    in->scratch_size = bytes;
   }
   return in->scratch;
+}
+
+/* Unpacks the mapped buffer's @n samples per channel, interleaved, into
+ * the scratch buffer.  A non-interleaved buffer is unpacked plane by plane
+ * into the second half of the scratch buffer, then interleaved. */
+static gpointer
+gst_melspecx_input_unpack (GstMelspecxInput *in, gsize n)
+{
+  const GstAudioFormatInfo *finfo = in->info.finfo;
+  gint ch = GST_AUDIO_INFO_CHANNELS (&in->info);
+  gsize size = in->unpacked_bytes, frame = size * ch;
+  gboolean planar =
+      GST_AUDIO_INFO_LAYOUT (&in->info) == GST_AUDIO_LAYOUT_NON_INTERLEAVED;
+  guint8 *out = gst_melspecx_input_scratch (
+      in, MAX (n, 1) * frame + (planar ? MAX (n, 1) * size : 0));
+  guint8 *plane = out + n * frame;
+
+  if (!planar) {
+    finfo->unpack_func (finfo, GST_AUDIO_PACK_FLAG_NONE, out,
+        (const gpointer)in->abuf.planes[0], (gint)(n * ch));
+    return out;
+  }
+  for (gint c = 0; c < ch; c++) {
+    finfo->unpack_func (finfo, GST_AUDIO_PACK_FLAG_NONE, plane,
+        (const gpointer)in->abuf.planes[c], (gint)n);
+    for (gsize i = 0; i < n; i++)
+      memcpy (out + i * frame + c * size, plane + i * size, size);
+  }
+  return out;
 }
 
 /**
@@ -85,30 +123,19 @@ gst_melspecx_input_scratch (GstMelspecxInput *in, gsize floats)
  * @data, @fmt, @n: (out): interleaved samples for msx_*_push_samples(),
  *   valid until gst_melspecx_input_unmap()
  *
- * Returns: FALSE if @buf cannot be read or converted (nothing to unmap).
+ * Returns: FALSE if @buf cannot be read (nothing to unmap).
  */
 gboolean
 gst_melspecx_input_map (GstMelspecxInput *in, GstBuffer *buf, const void **data,
     MsxSampleFormat *fmt, gsize *n)
 {
-  gpointer outs[1];
-
   if (!gst_audio_buffer_map (&in->abuf, &in->info, buf, GST_MAP_READ))
     return FALSE;
   *n = in->abuf.n_samples;
   *fmt = in->format;
-  if (in->converter == NULL) {
-    *data = in->abuf.planes[0];
-    return TRUE;
-  }
-  outs[0] = gst_melspecx_input_scratch (
-      in, MAX (*n, 1) * GST_AUDIO_INFO_CHANNELS (&in->info));
-  *data = outs[0];
-  if (gst_audio_converter_samples (in->converter, GST_AUDIO_CONVERTER_FLAG_NONE,
-          in->abuf.planes, *n, outs, *n))
-    return TRUE;
-  gst_audio_buffer_unmap (&in->abuf);
-  return FALSE;
+  *data = in->unpacked_bytes ? gst_melspecx_input_unpack (in, *n)
+                             : in->abuf.planes[0];
+  return TRUE;
 }
 
 void

@@ -270,11 +270,11 @@ def _file_source(pipeline: Gst.Pipeline, path: str | os.PathLike,
         if refused:
             _post_error(element, refused, parameter=True)
             return
-        result = pad.link(target.get_static_pad("sink"))
-        if result != Gst.PadLinkReturn.OK:
-            _post_error(element, f"{target.get_factory().get_name()} "
-                        f"cannot take the decoded audio ({caps.to_string()}"
-                        f"): {result.value_nick}")
+        sink = target.get_static_pad("sink")
+        try:
+            pad.link(sink)
+        except Gst.LinkError:
+            _post_error(element, _refusal(caps, sink))
 
     def no_more_pads(element: Gst.Element) -> None:
         if not state["linked"]:
@@ -282,6 +282,29 @@ def _file_source(pipeline: Gst.Pipeline, path: str | os.PathLike,
 
     decoder.connect("pad-added", pad_added)
     decoder.connect("no-more-pads", no_more_pads)
+
+
+def _refusal(caps: Gst.Caps, sink: Gst.Pad) -> str:
+    """Why ``sink`` refuses ``caps``: the first field of the decoded caps
+    outside what its element takes, e.g. "65 channels"."""
+    name = sink.get_parent_element().get_factory().get_name()
+    accepted = sink.query_caps(None)
+    decoded = caps.get_structure(0)
+    for index in range(decoded.n_fields()):
+        field = decoded.nth_field_name(index)
+        structure = Gst.Structure.new_empty(decoded.get_name())
+        structure.set_value(field, decoded.get_value(field))
+        alone = Gst.Caps.new_empty()
+        alone.append_structure(structure)
+        if accepted.can_intersect(alone):
+            continue
+        allowed = [accepted.get_structure(i).get_value(field)
+                   for i in range(accepted.get_size())
+                   if accepted.get_structure(i).has_field(field)]
+        shown = ", ".join(sorted({str(v) for v in allowed})) or "none"
+        return (f"{name} cannot take the decoded audio: {field} "
+                f"{decoded.get_value(field)} (it takes {shown})")
+    return f"{name} cannot take the decoded audio ({caps.to_string()})"
 
 
 def _discard(pipeline: Gst.Bin, pad: Gst.Pad) -> None:
@@ -415,7 +438,7 @@ def _decode(path: str | os.PathLike, keep: bool,
     capsfilter, sink = _app_sink(
         pipeline, "audio/x-raw,format=F32LE,layout=interleaved")
     convert.link(capsfilter)
-    _file_source(pipeline, path, convert)
+    _file_source(pipeline, path, convert, check_audio=_convertible)
     with _readable(path, timeout):
         out = run_pipeline(pipeline, sink, progress, timeout, keep=keep,
                            context=os.fsdecode(path), reader=convert)
@@ -430,6 +453,24 @@ def _decode(path: str | os.PathLike, keep: bool,
     rate = structure.get_int("rate")[1]
     channels = structure.get_int("channels")[1]
     return out, rate, channels, out.total_bytes
+
+
+# GStreamer's channel mixer, which audioconvert builds for any conversion,
+# asserts below 64 channels and the process then crashes.
+_CONVERTER_MAX_CHANNELS = 63
+
+
+def _convertible(caps: Gst.Caps) -> str | None:
+    """Refuses what audioconvert cannot convert to float32."""
+    if not caps.get_size():
+        return None
+    ok, channels = caps.get_structure(0).get_int("channels")
+    if ok and channels > _CONVERTER_MAX_CHANNELS:
+        return (f"{channels} channels: GStreamer's audioconvert converts at "
+                f"most {_CONVERTER_MAX_CHANNELS}, so the samples cannot be "
+                "read as float32 (mel_spec_from_path and the melspecx "
+                "element read up to 64 channels)")
+    return None
 
 
 def audio_info(path: str | os.PathLike,

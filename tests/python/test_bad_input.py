@@ -325,3 +325,45 @@ def test_f_max_above_nyquist_warns(tmp_path):
     levels, _ = pu.rgb_to_level(rgb)
     got, _ = pu.measured_tone_row(levels)
     assert abs(got - pu.expected_tone_row(1000.0, 8000)) <= 3.0
+
+
+def _sox_channels(path, channels, bits):
+    """One second of 440 Hz in ``channels`` equal channels, ``bits`` deep."""
+    import subprocess
+    subprocess.run(["sox", "-n", "-c", str(channels), "-r", "8000",
+                    "-b", str(bits), str(path), "synth", "1", "sine", "440"],
+                   check=True, timeout=60)
+    return path
+
+
+@pytest.mark.parametrize("channels", [63, 64])
+@pytest.mark.parametrize("bits", [16, 24])
+def test_up_to_64_channels(tmp_path, channels, bits):
+    """64 channels of 24-bit audio crashed the process (rc 139):
+    GStreamer's channel mixer, built to convert the format, stops at 63.
+    The element reads every format itself now."""
+    import melspecx
+    src = _sox_channels(tmp_path / "many.wav", channels, bits)
+    png = melspecx.mel_spec_from_path(src, f_max=4000.0)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_65_channels_named(tmp_path):
+    """65 channels: refused, naming the channel count, not a traceback
+    and a 'not-linked' stream error."""
+    import melspecx
+    src = _sox_channels(tmp_path / "many.wav", 65, 16)
+    with pytest.raises(melspecx.MelSpecError, match=r"channels 65"):
+        melspecx.mel_spec_from_path(src, f_max=4000.0)
+
+
+def test_read_audio_refuses_64_channels(tmp_path):
+    """read_audio converts through audioconvert, whose mixer asserts at 64
+    channels (the process crashed): refused with the reason instead."""
+    import melspecx
+    src = _sox_channels(tmp_path / "many.wav", 64, 16)
+    with pytest.raises(melspecx.MelSpecError, match=r"64 channels.*at most 63"):
+        melspecx.read_audio(src)
+    src63 = _sox_channels(tmp_path / "63.wav", 63, 16)
+    audio, rate = melspecx.read_audio(src63)
+    assert audio.shape == (63, 8000) and rate == 8000

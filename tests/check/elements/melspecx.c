@@ -990,13 +990,13 @@ write_sample (GstAudioFormat fmt, gdouble x, guint8 *p)
   }
 }
 
-/* A 1 kHz + 3 kHz mono picture through @fmt (@planar: stereo,
- * non-interleaved, both channels equal), drawn @top_db deep. */
+/* A 1 kHz + 3 kHz picture through @fmt in @ch equal channels (mixed, so
+ * the mono picture), @planar: non-interleaved, drawn @top_db deep. */
 static GstBuffer *
-format_picture (GstAudioFormat fmt, gboolean planar, gdouble top_db)
+format_picture_channels (
+    GstAudioFormat fmt, gboolean planar, gint ch, gdouble top_db)
 {
   GstHarness *h = new_harness ("video/x-raw,format=GRAY8");
-  gint ch = planar ? 2 : 1;
   gint bps = GST_AUDIO_FORMAT_INFO_WIDTH (gst_audio_format_get_info (fmt)) / 8;
   GstBuffer *in = gst_buffer_new_allocate (NULL, RATE * ch * bps, NULL);
   GstAudioInfo info;
@@ -1011,7 +1011,8 @@ format_picture (GstAudioFormat fmt, gboolean planar, gdouble top_db)
     gdouble x = 0.4 * sin (2 * G_PI * 1000.0 * i / RATE) +
                 0.2 * sin (2 * G_PI * 3000.0 * i / RATE);
     for (gint c = 0; c < ch; c++)
-      write_sample (fmt, x, mi.data + (planar ? c * RATE + i : i) * bps);
+      write_sample (
+          fmt, x, mi.data + (planar ? c * RATE + i : i * ch + c) * bps);
   }
   gst_buffer_unmap (in, &mi);
   if (planar)
@@ -1022,6 +1023,13 @@ format_picture (GstAudioFormat fmt, gboolean planar, gdouble top_db)
   in = picture_of (h, in);
   gst_harness_teardown (h);
   return in;
+}
+
+/* @planar: stereo, non-interleaved. */
+static GstBuffer *
+format_picture (GstAudioFormat fmt, gboolean planar, gdouble top_db)
+{
+  return format_picture_channels (fmt, planar, planar ? 2 : 1, top_db);
 }
 
 /* Integer formats differ from F32 by their quantisation noise only: each
@@ -1063,6 +1071,52 @@ GST_START_TEST (test_non_interleaved)
   fail_unless (buffers_equal (out, ref));
   gst_buffer_unref (out);
   gst_buffer_unref (ref);
+}
+
+GST_END_TEST;
+
+/* Up to 64 channels, in any format and layout, give the mono picture
+ * (GStreamer's channel mixer stops at 63 and used to crash the process
+ * when a format was converted); 65 are refused at negotiation. */
+GST_START_TEST (test_many_channels)
+{
+  static const struct {
+    GstAudioFormat fmt;
+    gboolean planar;
+    gdouble top_db;
+  } cases[] = {
+    { GST_AUDIO_FORMAT_S24LE, FALSE, 80.0 },
+    { GST_AUDIO_FORMAT_U8, FALSE, 30.0 },
+    { GST_AUDIO_FORMAT_S16LE, TRUE, 80.0 },
+    { GST_AUDIO_FORMAT_F32LE, TRUE, 80.0 },
+  };
+  static const gint counts[] = { 63, 64 };
+  GstHarness *h;
+  GstCaps *caps;
+  GstAudioInfo info;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstBuffer *ref =
+        format_picture (GST_AUDIO_FORMAT_F32LE, FALSE, cases[i].top_db);
+    for (guint j = 0; j < G_N_ELEMENTS (counts); j++) {
+      GstBuffer *out = format_picture_channels (
+          cases[i].fmt, cases[i].planar, counts[j], cases[i].top_db);
+      gint d = max_abs_diff (out, ref);
+      fail_unless (d <= 1, "%d channels of %s%s differ by %d levels", counts[j],
+          gst_audio_format_to_string (cases[i].fmt),
+          cases[i].planar ? " (non-interleaved)" : "", d);
+      gst_buffer_unref (out);
+    }
+    gst_buffer_unref (ref);
+  }
+
+  h = new_harness ("video/x-raw,format=GRAY8");
+  gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_S24LE, RATE, 65, NULL);
+  caps = gst_audio_info_to_caps (&info);
+  fail_if (gst_pad_query_accept_caps (h->srcpad->peer, caps),
+      "65 channels accepted");
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
 }
 
 GST_END_TEST;
@@ -1131,6 +1185,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_auto_mode);
   tcase_add_test (tc, test_input_formats);
   tcase_add_test (tc, test_non_interleaved);
+  tcase_add_test (tc, test_many_channels);
   tcase_add_test (tc, test_vulkan_backend);
   return s;
 }
