@@ -21,6 +21,7 @@
 #include "msx_image.h"
 #include "msx_png.h"
 #include "msx_spectrogram.h"
+#include "msx_scroll.h"
 
 /** Returns: the library version, e.g. "0.1.0". */
 const char *msx_version (void);
