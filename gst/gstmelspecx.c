@@ -858,6 +858,13 @@ gst_melspecx_prefer_rgb (GstStructure *s)
 
 /* The source template with the raw structure's fields fixed to what this
  * analysis produces. */
+static gboolean
+gst_melspecx_not_png (
+    GstCapsFeatures *features, GstStructure *s, gpointer unused)
+{
+  return !gst_structure_has_name (s, "image/png");
+}
+
 static GstCaps *
 gst_melspecx_candidate_caps (GstMelspecx *self)
 {
@@ -879,6 +886,9 @@ gst_melspecx_candidate_caps (GstMelspecx *self)
              self->active_mode == GST_MELSPECX_MODE_IMAGE)
       gst_melspecx_prefer_rgb (s);
   }
+  /* A PNG is one picture of the whole input: image mode only. */
+  if (self->active_mode != GST_MELSPECX_MODE_IMAGE)
+    gst_caps_filter_and_map_in_place (caps, gst_melspecx_not_png, NULL);
   return caps;
 }
 
@@ -1113,6 +1123,53 @@ gst_melspecx_log_config (GstMelspecx *self)
       c->height, c->chunk_size, self->lanes);
 }
 
+/* Downstream takes none of our formats: one sentence that says what this
+ * mode produces and what downstream wants (e.g. stream mode into pngenc). */
+static void
+gst_melspecx_post_no_format (GstMelspecx *self)
+{
+  GstCaps *peer = gst_pad_peer_query_caps (self->srcpad, NULL);
+  gboolean image = self->active_mode == GST_MELSPECX_MODE_IMAGE;
+  gboolean png_wanted = FALSE;
+  gchar *wanted;
+
+  for (guint i = 0; i < gst_caps_get_size (peer); i++)
+    png_wanted |=
+        gst_structure_has_name (gst_caps_get_structure (peer, i), "image/png");
+  wanted = gst_caps_is_empty (peer) ? g_strdup ("nothing")
+                                    : gst_caps_to_string (peer);
+  if (!image && png_wanted)
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("mode=stream draws a scrolling video (video/x-raw) and cannot "
+         "produce image/png; use mode=image for one PNG of the whole input, "
+         "or put videoconvert and a video sink after melspecx."),
+        ("downstream accepts %s", wanted));
+  else
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("Downstream accepts none of the formats melspecx produces in %s "
+         "mode (video/x-raw RGB/RGBA/BGRA/GRAY8%s, %s).",
+            image ? "image" : "stream", image ? ", image/png" : "",
+            RAW_CAPS_NAME),
+        ("downstream accepts %s", wanted));
+  g_free (wanted);
+  gst_caps_unref (peer);
+}
+
+/* channel-mode=separate stacks one lane per channel: each needs a row. */
+static gboolean
+gst_melspecx_check_lanes (GstMelspecx *self)
+{
+  if (self->output == GST_MELSPECX_OUTPUT_RAW ||
+      self->cfg.height >= self->lanes)
+    return TRUE;
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("channel-mode=separate draws %d lanes, one per channel: height %d is "
+       "too small (at least %d).",
+          self->lanes, self->cfg.height, self->lanes),
+      (NULL));
+  return FALSE;
+}
+
 /* Validates, negotiates the source pad and builds the analysis. */
 static gboolean
 gst_melspecx_configure (GstMelspecx *self)
@@ -1126,9 +1183,18 @@ gst_melspecx_configure (GstMelspecx *self)
     return FALSE;
   }
   caps = gst_melspecx_choose_caps (self);
-  if (caps == NULL || !gst_melspecx_parse_src_caps (self, caps)) {
-    GST_WARNING_OBJECT (self, "downstream accepts none of our formats");
-    gst_clear_caps (&caps);
+  if (caps == NULL) {
+    gst_melspecx_post_no_format (self);
+    return FALSE;
+  }
+  if (!gst_melspecx_parse_src_caps (self, caps)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("unusable output caps %" GST_PTR_FORMAT, caps));
+    gst_caps_unref (caps);
+    return FALSE;
+  }
+  if (!gst_melspecx_check_lanes (self)) {
+    gst_caps_unref (caps);
     return FALSE;
   }
   GST_INFO_OBJECT (self, "%s mode, output %" GST_PTR_FORMAT,
@@ -1584,9 +1650,12 @@ static void
 gst_melspecx_eos (GstMelspecx *self)
 {
   if (!self->have_info) {
+    /* Also what an upstream element that failed to negotiate or to
+     * decode sends after its own error, which is then the cause. */
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("received no audio before end of stream"),
-        ("EOS arrived before any caps"));
+        ("EOS arrived before any caps: no audio format was negotiated "
+         "(an error posted upstream before this one is its cause)"));
     return;
   }
   if (!self->configured)

@@ -367,3 +367,26 @@ def test_read_audio_refuses_64_channels(tmp_path):
     src63 = _sox_channels(tmp_path / "63.wav", 63, 16)
     audio, rate = melspecx.read_audio(src63)
     assert audio.shape == (63, 8000) and rate == 8000
+
+
+def test_stream_mode_png_is_explained(tmp_path):
+    """mel_spec_from_path(mode='stream') used to fail with "A parameter is
+    outside its allowed range."; now the sentence says which mode makes
+    a PNG."""
+    import melspecx
+    src = _sox_channels(tmp_path / "mono.wav", 1, 16)
+    with pytest.raises(melspecx.MelSpecError,
+                       match=r"mode=stream .* cannot produce image/png; "
+                             r"use mode=image"):
+        melspecx.mel_spec_from_path(src, mode="stream", f_max=4000.0)
+
+
+def test_separate_lanes_too_low_names_height(tmp_path):
+    """6 lanes in 4 rows: refused at negotiation, naming height."""
+    import melspecx
+    src = _sox_channels(tmp_path / "six.wav", 6, 16)
+    with pytest.raises(melspecx.MelSpecError,
+                       match=r"channel-mode=separate draws 6 lanes.*"
+                             r"height 4 is too small"):
+        melspecx.mel_spec_from_path(src, channel_mode="separate",
+                                    height_px=4, f_max=4000.0)

@@ -417,6 +417,52 @@ GST_START_TEST (test_separate_lanes)
 
 GST_END_TEST;
 
+/* Fewer rows than lanes is refused when the caps arrive, naming height
+ * (it used to fail only at EOS, with no property named). */
+GST_START_TEST (test_separate_lanes_need_rows)
+{
+  GstHarness *h = new_harness ("video/x-raw,format=GRAY8");
+  GstBus *bus = attach_bus (h);
+  gchar *caps = f32_caps (RATE, 6), *text;
+
+  g_object_set (h->element, "channel-mode", 1, "height", 4, NULL);
+  push_caps (h, caps);
+  text = bus_text (bus, GST_MESSAGE_ERROR);
+  fail_unless (text != NULL, "no error at negotiation");
+  fail_unless (strstr (text, "height 4") && strstr (text, "6 lanes") &&
+                   strstr (text, "channel-mode=separate"),
+      "unclear error: %s", text);
+  fail_unless_equals_int (
+      gst_harness_push (h, mono_sine (RATE, 1000.0)), GST_FLOW_NOT_NEGOTIATED);
+  g_free (text);
+  g_free (caps);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
+/* Stream mode into a PNG encoder is refused when the caps arrive, saying
+ * which mode makes PNGs (it used to negotiate, then fail with "A parameter
+ * is outside its allowed range"). */
+GST_START_TEST (test_stream_mode_into_png)
+{
+  GstHarness *h = gst_harness_new ("melspecx");
+  GstBus *bus = attach_bus (h);
+  gchar *text;
+
+  g_object_set (h->element, "mode", 1, NULL);
+  gst_harness_set_sink_caps_str (h, "image/png");
+  start_f32 (h, RATE, 1);
+  text = bus_text (bus, GST_MESSAGE_ERROR);
+  fail_unless (text != NULL, "no error at negotiation");
+  fail_unless (strstr (text, "mode=stream") && strstr (text, "mode=image"),
+      "unclear error: %s", text);
+  g_free (text);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
 /* More than two channels without a channel-mask (an appsrc fed from
  * numpy): read as unpositioned, one lane each, the middle one lit. */
 GST_START_TEST (test_unpositioned_channels)
@@ -1165,6 +1211,8 @@ melspecx_suite (void)
   tcase_add_test (tc, test_sine_rows);
   tcase_add_test (tc, test_chunk_size_invariance);
   tcase_add_test (tc, test_separate_lanes);
+  tcase_add_test (tc, test_separate_lanes_need_rows);
+  tcase_add_test (tc, test_stream_mode_into_png);
   tcase_add_test (tc, test_unpositioned_channels);
   tcase_add_test (tc, test_raw_frames);
   tcase_add_test (tc, test_raw_timestamps);
