@@ -748,6 +748,8 @@ gst_melspecx_reset_state (GstMelspecx *self)
   g_array_set_size (self->pending, 0);
   self->pending_frames = 0;
   self->have_info = FALSE;
+  gst_melspecx_framer_clear (&self->framer);
+  self->framer.reported = FALSE;
 
   GST_OBJECT_LOCK (self);
   self->configured = FALSE;
@@ -791,6 +793,7 @@ gst_melspecx_flush (GstMelspecx *self)
   self->video_frames = 0;
   self->samples = 0;
   self->base_ts = GST_CLOCK_TIME_NONE;
+  gst_melspecx_framer_clear (&self->framer);
 }
 
 static GstStateChangeReturn
@@ -1533,6 +1536,28 @@ gst_melspecx_chain_stream (GstMelspecx *self, GstBuffer *buf)
   return gst_melspecx_push_video_frames (self, FALSE);
 }
 
+/* Says once per stream that upstream splits frames across buffers (they
+ * are re-assembled: the picture is right, but upstream is at fault). */
+static void
+gst_melspecx_check_whole_frames (GstMelspecx *self, GstBuffer *buf)
+{
+  gsize bpf = GST_AUDIO_INFO_BPF (&self->info),
+        size = gst_buffer_get_size (buf);
+
+  if (self->framer.reported || bpf == 0 || size % bpf == 0 ||
+      gst_buffer_get_audio_meta (buf))
+    return;
+  self->framer.reported = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("Audio buffers do not hold whole frames (a buffer of %" G_GSIZE_FORMAT
+       " bytes, frames of %" G_GSIZE_FORMAT " bytes): melspecx joins the "
+       "split frames.",
+          size, bpf),
+      ("upstream should push whole frames of %d channels of %s",
+          GST_AUDIO_INFO_CHANNELS (&self->info),
+          GST_AUDIO_INFO_NAME (&self->info)));
+}
+
 /* vfuncs */
 
 static GstFlowReturn
@@ -1545,6 +1570,10 @@ gst_melspecx_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
     gst_buffer_unref (buffer);
     return GST_FLOW_NOT_NEGOTIATED;
   }
+  gst_melspecx_check_whole_frames (self, buffer);
+  buffer = gst_melspecx_framer_take (&self->framer, &self->info, buffer);
+  if (buffer == NULL)
+    return GST_FLOW_OK;
   n = gst_melspecx_buffer_samples (self, buffer);
   GST_LOG_OBJECT (
       self, "%" G_GSIZE_FORMAT " samples, %" GST_PTR_FORMAT, n, buffer);
@@ -1649,6 +1678,14 @@ gst_melspecx_finish_stream (GstMelspecx *self)
 static void
 gst_melspecx_eos (GstMelspecx *self)
 {
+  gsize dropped = gst_melspecx_framer_clear (&self->framer);
+
+  if (dropped)
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("The last %" G_GSIZE_FORMAT " bytes of audio were not a whole frame "
+         "(%d bytes) and were dropped.",
+            dropped, GST_AUDIO_INFO_BPF (&self->info)),
+        (NULL));
   if (!self->have_info) {
     /* Also what an upstream element that failed to negotiate or to
      * decode sends after its own error, which is then the cause. */

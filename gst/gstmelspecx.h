@@ -67,6 +67,18 @@ gboolean gst_melspecx_input_map (GstMelspecxInput *in, GstBuffer *buf,
     const void **data, MsxSampleFormat *fmt, gsize *n);
 void gst_melspecx_input_unmap (GstMelspecxInput *in);
 
+/* Re-assembles whole frames when interleaved buffers split one
+ * (gstmelspecxinput.c): streaming thread only. */
+typedef struct {
+  guint8 bytes[64 * 8]; /* the start of a frame: at most 64 × F64 */
+  gsize len;
+  gboolean reported; /* the element warned once this stream */
+} GstMelspecxFramer;
+
+GstBuffer *gst_melspecx_framer_take (
+    GstMelspecxFramer *fr, const GstAudioInfo *info, GstBuffer *buf);
+gsize gst_melspecx_framer_clear (GstMelspecxFramer *fr);
+
 /* The image-mode analysis thread (gstmelspecxworker.c): a bounded queue of
  * input buffers in front of msx_spectrogram_push_samples(). */
 typedef struct _GstMelspecxWorker GstMelspecxWorker;
@@ -107,6 +119,8 @@ struct _GstMelspecx {
   GstVideoInfo vinfo;
   MsxPixelFormat pixfmt;
   gint lanes;
+
+  GstMelspecxFramer framer;
 
   GstSegment segment;
   gboolean segment_pending;

@@ -143,3 +143,65 @@ gst_melspecx_input_unmap (GstMelspecxInput *in)
 {
   gst_audio_buffer_unmap (&in->abuf);
 }
+
+/**
+ * gst_melspecx_framer_take:
+ * @buf: (transfer full): an input buffer
+ *
+ * Interleaved audio buffers should hold whole frames, but an appsrc fed
+ * from a byte stream may split one anywhere.  Reading each buffer from its
+ * own first byte would then shift the channels and sample bytes of every
+ * later buffer (noise, or silence); instead the bytes of an incomplete
+ * frame wait for the next buffer.  Buffers with an audio meta
+ * (non-interleaved) are returned as they are.
+ *
+ * Returns: (transfer full) (nullable): whole frames, or NULL if @buf only
+ *   added to an incomplete frame.
+ */
+GstBuffer *
+gst_melspecx_framer_take (
+    GstMelspecxFramer *fr, const GstAudioInfo *info, GstBuffer *buf)
+{
+  gsize bpf = GST_AUDIO_INFO_BPF (info), size = gst_buffer_get_size (buf);
+  gsize total = fr->len + size, whole = total - total % bpf, used;
+  GstBuffer *out;
+  GstMapInfo mi;
+
+  if (bpf == 0 || gst_buffer_get_audio_meta (buf) ||
+      (fr->len == 0 && size % bpf == 0))
+    return buf;
+  if (GST_BUFFER_IS_DISCONT (buf)) { /* what came before does not continue */
+    fr->len = 0;
+    whole = size - size % bpf;
+  }
+  if (whole == 0) {
+    gst_buffer_extract (buf, 0, fr->bytes + fr->len, size);
+    fr->len += size;
+    gst_buffer_unref (buf);
+    return NULL;
+  }
+  used = whole - fr->len; /* bytes of @buf in the output */
+  out = gst_buffer_new_allocate (NULL, whole, NULL);
+  gst_buffer_map (out, &mi, GST_MAP_WRITE);
+  memcpy (mi.data, fr->bytes, fr->len);
+  gst_buffer_extract (buf, 0, mi.data + fr->len, used);
+  gst_buffer_unmap (out, &mi);
+  gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_FLAGS, 0, 0);
+  /* with bytes from before, the first frame started in an earlier buffer */
+  if (fr->len == 0)
+    gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_TIMESTAMPS, 0, 0);
+  fr->len = size - used;
+  gst_buffer_extract (buf, used, fr->bytes, fr->len);
+  gst_buffer_unref (buf);
+  return out;
+}
+
+/* Forgets an incomplete frame; returns how many bytes it had. */
+gsize
+gst_melspecx_framer_clear (GstMelspecxFramer *fr)
+{
+  gsize len = fr->len;
+
+  fr->len = 0;
+  return len;
+}

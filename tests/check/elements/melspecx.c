@@ -1167,6 +1167,54 @@ GST_START_TEST (test_many_channels)
 
 GST_END_TEST;
 
+/* Buffers that split frames (an appsrc fed from a byte stream, chunks of
+ * 1001 bytes of stereo F32) give the picture of whole buffers, with one
+ * warning; trailing bytes of an incomplete frame are dropped with another.
+ * Each buffer used to be read from its own first byte: noise. */
+GST_START_TEST (test_split_frames)
+{
+  const gdouble amp[2] = { 0.5, 0.25 };
+  gsize n = RATE, bytes = n * 2 * sizeof (gfloat), step = 1001;
+  gfloat *samples = sine_f32 (RATE, 2, n, 1000.0, amp);
+  GstHarness *h;
+  GstBus *bus;
+  GstBuffer *ref, *out;
+  gchar *caps = f32_caps (RATE, 2), *text;
+
+  h = new_harness ("video/x-raw,format=GRAY8");
+  ref = gray_picture (h, RATE, 2, gst_buffer_new_memdup (samples, bytes));
+  gst_harness_teardown (h);
+
+  h = new_harness ("video/x-raw,format=GRAY8");
+  bus = attach_bus (h);
+  gst_harness_set_src_caps_str (h, caps);
+  for (gsize off = 0; off < bytes; off += step)
+    fail_unless_equals_int (
+        gst_harness_push (h, gst_buffer_new_memdup ((guint8 *)samples + off,
+                                 MIN (step, bytes - off))),
+        GST_FLOW_OK);
+  /* three bytes that start a frame and never finish it */
+  fail_unless_equals_int (
+      gst_harness_push (h, gst_buffer_new_memdup (samples, 3)), GST_FLOW_OK);
+  out = picture_of (h, NULL);
+  fail_unless (buffers_equal (out, ref), "split frames change the picture");
+  text = bus_text (bus, GST_MESSAGE_WARNING);
+  fail_unless (text && strstr (text, "whole frames"), "no warning: %s", text);
+  g_free (text);
+  text = bus_text (bus, GST_MESSAGE_WARNING);
+  fail_unless (
+      text && strstr (text, "last 3 bytes"), "no drop warning: %s", text);
+  g_free (text);
+  fail_unless (bus_text (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  gst_buffer_unref (out);
+  gst_buffer_unref (ref);
+  g_free (samples);
+  g_free (caps);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
 /* tests: backends */
 
 GST_START_TEST (test_vulkan_backend)
@@ -1234,6 +1282,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_input_formats);
   tcase_add_test (tc, test_non_interleaved);
   tcase_add_test (tc, test_many_channels);
+  tcase_add_test (tc, test_split_frames);
   tcase_add_test (tc, test_vulkan_backend);
   return s;
 }
