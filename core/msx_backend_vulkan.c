@@ -108,6 +108,7 @@ msx_backend_vulkan_timings (MsxVulkanTimings *out, int reset)
     timing.warmup_s = last.warmup_s;
     timing.plan_source = last.plan_source;
     timing.batch = last.batch;
+    timing.batch_bytes = last.batch_bytes;
   }
   valid = timing_valid;
   pthread_mutex_unlock (&timing_lock);
@@ -184,9 +185,22 @@ vk_destroy (void *state)
 
 /* ---- create: sizes ---- */
 
+/* Bytes of the buffers a dispatch of @b frames needs: the frames and the
+ * spectrum on the device, and per slot the signal and the mel values
+ * (make_buffers()).  On a CPU device (lavapipe) all of it is host memory. */
+static uint64_t
+batch_bytes (const MsxConfig *cfg, uint64_t b)
+{
+  uint64_t n_fft = (uint64_t)cfg->n_fft, hop = (uint64_t)cfg->hop_length;
+
+  return (b * n_fft + b * (n_fft / 2 + 1) * 2 +
+             N_SLOTS * ((b - 1) * hop + n_fft + b * (uint64_t)cfg->n_mels)) *
+         sizeof (float);
+}
+
 /* Frames per dispatch: half of chunk_size from 64 frames on (two sub-batches
- * per process() call overlap), capped by the largest storage buffer and the
- * dispatch grid (one workgroup row per frame). */
+ * per process() call overlap), capped by the largest storage buffer, the
+ * dispatch grid (one workgroup row per frame) and MSX_BATCH_MEMORY. */
 static int
 choose_batch (const MsxConfig *cfg, const MsxVkDevice *dev)
 {
@@ -207,6 +221,8 @@ choose_batch (const MsxConfig *cfg, const MsxVkDevice *dev)
   cap = dev->props.limits.maxComputeWorkGroupCount[1];
   if (b > cap)
     b = cap;
+  while (b > 1 && batch_bytes (cfg, b) > MSX_BATCH_MEMORY)
+    b = b > 64 ? b - b / 8 : b - 1;
   return (int)b;
 }
 
@@ -731,6 +747,7 @@ vk_build (VkState *s, const MsxConfig *cfg, const float *window,
   timing.plan_s = now_s () - t0;
   timing.plan_source = (int)msx_fft_vulkan_source (s->fft);
   timing.batch = s->batch;
+  timing.batch_bytes = batch_bytes (cfg, (uint64_t)s->batch);
   pthread_mutex_unlock (&timing_lock);
   for (i = 0; i < N_SLOTS && st == MSX_OK; i++)
     st = record_slot (s, i);

@@ -30,6 +30,9 @@ typedef struct {
   double warmup_s; /* the warm-up dispatch (driver JIT) */
   int plan_source; /* 0 compiled, 1 from memory, 2 from disk */
   int batch;       /* frames per dispatch (the VkFFT plan's) */
+  uint64_t batch_bytes; /* its buffers: frames, spectrum, per slot signal
+                         * and mel (at most MSX_BATCH_MEMORY unless one
+                         * frame needs more) */
 } MsxVulkanTimings;
 
 /**

@@ -56,6 +56,12 @@ typedef enum {
 #define MSX_MAX_CHUNK_SIZE 16384
 #define MSX_MAX_THREADS 64
 #define MSX_DEFAULT_AMIN 1e-10
+/* Bytes that the buffers sized by a batch (the samples a batch spans, for
+ * every lane; on a GPU the batch's frames and spectra) may take in one
+ * analyser: a batch is cut below chunk_size to fit, which changes speed,
+ * never the numbers.  A single frame always fits, however large (n_fft
+ * 65536 on 64 lanes takes 25 MB). */
+#define MSX_BATCH_MEMORY (16u << 20)
 
 /**
  * MsxConfig:

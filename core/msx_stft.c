@@ -10,9 +10,9 @@
  * the last P+1 input samples that the right reflect padding needs.  Memory
  * is therefore O(batch × hop + n_fft) per lane whatever the input length
  * (batch: chunk_size, capped by what the backend can use,
- * msx_backend_max_batch), and every frame is cut from the same y values
- * whatever the push sizes, so the output is bit-identical for any way of
- * splitting the input.
+ * msx_backend_max_batch, and by MSX_BATCH_MEMORY), and every frame is cut
+ * from the same y values whatever the push sizes, so the output is
+ * bit-identical for any way of splitting the input.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@ struct MsxStft {
   MsxConfig cfg;
   int lanes;
   size_t pad;       /* P: n_fft/2 with center, else 0 */
-  size_t batch;     /* frames per batch: chunk_size, or the backend's cap */
+  size_t batch;     /* frames per batch: chunk_size, or a cap (choose_batch) */
   size_t batch_len; /* samples of y for a batch */
   float *window;
   MsxMelBank *bank;
@@ -270,7 +270,7 @@ msx_stft_push_samples (
       compact (s);
     take = s->cap - s->len;
     if (take == 0)
-      return MSX_ERROR_NO_MEMORY; /* unreachable: see alloc_buffers() */
+      return MSX_ERROR_NO_MEMORY; /* unreachable: see lane_capacity() */
     if (!s->head_done && take > s->pad + 1 - s->n_in)
       take = (size_t)(s->pad + 1 - s->n_in);
     if (take > n_samples)
@@ -385,27 +385,55 @@ msx_stft_reset (MsxStft *s)
     memset (lane_buf (s, lane), 0, s->pad * sizeof (float));
 }
 
-/* Buffers: per lane, room for one full batch (or the 2P+1 samples of the
- * left reflect padding) plus half as much again, so that after a compaction
- * at least a third of the buffer is free: the memmove costs at most two
- * floats per input sample. */
+/* Samples of y each lane holds for a batch of @batch frames: the batch
+ * (or the 2P+1 samples of the left reflect padding) plus half as much
+ * again, so that after a compaction at least a third of the buffer is
+ * free: the memmove costs at most two floats per input sample. */
+static size_t
+lane_capacity (const MsxStft *s, size_t batch)
+{
+  size_t len = (batch - 1) * (size_t)s->cfg.hop_length + (size_t)s->cfg.n_fft;
+  size_t need = len > 2 * s->pad + 2 ? len : 2 * s->pad + 2;
+
+  return need + need / 2;
+}
+
+/* Frames per batch: chunk_size, capped by what the backend can use and by
+ * MSX_BATCH_MEMORY for the samples of all lanes, but at least one.
+ * Without the cap a batch would span chunk_size × hop samples per lane:
+ * 6 GB for 6 lanes at hop 65536 and chunk-size 16384. */
+static size_t
+choose_batch (const MsxStft *s)
+{
+  size_t batch = (size_t)s->cfg.chunk_size, lo = 1, hi;
+  int be_max = msx_backend_max_batch (s->backend);
+
+  if (be_max > 0 && batch > (size_t)be_max)
+    batch = (size_t)be_max;
+  /* the largest batch in 1..batch whose buffers fit (capacity grows
+   * with the batch) */
+  for (hi = batch; lo < hi;) {
+    size_t mid = lo + (hi - lo + 1) / 2;
+    if (lane_capacity (s, mid) * sizeof (float) * (size_t)s->lanes <=
+        MSX_BATCH_MEMORY)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
 static MsxStatus
 alloc_buffers (MsxStft *s)
 {
   const MsxConfig *c = &s->cfg;
-  size_t need, total;
 
-  s->batch = (size_t)c->chunk_size;
-  if (msx_backend_max_batch (s->backend) > 0 &&
-      s->batch > (size_t)msx_backend_max_batch (s->backend))
-    s->batch = (size_t)msx_backend_max_batch (s->backend);
+  /* every size below is bounded by the config's limits (hop and n_fft
+   * 65536, 64 lanes, chunk 16384): no overflow */
+  s->batch = choose_batch (s);
   s->batch_len = (s->batch - 1) * (size_t)c->hop_length + (size_t)c->n_fft;
-  need = s->batch_len > 2 * s->pad + 2 ? s->batch_len : 2 * s->pad + 2;
-  s->cap = need + need / 2;
-  total = s->cap * (size_t)s->lanes;
-  if (total > SIZE_MAX / sizeof (float) / 2)
-    return MSX_ERROR_NO_MEMORY;
-  s->buf = malloc (total * sizeof (float));
+  s->cap = lane_capacity (s, s->batch);
+  s->buf = malloc (s->cap * (size_t)s->lanes * sizeof (float));
   s->scratch = malloc ((s->pad + 1) * sizeof (float));
   s->mel = malloc (s->batch * (size_t)c->n_mels * sizeof (float));
   return s->buf && s->mel && s->scratch ? MSX_OK : MSX_ERROR_NO_MEMORY;
@@ -457,6 +485,20 @@ void
 msx_stft_set_threads (MsxStft *s, int threads)
 {
   msx_backend_set_threads (s->backend, threads);
+}
+
+size_t
+msx_stft_batch (const MsxStft *s)
+{
+  return s->batch;
+}
+
+size_t
+msx_stft_memory (const MsxStft *s)
+{
+  return (s->cap * (size_t)s->lanes + s->pad + 1 +
+             s->batch * (size_t)s->cfg.n_mels) *
+         sizeof (float);
 }
 
 uint64_t

@@ -4,9 +4,10 @@
  * Accepts interleaved float samples in pieces of any size, mixes or splits
  * channels, applies the centre padding, cuts frames every hop_length and
  * hands batches of up to chunk_size frames to a backend (the CPU backend
- * takes at most 256 at a time, msx_backend_max_batch()).  The frames it
- * emits depend only on the samples, never on how they were split into
- * pushes or on chunk_size.
+ * takes at most 256 at a time, msx_backend_max_batch(); and a batch is
+ * cut down so that the samples it spans on every lane fit in
+ * MSX_BATCH_MEMORY, msx_stft_batch()).  The frames it emits depend only on
+ * the samples, never on how they were split into pushes or batches.
  */
 #ifndef MSX_STFT_H
 #define MSX_STFT_H
@@ -53,8 +54,8 @@ MsxStatus msx_stft_new (const MsxConfig *cfg, MsxFramesFunc func, void *user,
  *   replaced by 0 so that one bad sample cannot poison the picture
  * @n_samples: samples per channel
  *
- * Frames are handed to the callback in full batches (chunk_size, or the
- * backend's msx_backend_max_batch() if smaller) as soon as they are
+ * Frames are handed to the callback in full batches (msx_stft_batch()
+ * frames) as soon as they are
  * complete; the rest waits for msx_stft_flush() or
  * msx_stft_finish().
  *
@@ -120,6 +121,23 @@ void msx_stft_set_threads (MsxStft *stft, int threads);
 
 /** msx_stft_reset: forget all input (flushing seek, new stream). */
 void msx_stft_reset (MsxStft *stft);
+
+/**
+ * msx_stft_batch:
+ * Returns: the most frames handed to the backend and the callback at once:
+ * chunk_size, or less where the backend wants less
+ * (msx_backend_max_batch()) or where the samples a batch spans on every
+ * lane would take more than MSX_BATCH_MEMORY (never less than 1).
+ */
+size_t msx_stft_batch (const MsxStft *stft);
+
+/**
+ * msx_stft_memory:
+ * Returns: bytes of the analyser's own sample and mel buffers (the
+ * backend's are not counted): at most MSX_BATCH_MEMORY plus a batch of mel
+ * frames, unless a single frame needs more.
+ */
+size_t msx_stft_memory (const MsxStft *stft);
 
 /** Returns: frames emitted per lane so far. */
 uint64_t msx_stft_frames (const MsxStft *stft);

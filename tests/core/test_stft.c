@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "melspecx.h"
 #include "msx_reference.h"
@@ -584,6 +585,148 @@ test_backend_name (void)
   msx_stft_free (stft);
 }
 
+/* The batch is cut to the memory budget (never below one frame), and the
+ * frames of a cut batch equal those of chunk-size 1. */
+static void
+test_batch_budget (void)
+{
+  static const struct {
+    int n_fft, hop, channels, chunk;
+    size_t batch;
+  } cases[] = {
+    { 2048, 512, 1, 1024, 256 },  /* default: the CPU's own cap */
+    { 2048, 65536, 6, 16384, 8 }, /* 6 × 1.5 × 4 × 65536 B per frame */
+    { 2048, 65536, 64, 16384, 1 },
+    { 65536, 65536, 64, 16384, 1 }, /* one frame, 25 MB: accepted */
+    { 256, 20000, 4, 16384, 35 },
+  };
+  MsxConfig c = small_config ();
+  float *x = signal_new (4, 300000, 16000);
+  char what[160];
+  Sink ref, got;
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    MsxStft *stft = NULL;
+    size_t batch, mem;
+    msx_config_init (&c);
+    c.n_fft = cases[i].n_fft;
+    c.hop_length = cases[i].hop;
+    c.channels = cases[i].channels;
+    c.channel_mode = MSX_CHANNELS_SEPARATE;
+    c.chunk_size = cases[i].chunk;
+    c.backend = MSX_BACKEND_CPU;
+    c.threads = 1;
+    msx_stft_new (&c, sink_frames, NULL, &stft, NULL, 0);
+    batch = stft ? msx_stft_batch (stft) : 0;
+    mem = stft ? msx_stft_memory (stft) : 0;
+    snprintf (what, sizeof what,
+        "n-fft %d, hop %d, %d lanes, chunk %d: batch %zu (expected %zu), "
+        "%.1f MB",
+        cases[i].n_fft, cases[i].hop, cases[i].channels, cases[i].chunk, batch,
+        cases[i].batch, mem / 1e6);
+    msx_check (batch == cases[i].batch &&
+                   (mem <= MSX_BATCH_MEMORY + batch * c.n_mels * 4 ||
+                       (batch == 1 && mem < 30e6)),
+        what);
+    msx_stft_free (stft);
+  }
+  /* the last case, cut to 35 frames, against one frame per batch */
+  c = small_config ();
+  c.n_fft = 256;
+  c.hop_length = 20000;
+  c.channels = 4;
+  c.channel_mode = MSX_CHANNELS_SEPARATE;
+  c.chunk_size = 1;
+  run (&c, x, 300000, -5000, 0, &ref);
+  c.chunk_size = 16384;
+  run (&c, x, 300000, -5000, 0, &got);
+  msx_check (got.frames[0] == 1 + 300000 / 20000 && got.max_batch <= 35 &&
+                 same_frames (&ref, &got, 4),
+      "a batch cut to the budget: frames bit-identical to chunk-size 1");
+  sink_clear (&ref);
+  sink_clear (&got);
+  free (x);
+}
+
+/* Peak resident memory of the process, in bytes. */
+static size_t
+peak_rss (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (size_t)ru.ru_maxrss * 1024;
+}
+
+static void
+drop_frames (void *user, int lane, const float *mel, size_t n)
+{
+  (void)lane;
+  (void)mel;
+  *(size_t *)user += n;
+}
+
+/* Pushes @seconds of noise (rounded down to whole blocks) through @c, and
+ * returns how much the process's peak memory grew meanwhile; @frames: of
+ * every lane. */
+static size_t
+rss_growth (const MsxConfig *c, int seconds, size_t *frames)
+{
+  size_t block = 8192, done, total = (size_t)seconds * c->sample_rate, i;
+
+  total -= total % block;
+  float *x = malloc (block * c->channels * sizeof *x);
+  uint64_t seed = 7;
+  size_t before = peak_rss ();
+  MsxStft *stft = NULL;
+  MsxStatus st;
+
+  for (i = 0; i < block * c->channels; i++)
+    x[i] = (float)(0.1 * ref_noise (&seed));
+  *frames = 0;
+  st = msx_stft_new (c, drop_frames, frames, &stft, NULL, 0);
+  for (done = 0; !st && done < total; done += block)
+    st = msx_stft_push (stft, x, block);
+  if (!st)
+    st = msx_stft_finish (stft);
+  msx_stft_free (stft);
+  free (x);
+  return st ? SIZE_MAX : peak_rss () - before;
+}
+
+/* Memory does not scale with chunk-size × hop × lanes: a huge hop with
+ * every channel drawn separately and the largest chunk-size stays within
+ * the batch memory budget (plus slack for the allocator). */
+static void
+test_memory_bound (void)
+{
+  static const int hops[] = { 16384, 65536 };
+  MsxConfig c;
+  char what[160];
+  size_t growth, frames, i;
+
+  for (i = 0; i < sizeof hops / sizeof hops[0]; i++) {
+    msx_config_init (&c);
+    c.sample_rate = 44100;
+    c.channels = 6;
+    c.channel_mode = MSX_CHANNELS_SEPARATE;
+    c.hop_length = hops[i];
+    c.chunk_size = MSX_MAX_CHUNK_SIZE;
+    c.backend = MSX_BACKEND_CPU;
+    c.threads = 1;
+    growth = rss_growth (&c, 600, &frames);
+    /* 600 s in blocks of 8192 samples: 3229 blocks */
+    snprintf (what, sizeof what,
+        "hop %d, 6 lanes, chunk %d: %zu frames, peak memory grew %.1f MB "
+        "(< 40 MB)",
+        hops[i], c.chunk_size, frames, growth / 1e6);
+    msx_check (
+        frames == 6 * (1 + 3229 * 8192 / (size_t)hops[i]) && growth < 40e6,
+        what);
+  }
+}
+
 int
 main (void)
 {
@@ -600,5 +743,7 @@ main (void)
   test_empty_bands ();
   test_long_input ();
   test_backend_name ();
+  test_batch_budget ();
+  test_memory_bound ();
   return msx_test_done ();
 }

@@ -386,6 +386,63 @@ test_chunk_invariance (void)
   free (x);
 }
 
+/* The device buffers of a dispatch stay within the batch memory budget for
+ * the largest chunk-size, a huge hop and many lanes (lavapipe's "device
+ * memory" is the host's), and the frames do not change. */
+static void
+test_memory_budget (void)
+{
+  static const struct {
+    int n_fft, hop, channels;
+  } cases[] = { { 2048, 512, 1 }, { 2048, 65536, 6 }, { 4096, 16384, 64 },
+    { 65536, 65536, 2 } };
+  MsxVulkanTimings t;
+  MsxConfig c;
+  char what[160];
+  size_t i, n = 20000;
+  float *x = make_signal (n, 11);
+  Collect one, cut;
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    MsxStft *stft = NULL;
+    uint64_t b, bytes;
+    make_config (
+        &c, cases[i].n_fft, MSX_MAX_CHUNK_SIZE, 2.0, MSX_BACKEND_VULKAN);
+    c.hop_length = cases[i].hop;
+    c.channels = cases[i].channels;
+    c.channel_mode = MSX_CHANNELS_SEPARATE;
+    msx_stft_new (&c, collect, NULL, &stft, NULL, 0);
+    msx_backend_vulkan_timings (&t, 0);
+    b = (uint64_t)t.batch;
+    bytes = (b * c.n_fft + b * (c.n_fft / 2 + 1) * 2 +
+                2 * ((b - 1) * c.hop_length + c.n_fft + b * c.n_mels)) *
+            4;
+    snprintf (what, sizeof what,
+        "vulkan n-fft %d, hop %d, chunk %d: %d frames a dispatch, %.1f MB "
+        "of buffers (<= 16.8 MB)",
+        c.n_fft, c.hop_length, c.chunk_size, t.batch, bytes / 1e6);
+    msx_check (stft && b >= 1 &&
+                   (bytes <= MSX_BATCH_MEMORY || (b == 1 && bytes < 30e6)),
+        what);
+    msx_stft_free (stft);
+  }
+  /* a batch cut by the budget (n-fft 16384: ~170 frames) against one
+   * frame per batch */
+  make_config (&c, 16384, 1, 2.0, MSX_BACKEND_VULKAN);
+  c.hop_length = 64;
+  run_stft (&c, x, n, &one);
+  c.chunk_size = MSX_MAX_CHUNK_SIZE;
+  run_stft (&c, x, n, &cut);
+  msx_backend_vulkan_timings (&t, 0);
+  msx_check (t.batch < 1024 && cut.n[0] == one.n[0] &&
+                 memcmp (cut.mel[0], one.mel[0],
+                     one.n[0] * c.n_mels * sizeof (float)) == 0,
+      "vulkan: a dispatch cut to the budget gives bit-identical frames");
+  free (one.mel[0]);
+  free (cut.mel[0]);
+  free (x);
+}
+
 /* ---- selection and errors ---- */
 
 static MsxStatus
@@ -647,6 +704,7 @@ main (void)
       test_against_cpu (sizes[i], chunks[j], 1.0);
     }
   test_chunk_invariance ();
+  test_memory_budget ();
   /* four-step sizes (VkFFT splits the transform), and a 3·5·7 size */
   test_against_cpu (16384, 7, 2.0);
   test_against_cpu (65536, 7, 2.0);
