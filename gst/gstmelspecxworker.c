@@ -19,7 +19,9 @@
  *
  * The queue is a fixed ring of buffer references, allocated with the
  * worker: nothing is allocated or copied per buffer.  It is bounded (256
- * buffers or two seconds of audio) so that memory stays small and a slow
+ * buffers, two seconds of audio or 8 MiB of samples, whichever comes first:
+ * two seconds of 64 channels of F64 at 192 kHz would be 197 MB) so that
+ * memory stays small and a slow
  * analysis throttles upstream instead of piling up samples.  The worker
  * is woken once half of that has gathered and then takes everything
  * queued in one go, so the two threads meet about once per second of
@@ -33,6 +35,8 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 
 /* At most this many buffers wait, whatever their size. */
 #define WORKER_MAX_ITEMS 256
+/* At most this many bytes of samples wait, whatever the format. */
+#define WORKER_MAX_BYTES (8u << 20)
 /* How the worker decides between one analysis thread and all of them. */
 #define WORKER_PACE_WINDOW_US 20000
 #define WORKER_BUSY_PARALLEL 0.8
@@ -54,6 +58,7 @@ struct _GstMelspecxWorker {
   guint head, count;                /* oldest item, items queued */
   WorkItem taken[WORKER_MAX_ITEMS]; /* the thread's current batch */
   gsize queued_samples;
+  gsize queued_bytes;
   gsize max_samples;
   gboolean busy;    /* the thread works on a batch */
   gboolean idle;    /* the thread waits on work_cond */
@@ -75,7 +80,8 @@ worker_full (GstMelspecxWorker *w)
   /* A single large buffer always gets in; otherwise wait for room. */
   if (w->count == 0)
     return FALSE;
-  return w->count >= WORKER_MAX_ITEMS || w->queued_samples >= w->max_samples;
+  return w->count >= WORKER_MAX_ITEMS || w->queued_samples >= w->max_samples ||
+         w->queued_bytes >= WORKER_MAX_BYTES;
 }
 
 /* An idle worker is woken only once a batch has gathered (drain wakes it
@@ -84,7 +90,8 @@ static gboolean
 worker_batch_ready (GstMelspecxWorker *w)
 {
   return w->count >= WORKER_MAX_ITEMS / 2 ||
-         w->queued_samples >= w->max_samples / 2;
+         w->queued_samples >= w->max_samples / 2 ||
+         w->queued_bytes >= WORKER_MAX_BYTES / 2;
 }
 
 /* Drops every queued buffer.  Lock held. */
@@ -97,6 +104,7 @@ worker_clear_queue (GstMelspecxWorker *w)
   }
   w->head = 0;
   w->queued_samples = 0;
+  w->queued_bytes = 0;
 }
 
 /* Moves the whole queue into w->taken; returns how many.  Lock held. */
@@ -110,6 +118,7 @@ worker_take_all (GstMelspecxWorker *w)
   w->head = (w->head + n) % WORKER_MAX_ITEMS;
   w->count = 0;
   w->queued_samples = 0;
+  w->queued_bytes = 0;
   return n;
 }
 
@@ -327,6 +336,7 @@ gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples)
   item->n_samples = n_samples;
   w->count++;
   w->queued_samples += n_samples;
+  w->queued_bytes += gst_buffer_get_size (buf);
   if (w->idle && worker_batch_ready (w))
     g_cond_signal (&w->work_cond);
   g_mutex_unlock (&w->lock);
