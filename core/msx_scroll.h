@@ -38,7 +38,7 @@ typedef struct MsxScroll MsxScroll;
 
 /**
  * msx_scroll_new:
- * @cfg: a config (validated here; copied): lanes from channels and
+ * @cfg: a config (validated here; not kept): lanes from channels and
  *   channel_mode, n_mels, width × height, top_db, colormap, invert, and
  *   power, amin and db_ref for the floor; hop_length and sample_rate set
  *   the tracker's release per frame
