@@ -57,13 +57,16 @@ MsxStatus msx_backend_new (const MsxConfig *cfg, const float *window,
 
 /**
  * msx_backend_process:
- * @signal: (n_frames-1)*hop_length + n_fft samples; frame b starts at
+ * @signal: (n_frames-1)*hop_length + n_fft samples, finite and within
+ *   ±MSX_SAMPLE_LIMIT (msx_stft ensures both); frame b starts at
  *   signal[b*hop_length]
  * @n_frames: 1..cfg->chunk_size
  * @mel_out: (out): n_frames × n_mels values, time-major: frame b, band m
  *   at mel_out[b*n_mels+m]; each the mel-weighted sum S of |X_k|^power,
  *   or with cfg->output_db k·log10(max(amin, S)) − k·log10(max(amin,
- *   db_ref)) (k = 10 for power 2, 20 for power 1; no top_db floor)
+ *   db_ref)) (k = 10 for power 2, 20 for power 1; no top_db floor).
+ *   Always finite: each |X_k|^power and each S saturate at FLT_MAX
+ *   (385 dB re 1) instead of overflowing to Inf.
  *
  * Returns: MSX_OK, or MSX_ERROR_DEVICE when the device failed (the backend
  * is then unusable).

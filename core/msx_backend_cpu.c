@@ -26,6 +26,7 @@
  * them; they meet the caller once per batch, never per frame.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -90,14 +91,18 @@ struct CpuState {
 /* |X_k|^2 (power) or |X_k| (magnitude) of the first @n bins of the
  * interleaved spectrum @x.  In float: re² + im² is correct to an ulp
  * (~6e-8 relative), far inside the 1e-4 the analysis promises, and the loop
- * vectorises. */
+ * vectorises.  Above ~1.8e19 (samples far beyond full scale) the square
+ * overflows: it saturates at FLT_MAX instead of becoming Inf, which the
+ * mel sum and dB would carry to the whole picture. */
 static void
 cpu_power (const float *restrict x, float *restrict p, int n, int magnitude)
 {
   int k;
 
-  for (k = 0; k < n; k++)
-    p[k] = x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1];
+  for (k = 0; k < n; k++) {
+    float v = x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1];
+    p[k] = v < FLT_MAX ? v : FLT_MAX;
+  }
   if (magnitude)
     for (k = 0; k < n; k++)
       p[k] = sqrtf (p[k]);

@@ -56,6 +56,11 @@ typedef enum {
 #define MSX_MAX_CHUNK_SIZE 16384
 #define MSX_MAX_THREADS 64
 #define MSX_DEFAULT_AMIN 1e-10
+/* Input samples are clamped to ±this (full scale is ±1): an FFT of at most
+ * MSX_MAX_N_FFT = 2^16 such samples stays below 6.6e34, far inside float
+ * (3.4e38), so no transform ever overflows to Inf or NaN.  Its power may
+ * still overflow; it saturates at FLT_MAX (msx_backend.h). */
+#define MSX_SAMPLE_LIMIT 1e30f
 /* Bytes that the buffers sized by a batch (the samples a batch spans, for
  * every lane; on a GPU the batch's frames and spectra) may take in one
  * analyser: a batch is cut below chunk_size to fit, which changes speed,

@@ -4,6 +4,7 @@
  * Everything is computed in double and rounded to float once, as librosa
  * computes in float64 and returns float32 weights.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,14 +227,18 @@ band_sum4 (const float *restrict w, const float *restrict s, int n)
   return (acc[0] + acc[2]) + (acc[1] + acc[3]);
 }
 
+/* A sum of saturated (FLT_MAX) powers may overflow to Inf: it saturates
+ * too, so that the dB of the loudest frames is large but finite. */
 void
 msx_mel_bank_apply (const MsxMelBank *bank, const float *spectrum, float *mel)
 {
   int m;
 
-  for (m = 0; m < bank->n_mels; m++)
-    mel[m] = band_sum4 (bank->weights4 + bank->offset4[m],
+  for (m = 0; m < bank->n_mels; m++) {
+    float v = band_sum4 (bank->weights4 + bank->offset4[m],
         spectrum + bank->start4[m], bank->length4[m]);
+    mel[m] = v < FLT_MAX ? v : FLT_MAX;
+  }
 }
 
 int

@@ -51,8 +51,9 @@ MsxStatus msx_mel_bank_new (const MsxConfig *cfg, MsxMelBank **out);
  * msx_mel_bank_apply:
  * @bank: a filterbank
  * @spectrum: n_bins values (power or magnitude), of which the first
- *   msx_mel_bank_bins_used() are read
- * @mel: (out): n_mels values
+ *   msx_mel_bank_bins_used() are read; finite, never negative
+ * @mel: (out): n_mels values, each at most FLT_MAX (a sum that overflows
+ *   saturates there)
  */
 void msx_mel_bank_apply (
     const MsxMelBank *bank, const float *spectrum, float *mel);

@@ -131,22 +131,34 @@ compact (MsxStft *s)
   s->buf_pos += drop;
 }
 
-/* One input value as a float: NaN and ±Inf become 0 (floats only;
- * integers are always finite). */
+/* One input value as a float.  NaN and ±Inf carry no level and become 0.
+ * A finite value beyond ±MSX_SAMPLE_LIMIT is a real, very loud sample
+ * (an F64 1e300 included, which a cast would make infinite): it is clamped
+ * to ±MSX_SAMPLE_LIMIT, so that it stays the loudest thing in the picture
+ * while every later sum stays finite in float (see MSX_SAMPLE_LIMIT).
+ * Integers are always in range. */
 static inline float
 load_f32 (const void *p, size_t i)
 {
   float v = ((const float *)p)[i];
 
-  return isfinite (v) ? v : 0.0f;
+  if (!isfinite (v))
+    return 0.0f;
+  return v > MSX_SAMPLE_LIMIT    ? MSX_SAMPLE_LIMIT
+         : v < -MSX_SAMPLE_LIMIT ? -MSX_SAMPLE_LIMIT
+                                 : v;
 }
 
 static inline float
 load_f64 (const void *p, size_t i)
 {
-  float v = (float)((const double *)p)[i];
+  double v = ((const double *)p)[i];
 
-  return isfinite (v) ? v : 0.0f;
+  if (!isfinite (v))
+    return 0.0f;
+  return v > MSX_SAMPLE_LIMIT    ? MSX_SAMPLE_LIMIT
+         : v < -MSX_SAMPLE_LIMIT ? -MSX_SAMPLE_LIMIT
+                                 : (float)v;
 }
 
 static inline float

@@ -51,7 +51,10 @@ MsxStatus msx_stft_new (const MsxConfig *cfg, MsxFramesFunc func, void *user,
 /**
  * msx_stft_push:
  * @samples: @n_samples × channels interleaved floats; NaN and ±Inf are
- *   replaced by 0 so that one bad sample cannot poison the picture
+ *   replaced by 0 so that one bad sample cannot poison the picture, and
+ *   finite values beyond ±MSX_SAMPLE_LIMIT (for F64 too, even beyond
+ *   float's range) are clamped to it: a loud sample stays loud, and every
+ *   value that comes out is finite
  * @n_samples: samples per channel
  *
  * Frames are handed to the callback in full batches (msx_stft_batch()

@@ -28,6 +28,10 @@ layout (push_constant) uniform Params
 } p;
 
 const float LOG10_2 = 0.30102999566398120;
+// The largest float.  Samples are at most ±1e30 (the host clamps them),
+// so the spectrum is finite, but its power may overflow: each |X|^2 and
+// the band sum saturate here instead of becoming Inf, as on the CPU.
+const float FLT_MAX = 3.402823466e38;
 
 layout (std430, binding = 0) readonly buffer Spectrum { vec2 spectrum[]; };
 layout (std430, binding = 1) readonly buffer Bands { ivec4 bands[]; };
@@ -48,9 +52,10 @@ main ()
   float sum = 0.0;
   for (int j = 0; j < band.y; j++) {
     vec2 x = spectrum[base + uint (j)];
-    float pw = dot (x, x);
+    float pw = min (dot (x, x), FLT_MAX);
     sum += weights[band.z + j] * (p.magnitude != 0u ? sqrt (pw) : pw);
   }
+  sum = min (sum, FLT_MAX);
   if (p.output_db != 0u)
     sum = p.db_k * (log2 (max (p.amin, sum)) * LOG10_2) - p.ref_db;
   mel[b * p.n_mels + m] = sum;

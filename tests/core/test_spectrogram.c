@@ -358,6 +358,39 @@ test_empty_and_silence (void)
   free (zeros);
 }
 
+/* 100 samples of 1e20 in the middle of 5 s of sine: their power overflows
+ * float.  The picture is not uniform: the spike's column is bright, the
+ * others dark (the sine is ~360 dB below it, under the floor). */
+static void
+test_overflow_spike (void)
+{
+  enum { W = 50, H = 64, N = RATE * 5 };
+  MsxSpectrogram *sg = make (1, MSX_CHANNELS_MIX, 1024, W, H);
+  float *x = sine (1000.0, N, 0.5);
+  uint8_t px[W * H];
+  int r, c, spike_max = 0, other_max = 0;
+
+  for (r = 0; r < 100; r++)
+    x[N / 2 + r] = r % 2 ? 1e20f : -1e20f;
+  feed (sg, x, N, 1, 4096);
+  msx_spectrogram_render (sg, MSX_PIXEL_GRAY8, W, H, px, W);
+  for (r = 0; r < H; r++)
+    for (c = 0; c < W; c++) {
+      int v = px[r * W + c];
+      if (c == W / 2 && v > spike_max)
+        spike_max = v;
+      if ((c < W / 2 - 1 || c > W / 2 + 1) && v > other_max)
+        other_max = v;
+    }
+  printf (
+      "# spike column up to %d, the others up to %d\n", spike_max, other_max);
+  msx_check (spike_max > 200 && other_max < 16,
+      "a spike whose power overflows float: its column bright, the rest "
+      "dark");
+  msx_spectrogram_free (sg);
+  free (x);
+}
+
 int
 main (void)
 {
@@ -367,5 +400,6 @@ main (void)
   test_chirp_rises ();
   test_png_chunk ();
   test_empty_and_silence ();
+  test_overflow_spike ();
   return msx_test_done ();
 }

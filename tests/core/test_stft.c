@@ -245,6 +245,71 @@ test_non_finite (void)
   free (x);
 }
 
+/* 5 s of a 0.5 sine at 16 kHz with 100 samples at @spike from sample
+ * 40000 on, pushed as F32 or F64, analysed to dB re 1.0.  Frames 623..628
+ * touch the spike (n_fft 256, hop 64, centred).  Every value is finite,
+ * the loudest frame is a spike frame, and the sine's frames stay far
+ * below it: the spike does not flatten the picture. */
+static void
+check_overflow (MsxSampleFormat fmt, double spike)
+{
+  enum { L = 80000, FIRST = 40000, N_SPIKE = 100 };
+  MsxConfig c = small_config ();
+  double *x64 = malloc (L * sizeof *x64);
+  float *x32 = malloc (L * sizeof *x32);
+  MsxStft *stft = NULL;
+  Sink sink = { 0 };
+  size_t i, t, loudest = 0;
+  float quiet_max = -INFINITY, max = -INFINITY;
+  char what[160];
+  int finite = 1;
+
+  for (i = 0; i < L; i++) {
+    x64[i] = i >= FIRST && i < FIRST + N_SPIKE
+                 ? (i % 2 ? spike : -spike)
+                 : 0.5 * sin (2 * M_PI * 1000.0 * i / 16000);
+    x32[i] = (float)x64[i];
+  }
+  c.output_db = 1;
+  sink.n_mels = c.n_mels;
+  msx_stft_new (&c, sink_frames, &sink, &stft, NULL, 0);
+  msx_stft_push_samples (
+      stft, fmt == MSX_SAMPLE_F64 ? (void *)x64 : x32, fmt, L);
+  msx_stft_finish (stft);
+  for (t = 0; t < sink.frames[0]; t++)
+    for (i = 0; i < (size_t)c.n_mels; i++) {
+      float v = sink.mel[0][t * c.n_mels + i];
+      finite &= isfinite (v);
+      if (v > max) {
+        max = v;
+        loudest = t;
+      }
+      if ((t < 620 || t > 631) && v > quiet_max)
+        quiet_max = v;
+    }
+  snprintf (what, sizeof what,
+      "%s spike of %g: %zu frames, %s, loudest frame %zu (623..628), "
+      "%.0f dB above the sine",
+      fmt == MSX_SAMPLE_F64 ? "F64" : "F32", spike, sink.frames[0],
+      finite ? "all finite" : "NOT all finite", loudest, max - quiet_max);
+  msx_check (finite && sink.frames[0] == 1 + L / 64 && loudest >= 623 &&
+                 loudest <= 628 && max - quiet_max > 100.0,
+      what);
+  msx_stft_free (stft);
+  sink_clear (&sink);
+  free (x64);
+  free (x32);
+}
+
+static void
+test_overflow (void)
+{
+  check_overflow (MSX_SAMPLE_F32, 1e20);
+  check_overflow (MSX_SAMPLE_F32, 3e38);
+  check_overflow (MSX_SAMPLE_F64, 1e30);
+  check_overflow (MSX_SAMPLE_F64, 1e300); /* beyond float */
+}
+
 /* librosa's count: center 1 + L//hop; else 1 + (L-n_fft)//hop or 0. */
 static void
 test_frame_counts (void)
@@ -733,6 +798,7 @@ main (void)
   test_reference ();
   test_short_inputs ();
   test_non_finite ();
+  test_overflow ();
   test_frame_counts ();
   test_bit_identical ();
   test_batching ();

@@ -443,6 +443,83 @@ test_memory_budget (void)
   free (x);
 }
 
+/* 100 samples of @spike (F32 or F64) in 5 s of sine, in dB re 1.0: every
+ * value finite, the loudest frame one that touches the spike, the sine far
+ * below it, and the CPU's numbers wherever neither saturates. */
+static void
+check_overflow (MsxSampleFormat fmt, double spike)
+{
+  enum { L = 5 * 22050, FIRST = L / 2, N_SPIKE = 100 };
+  double *x64 = malloc (L * sizeof *x64);
+  float *x32 = malloc (L * sizeof *x32);
+  size_t i, t, loudest = 0, n_fr = 0, first_fr = (FIRST + 256) / 512 - 3;
+  float max = -INFINITY, quiet = -INFINITY;
+  float *mel[2] = { NULL, NULL };
+  MsxConfig c;
+  char what[200];
+  int k, finite = 1, same = 1;
+
+  for (i = 0; i < L; i++) {
+    x64[i] = i >= FIRST && i < FIRST + N_SPIKE
+                 ? (i % 2 ? spike : -spike)
+                 : 0.5 * sin (2 * M_PI * 1000.0 * i / 22050);
+    x32[i] = (float)x64[i];
+  }
+  make_config (&c, 2048, 64, 2.0, MSX_BACKEND_CPU);
+  c.hop_length = 512;
+  c.output_db = 1;
+  for (k = 0; k < 2; k++) {
+    Collect out = { .n_mels = c.n_mels };
+    MsxStft *stft = NULL;
+    c.backend = k ? MSX_BACKEND_VULKAN : MSX_BACKEND_CPU;
+    msx_stft_new (&c, collect, &out, &stft, NULL, 0);
+    if (stft) {
+      msx_stft_push_samples (
+          stft, fmt == MSX_SAMPLE_F64 ? (void *)x64 : x32, fmt, L);
+      msx_stft_finish (stft);
+    }
+    msx_stft_free (stft);
+    mel[k] = out.mel[0];
+    n_fr = out.n[0];
+  }
+  for (t = 0; mel[0] && mel[1] && t < n_fr; t++)
+    for (i = 0; i < (size_t)c.n_mels; i++) {
+      float v = mel[1][t * c.n_mels + i], w = mel[0][t * c.n_mels + i];
+      finite &= isfinite (v);
+      if (v > max) {
+        max = v;
+        loudest = t;
+      }
+      if ((t < first_fr || t > first_fr + 6) && v > quiet)
+        quiet = v;
+      /* away from the spike (and from the floor) both backends agree */
+      if ((t < first_fr || t > first_fr + 6) && w > -60.0f)
+        same &= fabsf (v - w) <= MAX_DB_DIFF;
+    }
+  snprintf (what, sizeof what,
+      "vulkan, %s spike of %g: %s, loudest frame %zu (%zu..%zu), %.0f dB "
+      "above the sine, the CPU's dB elsewhere",
+      fmt == MSX_SAMPLE_F64 ? "F64" : "F32", spike,
+      finite ? "all finite" : "NOT all finite", loudest, first_fr + 1,
+      first_fr + 5, max - quiet);
+  msx_check (mel[1] && n_fr == 1 + L / 512 && finite && loudest > first_fr &&
+                 loudest < first_fr + 6 && max - quiet > 100.0 && same,
+      what);
+  free (mel[0]);
+  free (mel[1]);
+  free (x64);
+  free (x32);
+}
+
+static void
+test_overflow (void)
+{
+  check_overflow (MSX_SAMPLE_F32, 1e20);
+  check_overflow (MSX_SAMPLE_F32, 3e38);
+  check_overflow (MSX_SAMPLE_F64, 1e30);
+  check_overflow (MSX_SAMPLE_F64, 1e300);
+}
+
 /* ---- selection and errors ---- */
 
 static MsxStatus
@@ -705,6 +782,7 @@ main (void)
     }
   test_chunk_invariance ();
   test_memory_budget ();
+  test_overflow ();
   /* four-step sizes (VkFFT splits the transform), and a 3·5·7 size */
   test_against_cpu (16384, 7, 2.0);
   test_against_cpu (65536, 7, 2.0);
