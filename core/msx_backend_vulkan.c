@@ -1,7 +1,7 @@
 /* melspecx core — the Vulkan analysis backend.
  * SPDX-License-Identifier: MIT
  *
- * Per dispatch of B frames (B fixed at create time, the VkFFT plan's batch):
+ * Per dispatch of n <= B frames (B fixed at create time):
  *
  *   host ──signal──▶ msx_frames.comp (framing + window) ──▶ VkFFT R2C
  *        ◀──n_mels──  msx_mel.comp (|X|^power + sparse mel bank) ◀──┘
@@ -18,11 +18,20 @@
  * n_frames into sub-batches of B; while the device computes sub-batch k in
  * one slot, the host copies sub-batch k+1 into the other slot and submits
  * it, then collects k.  B is half of chunk_size (for chunk_size >= 64), so
- * that even one process() call overlaps upload, compute and read-back.  A
- * partial last sub-batch is computed as a whole one (its stale tail frames
- * are never read back): one plan, nothing dropped.  Both slots share the
- * intermediate buffers; a barrier at the top of each command buffer orders
- * it after everything submitted before on the queue.
+ * that even one process() call overlaps upload, compute and read-back.
+ * Both slots share the intermediate buffers; a barrier at the top of each
+ * command buffer orders it after everything submitted before on the queue.
+ *
+ * Work in proportion to n: a live stream hands over one to four frames at
+ * a time, and a whole B-frame dispatch for each (the VkFFT plan's fixed
+ * batch) cost lavapipe 25 s for 10 s of audio.  The framing and mel
+ * shaders are dispatched for n frames only, and the FFT runs the plan for
+ * the smallest power of two >= n, made the second time that size is
+ * wanted (and cached like every plan): a single short batch (the end of a
+ * file) is not worth a plan and its first run, and runs the B plan, whose
+ * stale tail frames are never read back.  A command buffer is recorded
+ * again only when n or its plan changes.  Plans of any batch give every
+ * frame the same arithmetic, so the numbers do not depend on n.
  *
  * Limits: B is capped so that no buffer exceeds maxStorageBufferRange
  * (lavapipe: 128 MiB, i.e. B <= 16367 at n_fft 2048).  n_fft with a prime
@@ -46,6 +55,8 @@
 #include "msx_mel_spv.h"
 
 #define N_SLOTS 2
+/* Plans for 1, 2, 4, ... frames below B (B <= MSX_MAX_CHUNK_SIZE / 2). */
+#define N_SMALL 14
 #define FENCE_TIMEOUT_NS (60ull * 1000000000ull)
 
 typedef struct {
@@ -54,6 +65,8 @@ typedef struct {
   VkCommandBuffer cmd;
   VkFence fence;
   VkDescriptorSet frames_set, mel_set;
+  int recorded;        /* frames the command buffer does, 0: not recorded */
+  MsxFftVulkan *plan;  /* and the FFT plan it runs */
   int pending;         /* submitted, not yet collected */
   size_t first, count; /* frames of the pending sub-batch */
 } Slot;
@@ -72,7 +85,9 @@ typedef struct {
   VkPipeline frames_pipe, mel_pipe;
   VkDescriptorPool dpool;
   VkQueryPool queries; /* 2 timestamps per slot, or none */
-  MsxFftVulkan *fft;
+  MsxFftVulkan *fft;   /* B frames */
+  MsxFftVulkan *small[N_SMALL]; /* 2^c frames, made on demand */
+  int small_wanted[N_SMALL];    /* times asked for; -1: could not make */
   Slot slot[N_SLOTS];
   int broken; /* a device error: Vulkan objects released */
   char description[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE + 32];
@@ -148,6 +163,10 @@ release_vulkan (VkState *s)
   wait_pending (s);
   msx_fft_vulkan_free (s->fft);
   s->fft = NULL;
+  for (i = 0; i < N_SMALL; i++) {
+    msx_fft_vulkan_free (s->small[i]);
+    s->small[i] = NULL;
+  }
   for (i = 0; i < N_SLOTS; i++) {
     msx_vk_buffer_free (s->dev, &s->slot[i].signal);
     msx_vk_buffer_free (s->dev, &s->slot[i].mel);
@@ -454,25 +473,24 @@ compute_barrier (VkCommandBuffer cmd)
 }
 
 static void
-record_frames (VkState *s, Slot *sl)
+record_frames (VkState *s, Slot *sl, uint32_t n)
 {
-  uint32_t pc[3] = { (uint32_t)s->n_fft, (uint32_t)s->hop, (uint32_t)s->batch };
+  uint32_t pc[3] = { (uint32_t)s->n_fft, (uint32_t)s->hop, n };
 
   vkCmdBindPipeline (sl->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, s->frames_pipe);
   vkCmdBindDescriptorSets (sl->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
       s->frames_layout, 0, 1, &sl->frames_set, 0, NULL);
   vkCmdPushConstants (
       sl->cmd, s->frames_layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, pc);
-  vkCmdDispatch (
-      sl->cmd, (uint32_t)(s->n_fft + 255) / 256, (uint32_t)s->batch, 1);
+  vkCmdDispatch (sl->cmd, (uint32_t)(s->n_fft + 255) / 256, n, 1);
 }
 
 static void
-record_mel (VkState *s, Slot *sl)
+record_mel (VkState *s, Slot *sl, uint32_t n)
 {
   /* msx_mel.comp's Params: 5 uints, then 3 floats (bit copies) */
-  uint32_t pc[8] = { (uint32_t)s->n_bins, (uint32_t)s->n_mels,
-    (uint32_t)s->batch, (uint32_t)s->magnitude, (uint32_t)s->output_db };
+  uint32_t pc[8] = { (uint32_t)s->n_bins, (uint32_t)s->n_mels, n,
+    (uint32_t)s->magnitude, (uint32_t)s->output_db };
 
   memcpy (&pc[5], &s->db_k, sizeof (float));
   memcpy (&pc[6], &s->amin, sizeof (float));
@@ -483,12 +501,34 @@ record_mel (VkState *s, Slot *sl)
       s->mel_layout, 0, 1, &sl->mel_set, 0, NULL);
   vkCmdPushConstants (
       sl->cmd, s->mel_layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, pc);
-  vkCmdDispatch (
-      sl->cmd, (uint32_t)(s->n_mels + 63) / 64, (uint32_t)s->batch, 1);
+  vkCmdDispatch (sl->cmd, (uint32_t)(s->n_mels + 63) / 64, n, 1);
 }
 
+/* The FFT plan for @n frames: the plan of the smallest power of two >= n
+ * below B, made the second time that size is wanted; else (and if it
+ * cannot be made) the B plan. */
+static MsxFftVulkan *
+plan_for (VkState *s, int n)
+{
+  char msg[256];
+  int c = 0;
+
+  while ((1 << c) < n)
+    c++;
+  if ((1 << c) >= s->batch || c >= N_SMALL)
+    return s->fft;
+  if (!s->small[c] && s->small_wanted[c] >= 0 && ++s->small_wanted[c] >= 2 &&
+      msx_fft_vulkan_new (s->dev, s->n_fft, 1 << c, &s->frames.buffer,
+          &s->spectrum.buffer, &s->pool, &s->plan_fence, &s->small[c], msg,
+          sizeof msg) != MSX_OK)
+    s->small_wanted[c] = -1; /* the B plan does the same work, slower */
+  return s->small[c] ? s->small[c] : s->fft;
+}
+
+/* Records slot @i's command buffer for @n frames with @plan (the slot is
+ * idle). */
 static MsxStatus
-record_slot (VkState *s, int i)
+record_slot (VkState *s, int i, int n, MsxFftVulkan *plan)
 {
   VkCommandBufferBeginInfo begin = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
@@ -496,6 +536,7 @@ record_slot (VkState *s, int i)
   Slot *sl = &s->slot[i];
   MsxStatus st;
 
+  sl->recorded = 0;
   if (vkBeginCommandBuffer (sl->cmd, &begin) != VK_SUCCESS)
     return MSX_ERROR_DEVICE;
   if (s->queries) {
@@ -508,11 +549,11 @@ record_slot (VkState *s, int i)
       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
       VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
       VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-  record_frames (s, sl);
+  record_frames (s, sl, (uint32_t)n);
   compute_barrier (sl->cmd);
-  st = msx_fft_vulkan_record (s->fft, sl->cmd);
+  st = msx_fft_vulkan_record (plan, sl->cmd);
   compute_barrier (sl->cmd);
-  record_mel (s, sl);
+  record_mel (s, sl, (uint32_t)n);
   barrier (sl->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
       VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_SHADER_WRITE_BIT,
       VK_ACCESS_HOST_READ_BIT);
@@ -521,6 +562,10 @@ record_slot (VkState *s, int i)
         sl->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s->queries, 2 * i + 1);
   if (vkEndCommandBuffer (sl->cmd) != VK_SUCCESS)
     return MSX_ERROR_DEVICE;
+  if (st == MSX_OK) {
+    sl->recorded = n;
+    sl->plan = plan;
+  }
   return st;
 }
 
@@ -619,12 +664,17 @@ slot_submit (VkState *s, int i, const float *signal, size_t first, size_t count,
   Slot *sl = &s->slot[i];
   size_t len = (count - 1) * (size_t)s->hop + (size_t)s->n_fft;
   double t0 = now_s ();
+  MsxFftVulkan *plan;
   VkResult res;
 
   if (signal)
     memcpy (
         sl->signal.map, signal + first * (size_t)s->hop, len * sizeof (float));
   t->upload_s += now_s () - t0;
+  plan = plan_for (s, (int)count);
+  if ((sl->recorded != (int)count || sl->plan != plan) &&
+      record_slot (s, i, (int)count, plan) != MSX_OK)
+    return VK_ERROR_INITIALIZATION_FAILED;
   res = vkResetFences (s->dev->device, 1, &sl->fence);
   if (res == VK_SUCCESS)
     res = msx_vk_submit (s->dev, sl->cmd, sl->fence);
@@ -699,15 +749,16 @@ check_size (const MsxConfig *cfg, char *msg, size_t msg_size)
   return MSX_ERROR_BACKEND_UNAVAILABLE;
 }
 
-/* Runs one whole dispatch on a zero signal: the driver compiles (JITs)
- * the pipelines on first use, which must not land on the first buffer. */
+/* Runs one whole B-frame dispatch on whatever the signal buffer holds: the
+ * driver compiles (JITs) the pipelines on first use, which must not land
+ * on the first buffer. */
 static MsxStatus
 warm_up (VkState *s)
 {
   MsxVulkanTimings t = { 0 };
   VkResult res;
 
-  res = slot_submit (s, 0, NULL, 0, 1, &t);
+  res = slot_submit (s, 0, NULL, 0, (size_t)s->batch, &t);
   if (res == VK_SUCCESS)
     res = slot_collect (s, 0, NULL, &t);
   return res == VK_SUCCESS ? MSX_OK : msx_vk_status (res);
@@ -750,7 +801,7 @@ vk_build (VkState *s, const MsxConfig *cfg, const float *window,
   timing.batch_bytes = batch_bytes (cfg, (uint64_t)s->batch);
   pthread_mutex_unlock (&timing_lock);
   for (i = 0; i < N_SLOTS && st == MSX_OK; i++)
-    st = record_slot (s, i);
+    st = record_slot (s, i, s->batch, s->fft);
   if (st) {
     snprintf (msg, msg_size, "could not record the Vulkan commands");
     return st;

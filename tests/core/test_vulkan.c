@@ -538,6 +538,93 @@ try_create (MsxConfig *c, MsxBackend **be, char *msg, size_t msg_size)
   return msx_backend_new (c, win, bank, be, msg, msg_size);
 }
 
+/* Median wall time of @reps process() calls of @n frames. */
+static double
+process_time (MsxBackend *be, const float *x, size_t n, float *mel, int reps)
+{
+  double t[15], tmp;
+  int i, j;
+
+  if (reps > 15)
+    reps = 15;
+  for (i = 0; i < reps; i++) {
+    double t0 = now_s ();
+    msx_backend_process (be, x, n, mel);
+    t[i] = now_s () - t0;
+  }
+  for (i = 1; i < reps; i++)
+    for (j = i; j > 0 && t[j] < t[j - 1]; j--) {
+      tmp = t[j];
+      t[j] = t[j - 1];
+      t[j - 1] = tmp;
+    }
+  return t[reps / 2];
+}
+
+/* A live stream: 441-sample pushes, each followed by a flush, hand the
+ * backend a frame or none at a time.  The frames equal the CPU's, and a
+ * one-frame flush costs a fraction of a whole batch's dispatch (before,
+ * every flush ran the whole batch: the same cost). */
+static void
+test_stream_flush (void)
+{
+  size_t n = 22050 * 3, done, i;
+  float *x = make_signal (22050 * 12, 17), *mel; /* 512 frames fit */
+  Collect cpu, vk, whole;
+  MsxStft *stft = NULL;
+  MsxBackend *be = NULL;
+  MsxConfig c;
+  char msg[256];
+  double one, full;
+  int ok = 1;
+
+  make_config (&c, 2048, 1024, 2.0, MSX_BACKEND_CPU);
+  c.hop_length = 512;
+  for (i = 0; i < 2; i++) {
+    Collect *out = i ? &vk : &cpu;
+    memset (out, 0, sizeof *out);
+    out->n_mels = c.n_mels;
+    c.backend = i ? MSX_BACKEND_VULKAN : MSX_BACKEND_CPU;
+    ok &= msx_stft_new (&c, collect, out, &stft, msg, sizeof msg) == MSX_OK;
+    for (done = 0; ok && done < n; done += 441) {
+      ok &= msx_stft_push (stft, x + done, n - done < 441 ? n - done : 441) ==
+            MSX_OK;
+      ok &= msx_stft_flush (stft) == MSX_OK;
+    }
+    ok &= ok && msx_stft_finish (stft) == MSX_OK;
+    msx_stft_free (stft);
+  }
+  msx_check (
+      ok && vk.n[0] == cpu.n[0] && vk.n[0] == 1 + n / 512 &&
+          rel_l2 (vk.mel[0], cpu.mel[0], cpu.n[0] * c.n_mels) < MAX_REL_L2,
+      "vulkan, 441-sample pushes with a flush after each: the CPU's frames");
+  c.backend = MSX_BACKEND_VULKAN;
+  msx_check (run_stft (&c, x, n, &whole) && whole.n[0] == vk.n[0] &&
+                 memcmp (whole.mel[0], vk.mel[0],
+                     vk.n[0] * c.n_mels * sizeof (float)) == 0,
+      "  and bit-identical to whole batches on vulkan");
+  free (cpu.mel[0]);
+  free (vk.mel[0]);
+  free (whole.mel[0]);
+
+  /* one frame against the whole batch (512 frames), plans made and run */
+  c.backend = MSX_BACKEND_VULKAN;
+  mel = malloc (512 * c.n_mels * sizeof *mel);
+  if (try_create (&c, &be, msg, sizeof msg) == MSX_OK) {
+    process_time (be, x, 1, mel, 3);
+    full = process_time (be, x, 512, mel, 5);
+    one = process_time (be, x, 1, mel, 15);
+    printf ("# one frame %.2f ms, 512 frames %.2f ms\n", one * 1e3, full * 1e3);
+    msx_check (one < full / 4, "vulkan: a one-frame flush costs less than a "
+                               "quarter of a whole batch");
+  } else {
+    msx_check (0, msg);
+  }
+  msx_backend_free (be);
+  free (mel);
+  free (x);
+}
+
 static void
 test_auto (void)
 {
@@ -783,6 +870,7 @@ main (void)
   test_chunk_invariance ();
   test_memory_budget ();
   test_overflow ();
+  test_stream_flush ();
   /* four-step sizes (VkFFT splits the transform), and a 3·5·7 size */
   test_against_cpu (16384, 7, 2.0);
   test_against_cpu (65536, 7, 2.0);
