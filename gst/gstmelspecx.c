@@ -20,24 +20,33 @@
  * with framerate 0/1, PTS 0 and the input's duration; memory stays bounded
  * whatever the input length (columns are merged as frames arrive).  The
  * reference (0 dB) is the loudest frame of the input.  In `stream` mode it
- * draws a scrolling picture at the negotiated framerate (30/1 unless
- * downstream asks otherwise), one STFT frame per column, newest at the
- * right, with PTS following the audio.  The stream-mode reference is a
- * peak tracker: it jumps up to a louder frame at once and falls by
- * 6 dB per second of audio, never below amin + top-db (so that silence
- * stays dark); #GstMelspecx:ref-mode=fixed uses #GstMelspecx:ref-db
- * instead.  `auto` mode picks `stream` when upstream is live (LATENCY
- * query), else `image`.  Stream mode adds n-fft/2 + hop-length samples to
- * the latency (the centred window looks ahead).
+ * draws a scrolling picture at the negotiated framerate (1/1 to 240/1;
+ * 30/1 unless downstream asks otherwise), one STFT frame per column,
+ * newest at the right.  Video frames follow the input's timestamps: frame
+ * k is at the first buffer's PTS + k / framerate; a DISCONT or a jump of
+ * more than 40 ms re-anchors that timeline, a timestamp gap or a GAP event
+ * is drawn as silence (the floor colour; gaps beyond 10 s skip ahead), and
+ * a flushing seek clears the picture.  A frame that downstream's QoS says
+ * is too late is not drawn (its columns still are, in the next frame) and
+ * a QoS message is posted.  Buffers come from a video buffer pool agreed
+ * with the ALLOCATION query, and a RECONFIGURE from downstream changes the
+ * size or framerate at the next frame.  The stream-mode reference is a
+ * peak tracker: it jumps up to a louder frame at once and falls by 6 dB
+ * per second of audio, never below amin + top-db (so that silence stays
+ * dark), drawn in steps of top-db/64; #GstMelspecx:ref-mode=fixed uses
+ * #GstMelspecx:ref-db instead.  `auto` mode picks `stream` when upstream
+ * is live (LATENCY query), else `image`.  Stream mode and raw frames add
+ * n-fft/2 + hop-length samples to the latency (the centred window looks
+ * ahead, and a column appears once per hop).
  *
  * Source caps, in order of preference:
  *
  * * `video/x-raw` RGBA, RGBx, BGRA, BGRx, RGB or GRAY8 (GRAY8 is the level
  *   itself, without colormap); in image mode RGB first (the picture is
  *   opaque, and an encoder such as pngenc then compresses three bytes a
- *   pixel instead of four); width and height from downstream when fixed
- *   there, else from the #GstMelspecx:width and #GstMelspecx:height
- *   properties.
+ *   pixel instead of four) at framerate 0/1; width and height from
+ *   downstream when fixed there, else from the #GstMelspecx:width and
+ *   #GstMelspecx:height properties.
  * * `image/png` with the same width and height (chosen in image mode when
  *   downstream accepts anything, so `! melspecx ! filesink` writes a PNG).
  *   The PNG holds a `melspecx` tEXt chunk with the parameters as JSON.
@@ -59,11 +68,16 @@
  * seek resets the analysis.  EOS before any caps is an error; EOS after
  * caps but without samples gives a picture at level 0.
  *
- * Analysis properties are fixed once the format is negotiated: changing
- * them in PAUSED or PLAYING is refused with a warning.  colormap, invert,
- * top-db, ref-mode and ref-db may change at any time and apply to the next
- * picture.  In image mode the reference is always the loudest frame of the
- * whole input (ref-mode and ref-db apply to stream mode and raw output).
+ * colormap, invert, top-db, ref-mode and ref-db may change at any time
+ * and apply to the next picture (a GstController may animate colormap,
+ * invert, top-db and ref-db).  In stream mode and for raw frames, n-fft,
+ * hop-length, window, n-mels, f-min and f-max may change while playing:
+ * the analysis is rebuilt at the next buffer (the picture starts empty).
+ * The other analysis properties, and all of them in image mode, are fixed
+ * once the format is negotiated: changing them in PAUSED or PLAYING is
+ * refused with a warning.  In image mode the reference is always the
+ * loudest frame of the whole input (ref-mode and ref-db apply to stream
+ * mode and raw output).
  *
  * ## Example launch lines
  * |[
@@ -98,7 +112,7 @@ GST_DEBUG_CATEGORY (gst_melspecx_debug);
 #define SRC_CAPS \
   "video/x-raw, format = (string) { RGBA, RGBx, BGRA, BGRx, RGB, GRAY8 }, " \
   "width = (int) [ 1, 16384 ], height = (int) [ 1, 16384 ], " \
-  "framerate = (fraction) [ 0/1, MAX ]; " \
+  "framerate = (fraction) [ 0/1, 240/1 ]; " \
   "image/png, width = (int) [ 1, 16384 ], height = (int) [ 1, 16384 ]; " \
   RAW_CAPS_NAME ", format = (string) F32LE, n-mels = (int) [ 1, 1024 ], " \
   "lanes = (int) [ 1, 64 ], rate = (fraction) [ 0/1, MAX ]"
@@ -130,11 +144,19 @@ GST_DEBUG_CATEGORY (gst_melspecx_debug);
 
 #define MAX_FREQUENCY           500000.0
 #define MAX_DEVICE_INDEX        64
-/* Stream-mode peak tracker: how fast the reference falls, dB per second. */
-#define PEAK_RELEASE_DB_PER_S   6.0
-/* Stream-mode framerate when downstream leaves it open. */
+#define MAX_CHANNELS            64
+/* Stream-mode framerate when downstream leaves it open, and its range. */
 #define DEFAULT_FPS_N           30
 #define DEFAULT_FPS_D           1
+#define MAX_FPS                 240
+/* A timestamp this far from where the samples reached is a jump (as
+ * GstAudioBaseSink's default alignment threshold). */
+#define TIME_TOLERANCE          (40 * GST_MSECOND)
+/* Gaps up to this long are analysed as silence; the timeline jumps over
+ * the rest. */
+#define MAX_SILENCE             (10 * GST_SECOND)
+/* Silence goes into the analysis this many samples at a time. */
+#define SILENCE_BLOCK           4096
 /* clang-format on */
 
 enum {
@@ -188,9 +210,10 @@ static GstFlowReturn gst_melspecx_chain (
     GstPad *pad, GstObject *parent, GstBuffer *buffer);
 static gboolean gst_melspecx_src_query (
     GstPad *pad, GstObject *parent, GstQuery *query);
+static gboolean gst_melspecx_src_event (
+    GstPad *pad, GstObject *parent, GstEvent *event);
 static void gst_melspecx_reset_state (GstMelspecx *self);
-static void gst_melspecx_on_frames (
-    void *user, int lane, const float *mel, size_t n_frames);
+static GstFlowReturn gst_melspecx_silence (GstMelspecx *self, guint64 n);
 
 /* GEnum types, with the nicks used on the command line */
 
@@ -260,8 +283,8 @@ DEFINE_ENUM_TYPE (gst_melspecx_channel_mode_get_type, "GstMelspecxChannelMode",
         "separate" });
 
 /* colormap, invert, top-db and the reference only change how levels are
- * drawn: they apply to the next picture.  Everything else shapes the
- * analysis and is fixed once the audio format is known. */
+ * drawn: they apply to the next picture, and a GstController may animate
+ * the numeric ones. */
 static gboolean
 gst_melspecx_prop_is_live (guint prop_id)
 {
@@ -277,14 +300,38 @@ gst_melspecx_prop_is_live (guint prop_id)
   }
 }
 
+/* The analysis properties a scrolling picture or raw frames follow while
+ * playing: the analysis is rebuilt at the next buffer.  One picture of the
+ * whole input needs one analysis, so image mode refuses them. */
+static gboolean
+gst_melspecx_prop_rebuilds (guint prop_id)
+{
+  switch (prop_id) {
+    case PROP_N_FFT:
+    case PROP_HOP_LENGTH:
+    case PROP_WINDOW:
+    case PROP_N_MELS:
+    case PROP_F_MIN:
+    case PROP_F_MAX:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
 /* gst-inspect-1.0 shows these as "changeable in PLAYING state" or
- * "changeable only in NULL or READY state". */
+ * "changeable only in NULL or READY state", and "controllable". */
 static GParamFlags
 gst_melspecx_prop_flags (guint prop_id)
 {
-  return G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-         (gst_melspecx_prop_is_live (prop_id) ? GST_PARAM_MUTABLE_PLAYING
-                                              : GST_PARAM_MUTABLE_READY);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  if (gst_melspecx_prop_is_live (prop_id) && prop_id != PROP_REF_MODE)
+    flags |= GST_PARAM_CONTROLLABLE;
+  if (gst_melspecx_prop_is_live (prop_id) ||
+      gst_melspecx_prop_rebuilds (prop_id))
+    return flags | GST_PARAM_MUTABLE_PLAYING;
+  return flags | GST_PARAM_MUTABLE_READY;
 }
 
 static void
@@ -460,6 +507,8 @@ gst_melspecx_init (GstMelspecx *self)
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_set_query_function (
       self->srcpad, GST_DEBUG_FUNCPTR (gst_melspecx_src_query));
+  gst_pad_set_event_function (
+      self->srcpad, GST_DEBUG_FUNCPTR (gst_melspecx_src_event));
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
@@ -471,6 +520,8 @@ gst_melspecx_init (GstMelspecx *self)
   self->pending = g_array_new (FALSE, FALSE, sizeof (gfloat));
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   self->base_ts = GST_CLOCK_TIME_NONE;
+  self->qos_proportion = 1.0;
+  self->earliest_time = GST_CLOCK_TIME_NONE;
 }
 
 static void
@@ -488,12 +539,15 @@ gst_melspecx_finalize (GObject *object)
 /* properties */
 
 /* Properties that shape the analysis or the negotiated format are frozen
- * while an analysis runs.  The others only change how it is drawn and
+ * while an analysis runs, except those a scrolling picture or raw frames
+ * follow by rebuilding it.  The others only change how it is drawn and
  * apply to the next picture.  Called with the object lock held. */
 static gboolean
 gst_melspecx_prop_is_frozen (GstMelspecx *self, guint prop_id)
 {
-  return self->configured && !gst_melspecx_prop_is_live (prop_id);
+  if (!self->configured || gst_melspecx_prop_is_live (prop_id))
+    return FALSE;
+  return !(self->can_rebuild && gst_melspecx_prop_rebuilds (prop_id));
 }
 
 /* Called with the object lock held. */
@@ -595,16 +649,21 @@ gst_melspecx_set_property (
   }
   GST_OBJECT_LOCK (self);
   refused = gst_melspecx_prop_is_frozen (self, prop_id);
-  if (!refused)
+  if (!refused) {
     gst_melspecx_store_property (self, prop_id, value);
+    if (self->configured && gst_melspecx_prop_rebuilds (prop_id))
+      self->rebuild = TRUE;
+  }
   GST_OBJECT_UNLOCK (self);
 
   /* Posted outside the lock: posting takes it for the object path. */
   if (refused)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("Cannot change %s while an analysis runs; set it in the READY or "
-         "NULL state.",
-            pspec->name),
+        ("Cannot change %s while %s; set it in the READY or NULL state.",
+            pspec->name,
+            gst_melspecx_prop_rebuilds (prop_id)
+                ? "one picture of the whole input is analysed (image mode)"
+                : "an analysis runs"),
         (NULL));
 }
 
@@ -699,7 +758,7 @@ gst_melspecx_get_property (
 /* helpers: errors */
 
 /* Maps a core status to a GStreamer error with the core's sentence. */
-static void
+void
 gst_melspecx_post_error (GstMelspecx *self, MsxStatus st, const gchar *msg)
 {
   const gchar *text = (msg && msg[0]) ? msg : msx_status_string (st);
@@ -728,6 +787,106 @@ gst_melspecx_post_error (GstMelspecx *self, MsxStatus st, const gchar *msg)
   }
 }
 
+void
+gst_melspecx_post_unreadable (GstMelspecx *self)
+{
+  GST_ELEMENT_ERROR (
+      self, STREAM, FORMAT, ("Could not convert the audio to float."), (NULL));
+}
+
+/* Warnings that do not stop the analysis. */
+void
+gst_melspecx_warn_config (GstMelspecx *self, int empty_bands)
+{
+  gdouble nyquist = self->cfg.sample_rate / 2.0;
+
+  if (self->cfg.f_max > nyquist)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("f-max is %g Hz, above the Nyquist frequency of %g Hz; using %g Hz",
+            self->cfg.f_max, nyquist, nyquist),
+        (NULL));
+  if (empty_bands > 0)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("%d of the n-mels=%d mel bands catch no FFT bin at %d Hz with "
+         "n-fft=%d; they are drawn at the floor (raise n-fft or lower "
+         "n-mels)",
+            empty_bands, self->cfg.n_mels, self->cfg.sample_rate,
+            self->cfg.n_fft),
+        (NULL));
+}
+
+/* helpers: time */
+
+/* The PTS of input sample @sample (per channel, since the analysis
+ * started), from the last anchor; never before 0. */
+GstClockTime
+gst_melspecx_sample_time (GstMelspecx *self, guint64 sample)
+{
+  gint64 offset;
+
+  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
+    return GST_CLOCK_TIME_NONE;
+  if (sample >= self->base_sample)
+    return self->base_ts + gst_util_uint64_scale (sample - self->base_sample,
+                               GST_SECOND, self->cfg.sample_rate);
+  offset = (gint64)gst_util_uint64_scale (
+      self->base_sample - sample, GST_SECOND, self->cfg.sample_rate);
+  return (gint64)self->base_ts > offset ? self->base_ts - offset : 0;
+}
+
+/* Where the input has reached: the time of the next sample. */
+GstClockTime
+gst_melspecx_input_time (GstMelspecx *self)
+{
+  return gst_melspecx_sample_time (self, self->samples);
+}
+
+static void
+gst_melspecx_anchor (GstMelspecx *self, GstClockTime ts)
+{
+  self->base_ts = ts;
+  self->base_sample = self->samples;
+}
+
+/* Follows the input's timestamps before @pts is analysed: the first one
+ * anchors the timeline; a later one more than TIME_TOLERANCE (or, on a
+ * DISCONT, any amount) ahead of where the samples reached is a gap,
+ * analysed as silence up to MAX_SILENCE (beyond that the timeline jumps
+ * after a picture's width of silence); one behind moves the anchor. */
+static GstFlowReturn
+gst_melspecx_follow_time (GstMelspecx *self, GstClockTime pts, gboolean discont)
+{
+  GstClockTime now, tolerance = discont ? 0 : TIME_TOLERANCE;
+  guint64 n;
+
+  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts)) {
+    if (!GST_CLOCK_TIME_IS_VALID (pts))
+      pts = self->segment.format == GST_FORMAT_TIME ? self->segment.start : 0;
+    gst_melspecx_anchor (self, pts);
+    return GST_FLOW_OK;
+  }
+  if (!GST_CLOCK_TIME_IS_VALID (pts) || !self->ops->follows_input)
+    return GST_FLOW_OK;
+  now = gst_melspecx_input_time (self);
+  if (pts > now + tolerance) {
+    GstFlowReturn ret;
+    GST_DEBUG_OBJECT (self, "gap of %" GST_TIME_FORMAT " at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (pts - now), GST_TIME_ARGS (now));
+    n = gst_util_uint64_scale_round (
+        MIN (pts - now, MAX_SILENCE), self->cfg.sample_rate, GST_SECOND);
+    ret = gst_melspecx_silence (self, n);
+    if (pts - now > MAX_SILENCE)
+      gst_melspecx_anchor (self, pts);
+    return ret;
+  }
+  if (pts + tolerance < now) {
+    GST_DEBUG_OBJECT (
+        self, "time went back by %" GST_TIME_FORMAT, GST_TIME_ARGS (now - pts));
+    gst_melspecx_anchor (self, pts);
+  }
+  return GST_FLOW_OK;
+}
+
 /* helpers: state */
 
 /* Frees the analysis; keeps the properties.  Used by start, stop, caps
@@ -737,61 +896,30 @@ gst_melspecx_reset_state (GstMelspecx *self)
 {
   GST_DEBUG_OBJECT (self, "resetting state");
 
-  gst_melspecx_worker_stop (self->worker);
-  g_clear_pointer (&self->sg, msx_spectrogram_free);
-  g_clear_pointer (&self->stft, msx_stft_free);
+  if (self->ops)
+    self->ops->stop (self);
+  self->ops = NULL;
+  gst_clear_caps (&self->src_caps);
   gst_melspecx_input_clear (&self->input);
-  g_clear_pointer (&self->ring, g_free);
-  g_clear_pointer (&self->scratch, g_free);
-  g_clear_pointer (&self->batch_max, g_free);
-  self->batch_max_size = 0;
-  g_array_set_size (self->pending, 0);
-  self->pending_frames = 0;
   self->have_info = FALSE;
   gst_melspecx_framer_clear (&self->framer);
   self->framer.reported = FALSE;
 
   GST_OBJECT_LOCK (self);
   self->configured = FALSE;
+  self->can_rebuild = FALSE;
+  self->rebuild = FALSE;
   GST_OBJECT_UNLOCK (self);
-}
-
-/* amin in dB: the lowest value any frame can have. */
-static gdouble
-gst_melspecx_floor_db (const MsxConfig *cfg)
-{
-  return msx_db_multiplier (cfg->power) * log10 (cfg->amin);
-}
-
-static void
-gst_melspecx_clear_ring (GstMelspecx *self)
-{
-  gsize n = (gsize)self->lanes * self->cfg.width * self->cfg.n_mels;
-  gfloat floor_db = gst_melspecx_floor_db (&self->cfg);
-
-  for (gsize i = 0; self->ring && i < n; i++)
-    self->ring[i] = floor_db;
-  self->ring_head = 0;
-  self->peak_db = floor_db;
-  self->new_columns = 0;
 }
 
 /* Forgets the input, keeps the analysis set-up (flushing seek). */
 static void
 gst_melspecx_flush (GstMelspecx *self)
 {
-  if (self->sg) {
-    gst_melspecx_worker_discard (self->worker);
-    msx_spectrogram_reset (self->sg);
-  }
-  if (self->stft)
-    msx_stft_reset (self->stft);
-  gst_melspecx_clear_ring (self);
-  g_array_set_size (self->pending, 0);
-  self->pending_frames = 0;
-  self->frames_out = 0;
-  self->video_frames = 0;
+  if (self->ops)
+    self->ops->flush (self);
   self->samples = 0;
+  self->base_sample = 0;
   self->base_ts = GST_CLOCK_TIME_NONE;
   gst_melspecx_framer_clear (&self->framer);
 }
@@ -805,6 +933,7 @@ gst_melspecx_change_state (GstElement *element, GstStateChange transition)
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       gst_melspecx_reset_state (self);
+      gst_melspecx_flush (self);
       gst_melspecx_worker_set_flushing (self->worker, FALSE);
       gst_segment_init (&self->segment, GST_FORMAT_TIME);
       self->segment_pending = TRUE;
@@ -859,8 +988,6 @@ gst_melspecx_prefer_rgb (GstStructure *s)
   g_value_unset (&v);
 }
 
-/* The source template with the raw structure's fields fixed to what this
- * analysis produces. */
 static gboolean
 gst_melspecx_not_png (
     GstCapsFeatures *features, GstStructure *s, gpointer unused)
@@ -868,10 +995,14 @@ gst_melspecx_not_png (
   return !gst_structure_has_name (s, "image/png");
 }
 
+/* The source template narrowed to this analysis and mode: the raw
+ * structure's fields fixed to what it produces; one picture at framerate
+ * 0/1 (RGB first) or a scrolling video at 1..240 fps (no PNG). */
 static GstCaps *
 gst_melspecx_candidate_caps (GstMelspecx *self)
 {
   GstCaps *caps = gst_pad_get_pad_template_caps (self->srcpad);
+  gboolean image = self->active_mode == GST_MELSPECX_MODE_IMAGE;
   gint rate_n, rate_d, g;
 
   /* Frames per second, sample rate / hop, as a reduced fraction. */
@@ -881,16 +1012,20 @@ gst_melspecx_candidate_caps (GstMelspecx *self)
   caps = gst_caps_make_writable (caps);
   for (guint i = 0; i < gst_caps_get_size (caps); i++) {
     GstStructure *s = gst_caps_get_structure (caps, i);
-    if (gst_structure_has_name (s, RAW_CAPS_NAME))
+    if (gst_structure_has_name (s, RAW_CAPS_NAME)) {
       gst_structure_set (s, "n-mels", G_TYPE_INT, self->cfg.n_mels, "lanes",
           G_TYPE_INT, self->lanes, "rate", GST_TYPE_FRACTION, rate_n, rate_d,
           NULL);
-    else if (gst_structure_has_name (s, "video/x-raw") &&
-             self->active_mode == GST_MELSPECX_MODE_IMAGE)
+    } else if (gst_structure_has_name (s, "video/x-raw") && image) {
       gst_melspecx_prefer_rgb (s);
+      gst_structure_set (s, "framerate", GST_TYPE_FRACTION, 0, 1, NULL);
+    } else if (gst_structure_has_name (s, "video/x-raw")) {
+      gst_structure_set (
+          s, "framerate", GST_TYPE_FRACTION_RANGE, 1, 1, MAX_FPS, 1, NULL);
+    }
   }
   /* A PNG is one picture of the whole input: image mode only. */
-  if (self->active_mode != GST_MELSPECX_MODE_IMAGE)
+  if (!image)
     gst_caps_filter_and_map_in_place (caps, gst_melspecx_not_png, NULL);
   return caps;
 }
@@ -926,15 +1061,19 @@ gst_melspecx_choose_caps (GstMelspecx *self)
   caps = gst_caps_make_writable (caps);
   {
     GstStructure *s = gst_caps_get_structure (caps, 0);
-    gboolean image = self->active_mode == GST_MELSPECX_MODE_IMAGE;
+    gint width, height;
 
+    GST_OBJECT_LOCK (self);
+    width = self->props.width;
+    height = self->props.height;
+    GST_OBJECT_UNLOCK (self);
     if (gst_structure_has_field (s, "width"))
-      gst_structure_fixate_field_nearest_int (s, "width", self->cfg.width);
+      gst_structure_fixate_field_nearest_int (s, "width", width);
     if (gst_structure_has_field (s, "height"))
-      gst_structure_fixate_field_nearest_int (s, "height", self->cfg.height);
+      gst_structure_fixate_field_nearest_int (s, "height", height);
     if (gst_structure_has_field (s, "framerate"))
       gst_structure_fixate_field_nearest_fraction (
-          s, "framerate", image ? 0 : DEFAULT_FPS_N, image ? 1 : DEFAULT_FPS_D);
+          s, "framerate", DEFAULT_FPS_N, DEFAULT_FPS_D);
   }
   return gst_caps_fixate (caps);
 }
@@ -958,29 +1097,30 @@ gst_melspecx_pixel_format (GstVideoFormat fmt)
   }
 }
 
-/* Reads what the chosen caps mean for us; returns FALSE if unusable. */
-static gboolean
+/* What the chosen caps mean: the operations, the size, the pixels. */
+static const GstMelspecxOps *
 gst_melspecx_parse_src_caps (GstMelspecx *self, GstCaps *caps)
 {
   GstStructure *s = gst_caps_get_structure (caps, 0);
 
-  if (gst_structure_has_name (s, RAW_CAPS_NAME)) {
-    self->output = GST_MELSPECX_OUTPUT_RAW;
-    return TRUE;
-  }
+  gst_video_info_init (&self->vinfo);
+  self->png = FALSE;
+  if (gst_structure_has_name (s, RAW_CAPS_NAME))
+    return &gst_melspecx_raw_ops;
   if (!gst_structure_get_int (s, "width", &self->cfg.width) ||
       !gst_structure_get_int (s, "height", &self->cfg.height))
-    return FALSE;
+    return NULL;
   if (gst_structure_has_name (s, "image/png")) {
-    self->output = GST_MELSPECX_OUTPUT_PNG;
-    return TRUE;
+    self->png = TRUE;
+    return &gst_melspecx_picture_ops;
   }
   if (!gst_video_info_from_caps (&self->vinfo, caps))
-    return FALSE;
-  self->output = GST_MELSPECX_OUTPUT_VIDEO;
+    return NULL;
   self->pixfmt =
       gst_melspecx_pixel_format (GST_VIDEO_INFO_FORMAT (&self->vinfo));
-  return TRUE;
+  return self->active_mode == GST_MELSPECX_MODE_IMAGE
+             ? &gst_melspecx_picture_ops
+             : &gst_melspecx_video_ops;
 }
 
 static gboolean
@@ -1022,92 +1162,11 @@ gst_melspecx_build_config (GstMelspecx *self)
           "vulkan or cpu",
           env);
   }
+  self->live = gst_melspecx_upstream_is_live (self);
   if (mode == GST_MELSPECX_MODE_AUTO)
-    mode = gst_melspecx_upstream_is_live (self) ? GST_MELSPECX_MODE_STREAM
-                                                : GST_MELSPECX_MODE_IMAGE;
+    mode = self->live ? GST_MELSPECX_MODE_STREAM : GST_MELSPECX_MODE_IMAGE;
   self->active_mode = mode;
   self->lanes = msx_config_lanes (&self->cfg);
-}
-
-/* Warnings that do not stop the analysis (SPEC §3, §6). */
-static void
-gst_melspecx_warn_config (GstMelspecx *self, int empty_bands)
-{
-  gdouble nyquist = self->cfg.sample_rate / 2.0;
-
-  if (self->cfg.f_max > nyquist)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("f-max is %g Hz, above the Nyquist frequency of %g Hz; using %g Hz",
-            self->cfg.f_max, nyquist, nyquist),
-        (NULL));
-  if (empty_bands > 0)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("%d of the n-mels=%d mel bands catch no FFT bin at %d Hz with "
-         "n-fft=%d; they are drawn at the floor (raise n-fft or lower "
-         "n-mels)",
-            empty_bands, self->cfg.n_mels, self->cfg.sample_rate,
-            self->cfg.n_fft),
-        (NULL));
-}
-
-/* Creates the core analysis for the negotiated output. */
-static gboolean
-gst_melspecx_create_analysis (GstMelspecx *self)
-{
-  gchar msg[512] = "";
-  MsxStatus st;
-  const gchar *backend;
-  int empty;
-
-  if (self->active_mode == GST_MELSPECX_MODE_IMAGE &&
-      self->output != GST_MELSPECX_OUTPUT_RAW) {
-    st = msx_spectrogram_new (&self->cfg, &self->sg, msg, sizeof msg);
-    if (st != MSX_OK)
-      goto failed;
-    backend = msx_spectrogram_backend (self->sg);
-    empty = msx_spectrogram_empty_bands (self->sg);
-    /* Back-pressure after two seconds of audio. */
-    if (!gst_melspecx_worker_start (self->worker, self->sg, &self->input,
-            2 * (gsize)self->cfg.sample_rate)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-          ("Could not start the analysis thread."), (NULL));
-      return FALSE;
-    }
-  } else {
-    /* Stream and raw output want every frame in dB re a fixed 1.0; the
-     * backend computes it (on the GPU with Vulkan), and the peak tracker
-     * or ref-db only shift it afterwards, so that both stay live. */
-    MsxConfig db_cfg = self->cfg;
-    db_cfg.output_db = 1;
-    db_cfg.db_ref = 1.0;
-    st = msx_stft_new (
-        &db_cfg, gst_melspecx_on_frames, self, &self->stft, msg, sizeof msg);
-    if (st != MSX_OK)
-      goto failed;
-    backend = msx_stft_backend (self->stft);
-    empty = msx_stft_empty_bands (self->stft);
-  }
-  if (msg[0])
-    GST_WARNING_OBJECT (self, "%s", msg);
-  GST_INFO_OBJECT (self, "analysis on %s", backend);
-  gst_melspecx_warn_config (self, empty);
-  return TRUE;
-
-failed:
-  gst_melspecx_post_error (self, st, msg);
-  return FALSE;
-}
-
-static void
-gst_melspecx_alloc_stream (GstMelspecx *self)
-{
-  gsize cols = (gsize)self->lanes * self->cfg.width * self->cfg.n_mels;
-
-  if (self->output != GST_MELSPECX_OUTPUT_RAW && self->stft) {
-    self->ring = g_new (gfloat, cols);
-    self->scratch = g_new (gfloat, cols);
-  }
-  gst_melspecx_clear_ring (self);
 }
 
 static void
@@ -1151,8 +1210,8 @@ gst_melspecx_post_no_format (GstMelspecx *self)
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("Downstream accepts none of the formats melspecx produces in %s "
          "mode (video/x-raw RGB/RGBA/BGRA/GRAY8%s, %s).",
-            image ? "image" : "stream", image ? ", image/png" : "",
-            RAW_CAPS_NAME),
+            image ? "image" : "stream",
+            image ? ", image/png" : " at 1 to 240 fps", RAW_CAPS_NAME),
         ("downstream accepts %s", wanted));
   g_free (wanted);
   gst_caps_unref (peer);
@@ -1162,8 +1221,7 @@ gst_melspecx_post_no_format (GstMelspecx *self)
 static gboolean
 gst_melspecx_check_lanes (GstMelspecx *self)
 {
-  if (self->output == GST_MELSPECX_OUTPUT_RAW ||
-      self->cfg.height >= self->lanes)
+  if (self->ops == &gst_melspecx_raw_ops || self->cfg.height >= self->lanes)
     return TRUE;
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
       ("channel-mode=separate draws %d lanes, one per channel: height %d is "
@@ -1173,7 +1231,33 @@ gst_melspecx_check_lanes (GstMelspecx *self)
   return FALSE;
 }
 
-/* Validates, negotiates the source pad and builds the analysis. */
+/* Chooses the source caps and what they mean; posts an error if none. */
+static GstCaps *
+gst_melspecx_negotiate (GstMelspecx *self)
+{
+  GstCaps *caps = gst_melspecx_choose_caps (self);
+
+  if (caps == NULL) {
+    gst_melspecx_post_no_format (self);
+    return NULL;
+  }
+  self->ops = gst_melspecx_parse_src_caps (self, caps);
+  if (self->ops == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("unusable output caps %" GST_PTR_FORMAT, caps));
+    gst_caps_unref (caps);
+    return NULL;
+  }
+  if (!gst_melspecx_check_lanes (self)) {
+    self->ops = NULL;
+    gst_caps_unref (caps);
+    return NULL;
+  }
+  return caps;
+}
+
+/* Validates, negotiates the source pad and starts the analysis.  The
+ * input's timeline is kept (a rebuild while playing continues it). */
 static gboolean
 gst_melspecx_configure (GstMelspecx *self)
 {
@@ -1185,36 +1269,87 @@ gst_melspecx_configure (GstMelspecx *self)
     gst_melspecx_post_error (self, MSX_ERROR_INVALID_ARGUMENT, msg);
     return FALSE;
   }
-  caps = gst_melspecx_choose_caps (self);
-  if (caps == NULL) {
-    gst_melspecx_post_no_format (self);
+  caps = gst_melspecx_negotiate (self);
+  if (caps == NULL)
     return FALSE;
-  }
-  if (!gst_melspecx_parse_src_caps (self, caps)) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("unusable output caps %" GST_PTR_FORMAT, caps));
-    gst_caps_unref (caps);
-    return FALSE;
-  }
-  if (!gst_melspecx_check_lanes (self)) {
-    gst_caps_unref (caps);
-    return FALSE;
-  }
-  GST_INFO_OBJECT (self, "%s mode, output %" GST_PTR_FORMAT,
-      self->active_mode == GST_MELSPECX_MODE_IMAGE ? "image" : "stream", caps);
+  GST_INFO_OBJECT (self, "%s mode, %s, output %" GST_PTR_FORMAT,
+      self->active_mode == GST_MELSPECX_MODE_IMAGE ? "image" : "stream",
+      self->ops->name, caps);
   gst_melspecx_log_config (self);
-  if (!gst_melspecx_create_analysis (self) ||
-      !gst_pad_set_caps (self->srcpad, caps)) {
+  if (!gst_pad_set_caps (self->srcpad, caps)) {
     gst_caps_unref (caps);
+    self->ops = NULL;
     return FALSE;
   }
+  gst_caps_replace (&self->src_caps, caps);
   gst_caps_unref (caps);
-  gst_melspecx_alloc_stream (self);
+  if (!self->ops->start (self)) {
+    self->ops->stop (self);
+    self->ops = NULL;
+    return FALSE;
+  }
+  /* the analysis starts at the next input sample */
+  self->base_ts = gst_melspecx_input_time (self);
+  self->base_sample = self->samples = 0;
 
   GST_OBJECT_LOCK (self);
   self->configured = TRUE;
+  self->can_rebuild = self->ops != &gst_melspecx_picture_ops;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
+}
+
+/**
+ * gst_melspecx_renegotiate:
+ * Downstream sent RECONFIGURE: picks the caps again and, if they differ,
+ * sets them (size, framerate and pixel format in self->cfg/vinfo).
+ *
+ * Returns: FALSE if nothing usable was found (an error is posted).
+ */
+gboolean
+gst_melspecx_renegotiate (GstMelspecx *self)
+{
+  const GstMelspecxOps *ops = self->ops;
+  GstCaps *caps = gst_melspecx_choose_caps (self);
+
+  if (caps && self->src_caps && gst_caps_is_equal (caps, self->src_caps)) {
+    gst_caps_unref (caps);
+    return TRUE;
+  }
+  if (caps == NULL || gst_melspecx_parse_src_caps (self, caps) != ops ||
+      !gst_melspecx_check_lanes (self) ||
+      !gst_pad_set_caps (self->srcpad, caps)) {
+    if (caps)
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+          ("Downstream asked for a format melspecx cannot switch to while "
+           "playing."),
+          ("new caps %" GST_PTR_FORMAT, caps));
+    else
+      gst_melspecx_post_no_format (self);
+    gst_clear_caps (&caps);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "renegotiated %" GST_PTR_FORMAT, caps);
+  gst_caps_replace (&self->src_caps, caps);
+  gst_caps_unref (caps);
+  return TRUE;
+}
+
+/* An analysis property changed while playing: the analysis starts again
+ * with it at this point of the input's timeline. */
+static gboolean
+gst_melspecx_rebuild (GstMelspecx *self)
+{
+  GstClockTime now = gst_melspecx_input_time (self);
+
+  GST_OBJECT_LOCK (self);
+  self->rebuild = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "rebuilding the analysis at %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (now));
+  self->ops->stop (self);
+  self->ops = NULL;
+  return gst_melspecx_configure (self);
 }
 
 /* gst_audio_info_from_caps() wants a channel-mask beyond two channels; an
@@ -1267,249 +1402,35 @@ gst_melspecx_set_sink_caps (GstMelspecx *self, GstCaps *caps)
   return gst_melspecx_configure (self);
 }
 
-/* helpers: output */
+/* helpers: the analysis of video and raw frames */
 
-static void
-gst_melspecx_push_segment (GstMelspecx *self)
+/* Stream and raw output want every frame in dB re a fixed 1.0; the
+ * backend computes it (on the GPU with Vulkan), and the peak tracker or
+ * ref-db only shift it afterwards, so that both stay live. */
+MsxStatus
+gst_melspecx_stft_new (
+    GstMelspecx *self, MsxFramesFunc func, gchar *msg, gsize msg_size)
 {
-  GstSegment seg;
-
-  if (!self->segment_pending)
-    return;
-  self->segment_pending = FALSE;
-  /* The picture of the whole input lives at time 0; scrolling pictures and
-   * raw frames keep upstream's times. */
-  if (self->active_mode == GST_MELSPECX_MODE_IMAGE &&
-      self->output != GST_MELSPECX_OUTPUT_RAW)
-    gst_segment_init (&seg, GST_FORMAT_TIME);
-  else if (self->segment.format == GST_FORMAT_TIME)
-    seg = self->segment;
-  else
-    gst_segment_init (&seg, GST_FORMAT_TIME);
-  gst_pad_push_event (self->srcpad, gst_event_new_segment (&seg));
-}
-
-static GstFlowReturn
-gst_melspecx_push (GstMelspecx *self, GstBuffer *buf)
-{
-  gst_melspecx_push_segment (self);
-  GST_LOG_OBJECT (self, "pushing %" GST_PTR_FORMAT, buf);
-  return gst_pad_push (self->srcpad, buf);
-}
-
-static GstClockTime
-gst_melspecx_frame_time (GstMelspecx *self, guint64 frame)
-{
-  return self->base_ts + gst_util_uint64_scale (frame * self->cfg.hop_length,
-                             GST_SECOND, self->cfg.sample_rate);
-}
-
-/* Pushes the raw frames computed so far as one buffer. */
-static GstFlowReturn
-gst_melspecx_push_raw (GstMelspecx *self)
-{
-  guint n = self->pending_frames;
-  gsize bytes = (gsize)n * self->lanes * self->cfg.n_mels * sizeof (gfloat);
-  GstBuffer *buf;
-
-  if (n == 0)
-    return GST_FLOW_OK;
-  buf = gst_buffer_new_memdup (self->pending->data, bytes);
-  GST_BUFFER_PTS (buf) = gst_melspecx_frame_time (self, self->frames_out);
-  GST_BUFFER_DURATION (buf) =
-      gst_melspecx_frame_time (self, self->frames_out + n) -
-      GST_BUFFER_PTS (buf);
-  GST_BUFFER_OFFSET (buf) = self->frames_out;
-  GST_BUFFER_OFFSET_END (buf) = self->frames_out + n;
-  self->frames_out += n;
-  g_array_set_size (self->pending, 0);
-  self->pending_frames = 0;
-  return gst_melspecx_push (self, buf);
-}
-
-/* Stream mode: the last `width` columns, oldest first, at the current
- * reference. */
-static GstFlowReturn
-gst_melspecx_render_stream (GstMelspecx *self, GstBuffer *buf)
-{
-  const MsxConfig *c = &self->cfg;
-  gsize col = c->n_mels, lane_size = (gsize)c->width * col;
-  gdouble top_db, ref;
-  MsxColormap map;
-  gboolean invert;
-  GstMapInfo mi;
+  MsxConfig db_cfg = self->cfg;
   MsxStatus st;
 
-  for (gint l = 0; l < self->lanes; l++) {
-    const gfloat *ring = self->ring + l * lane_size;
-    gfloat *out = self->scratch + l * lane_size;
-    gsize older = (gsize)(c->width - self->ring_head) * col;
-    memcpy (out, ring + self->ring_head * col, older * sizeof (gfloat));
-    memcpy (out + older, ring, self->ring_head * col * sizeof (gfloat));
-  }
-
-  GST_OBJECT_LOCK (self);
-  top_db = self->props.top_db;
-  map = self->props.colormap;
-  invert = self->props.invert;
-  ref = self->ref_mode == GST_MELSPECX_REF_FIXED
-            ? self->ref_db
-            : MAX (self->peak_db, gst_melspecx_floor_db (c) + top_db);
-  GST_OBJECT_UNLOCK (self);
-
-  gst_buffer_map (buf, &mi, GST_MAP_WRITE);
-  st = msx_image_render (self->scratch, self->lanes, c->width, c->n_mels,
-      ref - top_db, ref, map, invert, self->pixfmt, c->width, c->height,
-      mi.data, GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0));
-  gst_buffer_unmap (buf, &mi);
-  if (st != MSX_OK) {
-    gst_melspecx_post_error (self, st, NULL);
-    return GST_FLOW_ERROR;
-  }
-  return GST_FLOW_OK;
+  db_cfg.output_db = 1;
+  db_cfg.db_ref = 1.0;
+  st = msx_stft_new (&db_cfg, func, self, &self->stft, msg, msg_size);
+  if (st != MSX_OK)
+    return st;
+  if (msg[0])
+    GST_WARNING_OBJECT (self, "%s", msg);
+  msg[0] = '\0';
+  GST_INFO_OBJECT (self, "analysis on %s", msx_stft_backend (self->stft));
+  gst_melspecx_warn_config (self, msx_stft_empty_bands (self->stft));
+  return MSX_OK;
 }
 
-static GstFlowReturn
-gst_melspecx_push_video_frame (
-    GstMelspecx *self, GstClockTime pts, GstClockTime duration)
-{
-  GstBuffer *buf =
-      gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&self->vinfo), NULL);
-  GstFlowReturn ret = gst_melspecx_render_stream (self, buf);
-
-  if (ret != GST_FLOW_OK) {
-    gst_buffer_unref (buf);
-    return ret;
-  }
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = duration;
-  GST_BUFFER_OFFSET (buf) = self->video_frames++;
-  self->new_columns = 0;
-  return gst_melspecx_push (self, buf);
-}
-
-/* Stream mode: every video frame whose time the audio has reached.  With
- * framerate 0/1, one frame per input buffer. */
-static GstFlowReturn
-gst_melspecx_push_video_frames (GstMelspecx *self, gboolean eos)
-{
-  gint fps_n = GST_VIDEO_INFO_FPS_N (&self->vinfo);
-  gint fps_d = GST_VIDEO_INFO_FPS_D (&self->vinfo);
-  GstClockTime now = self->base_ts + gst_util_uint64_scale (self->samples,
-                                         GST_SECOND, self->cfg.sample_rate);
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  if (fps_n <= 0)
-    return gst_melspecx_push_video_frame (self, now, GST_CLOCK_TIME_NONE);
-  while (ret == GST_FLOW_OK) {
-    guint64 k = self->video_frames;
-    GstClockTime pts =
-        self->base_ts + gst_util_uint64_scale (k, fps_d * GST_SECOND, fps_n);
-    GstClockTime next = self->base_ts + gst_util_uint64_scale (
-                                            k + 1, fps_d * GST_SECOND, fps_n);
-    if (pts > now) {
-      /* At EOS, one last frame shows the columns of the final padding. */
-      if (!eos || self->new_columns == 0)
-        break;
-      eos = FALSE;
-    }
-    ret = gst_melspecx_push_video_frame (self, pts, next - pts);
-  }
-  return ret;
-}
-
-/* Called by msx_stft for each lane of each batch, on the streaming thread,
- * with frames already in dB re 1.0 (the backend converts them): raw output
- * stores them shifted by ref-db; stream mode writes them into the ring and
- * runs the peak tracker. */
-static void
-gst_melspecx_on_frames (void *user, int lane, const float *mel, size_t n_frames)
-{
-  GstMelspecx *self = user;
-  const MsxConfig *c = &self->cfg;
-  gsize nm = c->n_mels, stride = (gsize)self->lanes * nm;
-
-  if (self->output == GST_MELSPECX_OUTPUT_RAW) {
-    gdouble ref_db;
-    if (lane == 0)
-      g_array_set_size (
-          self->pending, (self->pending_frames + n_frames) * stride);
-    GST_OBJECT_LOCK (self);
-    ref_db = self->ref_mode == GST_MELSPECX_REF_FIXED ? self->ref_db : 0.0;
-    GST_OBJECT_UNLOCK (self);
-    for (gsize f = 0; f < n_frames; f++) {
-      gfloat *dst = (gfloat *)self->pending->data +
-                    (self->pending_frames + f) * stride + lane * nm;
-      for (gsize m = 0; m < nm; m++)
-        dst[m] = (gfloat)(mel[f * nm + m] - ref_db);
-    }
-    if (lane == self->lanes - 1)
-      self->pending_frames += n_frames;
-    return;
-  }
-
-  if (lane == 0 && self->batch_max_size < n_frames) {
-    self->batch_max = g_renew (gdouble, self->batch_max, n_frames);
-    self->batch_max_size = n_frames;
-  }
-  for (gsize f = 0; f < n_frames; f++) {
-    gsize col = (self->ring_head + f) % c->width;
-    gfloat *dst = self->ring + ((gsize)lane * c->width + col) * nm;
-    gdouble mx = -G_MAXDOUBLE;
-    memcpy (dst, mel + f * nm, nm * sizeof (gfloat));
-    for (gsize m = 0; m < nm; m++)
-      mx = MAX (mx, dst[m]);
-    self->batch_max[f] = lane == 0 ? mx : MAX (self->batch_max[f], mx);
-  }
-  if (lane < self->lanes - 1)
-    return;
-  {
-    /* Peak tracker: instant attack, PEAK_RELEASE_DB_PER_S release. */
-    gdouble release = PEAK_RELEASE_DB_PER_S * c->hop_length / c->sample_rate;
-    for (gsize f = 0; f < n_frames; f++)
-      self->peak_db = MAX (self->batch_max[f], self->peak_db - release);
-  }
-  self->ring_head = (self->ring_head + n_frames) % c->width;
-  self->new_columns += n_frames;
-}
-
-/* helpers: input */
-
-static gsize
-gst_melspecx_buffer_samples (GstMelspecx *self, GstBuffer *buf)
-{
-  GstAudioMeta *meta = gst_buffer_get_audio_meta (buf);
-
-  if (meta)
-    return meta->samples;
-  return gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (&self->info);
-}
-
-static void
-gst_melspecx_post_unreadable (GstMelspecx *self)
-{
-  GST_ELEMENT_ERROR (
-      self, STREAM, FORMAT, ("Could not convert the audio to float."), (NULL));
-}
-
-/* Image mode: the buffer goes to the worker as it is. */
-static GstFlowReturn
-gst_melspecx_chain_image (GstMelspecx *self, GstBuffer *buf, gsize n)
-{
-  GstFlowReturn ret = gst_melspecx_worker_push (self->worker, buf, n);
-
-  if (ret != GST_FLOW_ERROR)
-    return ret;
-  if (gst_melspecx_worker_unreadable (self->worker))
-    gst_melspecx_post_unreadable (self);
-  else
-    gst_melspecx_post_error (
-        self, gst_melspecx_worker_status (self->worker), NULL);
-  return ret;
-}
-
-static GstFlowReturn
-gst_melspecx_chain_stream (GstMelspecx *self, GstBuffer *buf)
+/* Analyses @buf (taken) now, every complete frame included: live input
+ * wants each frame as soon as it can be computed. */
+GstFlowReturn
+gst_melspecx_stft_chain (GstMelspecx *self, GstBuffer *buf)
 {
   const void *data;
   MsxSampleFormat fmt;
@@ -1524,16 +1445,69 @@ gst_melspecx_chain_stream (GstMelspecx *self, GstBuffer *buf)
   st = msx_stft_push_samples (self->stft, data, fmt, n);
   gst_melspecx_input_unmap (&self->input);
   gst_buffer_unref (buf);
-  /* Live input wants every frame now, not once chunk-size are ready. */
-  if (st == MSX_OK && self->active_mode == GST_MELSPECX_MODE_STREAM)
+  if (st == MSX_OK)
     st = msx_stft_flush (self->stft);
   if (st != MSX_OK) {
     gst_melspecx_post_error (self, st, NULL);
     return GST_FLOW_ERROR;
   }
-  if (self->output == GST_MELSPECX_OUTPUT_RAW)
-    return gst_melspecx_push_raw (self);
-  return gst_melspecx_push_video_frames (self, FALSE);
+  return GST_FLOW_OK;
+}
+
+/* @n samples per channel of zeros into the analysis. */
+MsxStatus
+gst_melspecx_stft_silence (GstMelspecx *self, guint64 n)
+{
+  static const gfloat zeros[SILENCE_BLOCK * MAX_CHANNELS];
+  MsxStatus st = MSX_OK;
+
+  while (n > 0 && st == MSX_OK) {
+    gsize k = (gsize)MIN (n, SILENCE_BLOCK);
+    st = msx_stft_push_samples (self->stft, zeros, MSX_SAMPLE_F32, k);
+    n -= k;
+  }
+  return st == MSX_OK ? msx_stft_flush (self->stft) : st;
+}
+
+/* helpers: output */
+
+static void
+gst_melspecx_push_segment (GstMelspecx *self)
+{
+  GstSegment seg;
+
+  if (!self->segment_pending)
+    return;
+  self->segment_pending = FALSE;
+  /* The picture of the whole input lives at time 0; scrolling pictures and
+   * raw frames keep upstream's times. */
+  if (!self->ops->follows_input)
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+  else if (self->segment.format == GST_FORMAT_TIME)
+    seg = self->segment;
+  else
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_pad_push_event (self->srcpad, gst_event_new_segment (&seg));
+}
+
+GstFlowReturn
+gst_melspecx_push (GstMelspecx *self, GstBuffer *buf)
+{
+  gst_melspecx_push_segment (self);
+  GST_LOG_OBJECT (self, "pushing %" GST_PTR_FORMAT, buf);
+  return gst_pad_push (self->srcpad, buf);
+}
+
+/* helpers: input */
+
+static gsize
+gst_melspecx_buffer_samples (GstMelspecx *self, GstBuffer *buf)
+{
+  GstAudioMeta *meta = gst_buffer_get_audio_meta (buf);
+
+  if (meta)
+    return meta->samples;
+  return gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (&self->info);
 }
 
 /* Says once per stream that upstream splits frames across buffers (they
@@ -1558,121 +1532,71 @@ gst_melspecx_check_whole_frames (GstMelspecx *self, GstBuffer *buf)
           GST_AUDIO_INFO_NAME (&self->info)));
 }
 
+/* Silence for a timestamp gap or a GAP event: @n samples per channel. */
+static GstFlowReturn
+gst_melspecx_silence (GstMelspecx *self, guint64 n)
+{
+  if (n == 0)
+    return GST_FLOW_OK;
+  self->samples += n;
+  return self->ops->silence (self, n);
+}
+
 /* vfuncs */
 
 static GstFlowReturn
 gst_melspecx_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   GstMelspecx *self = GST_MELSPECX (parent);
+  GstFlowReturn ret;
+  gboolean rebuild;
   gsize n;
 
-  if (!self->configured) {
+  GST_OBJECT_LOCK (self);
+  rebuild = self->rebuild;
+  GST_OBJECT_UNLOCK (self);
+  if (rebuild && self->ops && !gst_melspecx_rebuild (self)) {
+    gst_buffer_unref (buffer);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (self->ops == NULL) {
     gst_buffer_unref (buffer);
     return GST_FLOW_NOT_NEGOTIATED;
   }
   gst_melspecx_check_whole_frames (self, buffer);
+  ret = gst_melspecx_follow_time (
+      self, GST_BUFFER_PTS (buffer), GST_BUFFER_IS_DISCONT (buffer));
+  if (ret != GST_FLOW_OK) {
+    gst_buffer_unref (buffer);
+    return ret;
+  }
   buffer = gst_melspecx_framer_take (&self->framer, &self->info, buffer);
   if (buffer == NULL)
     return GST_FLOW_OK;
   n = gst_melspecx_buffer_samples (self, buffer);
   GST_LOG_OBJECT (
       self, "%" G_GSIZE_FORMAT " samples, %" GST_PTR_FORMAT, n, buffer);
-  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-    self->base_ts =
-        GST_BUFFER_PTS_IS_VALID (buffer)
-            ? GST_BUFFER_PTS (buffer)
-            : (self->segment.format == GST_FORMAT_TIME ? self->segment.start
-                                                       : 0);
   self->samples += n;
-  if (self->sg)
-    return gst_melspecx_chain_image (self, buffer, n);
-  return gst_melspecx_chain_stream (self, buffer);
+  return self->ops->chain (self, buffer, n);
 }
 
-static GstFlowReturn
-gst_melspecx_render_picture (GstMelspecx *self, GstBuffer **out)
+/* A GAP event: silence from its timestamp for its duration. */
+static void
+gst_melspecx_gap (GstMelspecx *self, GstEvent *event)
 {
-  gint w = self->cfg.width, h = self->cfg.height;
-  MsxStatus st;
+  GstClockTime ts, duration;
 
-  /* The look may have changed since negotiation: draw with today's. */
-  GST_OBJECT_LOCK (self);
-  st = msx_spectrogram_set_look (
-      self->sg, self->props.colormap, self->props.invert, self->props.top_db);
-  GST_OBJECT_UNLOCK (self);
-  g_assert (st == MSX_OK); /* the param specs keep them valid */
-
-  if (self->output == GST_MELSPECX_OUTPUT_PNG) {
-    uint8_t *png = NULL;
-    size_t size = 0;
-    st = msx_spectrogram_render_png (self->sg, w, h, &png, &size);
-    if (st == MSX_OK)
-      *out = gst_buffer_new_wrapped_full (0, png, size, 0, size, png, free);
-  } else {
-    GstMapInfo mi;
-    *out = gst_buffer_new_allocate (
-        NULL, GST_VIDEO_INFO_SIZE (&self->vinfo), NULL);
-    gst_buffer_map (*out, &mi, GST_MAP_WRITE);
-    st = msx_spectrogram_render (self->sg, self->pixfmt, w, h, mi.data,
-        GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0));
-    gst_buffer_unmap (*out, &mi);
-    if (st != MSX_OK)
-      gst_clear_buffer (out);
-  }
-  if (st != MSX_OK) {
-    gst_melspecx_post_error (self, st, NULL);
-    return GST_FLOW_ERROR;
-  }
-  return GST_FLOW_OK;
-}
-
-/* Image mode at EOS: analyse what is queued, draw, push one picture. */
-static GstFlowReturn
-gst_melspecx_finish_image (GstMelspecx *self)
-{
-  GstFlowReturn ret = gst_melspecx_worker_drain (self->worker);
-  GstBuffer *buf = NULL;
-  MsxStatus st;
-
-  if (ret == GST_FLOW_ERROR)
-    gst_melspecx_post_error (
-        self, gst_melspecx_worker_status (self->worker), NULL);
-  if (ret != GST_FLOW_OK)
-    return ret;
-  /* Decoding is over: the last batch (up to chunk-size frames) may use
-   * every core.  The worker is idle until the next input. */
-  msx_spectrogram_set_threads (self->sg, 0);
-  st = msx_spectrogram_finish (self->sg);
-  if (st != MSX_OK) {
-    gst_melspecx_post_error (self, st, NULL);
-    return GST_FLOW_ERROR;
-  }
-  GST_DEBUG_OBJECT (self, "%" G_GUINT64_FORMAT " frames, %.3f s",
-      msx_spectrogram_frames (self->sg), msx_spectrogram_duration (self->sg));
-  ret = gst_melspecx_render_picture (self, &buf);
-  if (ret != GST_FLOW_OK)
-    return ret;
-  GST_BUFFER_PTS (buf) = 0;
-  GST_BUFFER_DURATION (buf) =
-      (GstClockTime)(msx_spectrogram_duration (self->sg) * GST_SECOND + 0.5);
-  return gst_melspecx_push (self, buf);
-}
-
-static GstFlowReturn
-gst_melspecx_finish_stream (GstMelspecx *self)
-{
-  MsxStatus st = msx_stft_finish (self->stft);
-
-  if (st != MSX_OK) {
-    gst_melspecx_post_error (self, st, NULL);
-    return GST_FLOW_ERROR;
-  }
-  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-    self->base_ts =
-        self->segment.format == GST_FORMAT_TIME ? self->segment.start : 0;
-  if (self->output == GST_MELSPECX_OUTPUT_RAW)
-    return gst_melspecx_push_raw (self);
-  return gst_melspecx_push_video_frames (self, TRUE);
+  if (self->ops == NULL || !self->ops->follows_input)
+    return;
+  gst_event_parse_gap (event, &ts, &duration);
+  if (!GST_CLOCK_TIME_IS_VALID (ts))
+    return;
+  if (gst_melspecx_follow_time (self, ts, FALSE) != GST_FLOW_OK ||
+      !GST_CLOCK_TIME_IS_VALID (duration))
+    return;
+  gst_melspecx_silence (
+      self, gst_util_uint64_scale_round (MIN (duration, MAX_SILENCE),
+                self->cfg.sample_rate, GST_SECOND));
 }
 
 static void
@@ -1695,12 +1619,11 @@ gst_melspecx_eos (GstMelspecx *self)
          "(an error posted upstream before this one is its cause)"));
     return;
   }
-  if (!self->configured)
+  if (self->ops == NULL)
     return;
-  if (self->sg)
-    gst_melspecx_finish_image (self);
-  else if (self->stft)
-    gst_melspecx_finish_stream (self);
+  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
+    gst_melspecx_follow_time (self, GST_CLOCK_TIME_NONE, FALSE);
+  self->ops->finish (self);
 }
 
 static gboolean
@@ -1724,12 +1647,12 @@ gst_melspecx_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       gst_event_unref (event);
       return TRUE;
     case GST_EVENT_GAP:
-      /* Image mode draws the audio it got; gaps need no picture. */
+      gst_melspecx_gap (self, event);
       gst_event_unref (event);
       return TRUE;
     case GST_EVENT_EOS:
       gst_melspecx_eos (self);
-      if (self->configured)
+      if (self->ops)
         gst_melspecx_push_segment (self);
       return gst_pad_push_event (self->srcpad, event);
     case GST_EVENT_FLUSH_START:
@@ -1745,15 +1668,33 @@ gst_melspecx_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
   }
 }
 
-/* Our added latency in stream mode: the centred window looks n-fft/2
- * samples ahead, and a column appears once per hop. */
+static gboolean
+gst_melspecx_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstMelspecx *self = GST_MELSPECX (parent);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_QOS)
+    gst_melspecx_video_qos (self, event);
+  return gst_pad_event_default (pad, parent, event);
+}
+
+/* The analysis adds latency in stream mode and for raw frames: a centred
+ * frame needs n-fft/2 samples ahead, and a column appears once per hop. */
 static GstClockTime
 gst_melspecx_latency (GstMelspecx *self)
 {
-  if (!self->configured || self->active_mode != GST_MELSPECX_MODE_STREAM)
+  gint n_fft, hop, rate;
+
+  GST_OBJECT_LOCK (self);
+  n_fft = self->cfg.n_fft;
+  hop = self->cfg.hop_length;
+  rate = self->cfg.sample_rate;
+  if (!self->can_rebuild || rate <= 0) {
+    GST_OBJECT_UNLOCK (self);
     return 0;
-  return gst_util_uint64_scale (self->cfg.n_fft / 2 + self->cfg.hop_length,
-      GST_SECOND, self->cfg.sample_rate);
+  }
+  GST_OBJECT_UNLOCK (self);
+  return gst_util_uint64_scale (n_fft / 2 + hop, GST_SECOND, rate);
 }
 
 static gboolean

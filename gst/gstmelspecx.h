@@ -40,13 +40,6 @@ typedef enum {
   GST_MELSPECX_REF_FIXED
 } GstMelspecxRefMode;
 
-/* What the source pad carries, chosen at negotiation. */
-typedef enum {
-  GST_MELSPECX_OUTPUT_VIDEO,
-  GST_MELSPECX_OUTPUT_PNG,
-  GST_MELSPECX_OUTPUT_RAW
-} GstMelspecxOutput;
-
 /* Input buffers as samples the core reads (gstmelspecxinput.c): used by
  * one thread at a time, the worker in image mode, else the streaming
  * thread. */
@@ -96,6 +89,48 @@ void gst_melspecx_worker_set_flushing (GstMelspecxWorker *w, gboolean flushing);
 MsxStatus gst_melspecx_worker_status (GstMelspecxWorker *w);
 gboolean gst_melspecx_worker_unreadable (GstMelspecxWorker *w);
 
+/* What melspecx does with the audio, chosen once when the caps are known
+ * (as spectrum picks its reader once): one picture of the whole input
+ * (gstmelspecxpicture.c), a scrolling video (gstmelspecxvideo.c) or frames
+ * of float dB (gstmelspecxraw.c).  Every function runs on the streaming
+ * thread. */
+typedef struct {
+  const gchar *name;
+  /* Builds the analysis for self->cfg; FALSE once an error is posted. */
+  gboolean (*start) (GstMelspecx *self);
+  /* Analyses @buf (@n samples per channel; the buffer is taken). */
+  GstFlowReturn (*chain) (GstMelspecx *self, GstBuffer *buf, gsize n);
+  /* @n samples per channel of silence: a timestamp gap or a GAP event. */
+  GstFlowReturn (*silence) (GstMelspecx *self, guint64 n);
+  /* EOS: pushes what is left. */
+  GstFlowReturn (*finish) (GstMelspecx *self);
+  /* A flushing seek: forgets the input, keeps the analysis. */
+  void (*flush) (GstMelspecx *self);
+  /* Frees the analysis. */
+  void (*stop) (GstMelspecx *self);
+  /* Output timestamps follow the input's (else one picture at time 0). */
+  gboolean follows_input;
+} GstMelspecxOps;
+
+extern const GstMelspecxOps gst_melspecx_picture_ops;
+extern const GstMelspecxOps gst_melspecx_video_ops;
+extern const GstMelspecxOps gst_melspecx_raw_ops;
+
+/* Shared by the operations (gstmelspecx.c). */
+void gst_melspecx_post_error (
+    GstMelspecx *self, MsxStatus st, const gchar *msg);
+void gst_melspecx_post_unreadable (GstMelspecx *self);
+void gst_melspecx_warn_config (GstMelspecx *self, int empty_bands);
+GstFlowReturn gst_melspecx_push (GstMelspecx *self, GstBuffer *buf);
+GstClockTime gst_melspecx_sample_time (GstMelspecx *self, guint64 sample);
+GstClockTime gst_melspecx_input_time (GstMelspecx *self);
+gboolean gst_melspecx_renegotiate (GstMelspecx *self);
+GstFlowReturn gst_melspecx_stft_chain (GstMelspecx *self, GstBuffer *buf);
+MsxStatus gst_melspecx_stft_silence (GstMelspecx *self, guint64 n);
+MsxStatus gst_melspecx_stft_new (
+    GstMelspecx *self, MsxFramesFunc func, gchar *msg, gsize msg_size);
+void gst_melspecx_video_qos (GstMelspecx *self, GstEvent *event);
+
 struct _GstMelspecx {
   GstElement element;
 
@@ -107,43 +142,56 @@ struct _GstMelspecx {
   GstMelspecxMode mode;
   GstMelspecxRefMode ref_mode;
   gdouble ref_db;
-  gboolean configured; /* analysis built: analysis props frozen */
+  gboolean configured; /* analysis built: analysis props frozen in image mode */
+  gboolean can_rebuild; /* video or raw frames: analysis props may change */
+  gboolean rebuild;     /* one did: rebuild at the next buffer */
 
   /* streaming-thread state */
   gboolean have_info;
   GstAudioInfo info;
   GstMelspecxInput input;
+  GstMelspecxFramer framer;
   MsxConfig cfg;               /* the running analysis */
   GstMelspecxMode active_mode; /* image or stream */
-  GstMelspecxOutput output;
+  const GstMelspecxOps *ops;   /* NULL until the caps are known */
+  GstCaps *src_caps;           /* what the source pad carries */
+  gboolean png;                /* image/png, else vinfo */
   GstVideoInfo vinfo;
   MsxPixelFormat pixfmt;
   gint lanes;
-
-  GstMelspecxFramer framer;
+  gboolean live; /* upstream is live (LATENCY query) */
 
   GstSegment segment;
   gboolean segment_pending;
-  GstClockTime base_ts; /* PTS of the first sample since reset */
-  guint64 samples;      /* per channel since reset */
+  /* The input's time: `samples` samples per channel have been analysed
+   * (silence for timestamp gaps included), and sample base_sample is at
+   * base_ts, a PTS in the segment.  A DISCONT or a jump moves the anchor
+   * (gst_melspecx_sample_time()). */
+  GstClockTime base_ts;
+  guint64 base_sample;
+  guint64 samples;
 
-  /* image mode */
+  /* picture */
   MsxSpectrogram *sg;
   GstMelspecxWorker *worker;
 
-  /* stream mode and raw output */
+  /* video and raw frames: the analysis runs on the streaming thread */
   MsxStft *stft;
-  gfloat *ring;       /* lanes x width x n_mels dB (re 1.0) */
-  gint ring_head;     /* next column written = oldest one */
-  gfloat *scratch;    /* the ring unrolled, oldest first */
-  gdouble *batch_max; /* loudest dB of each frame of a batch */
-  gsize batch_max_size;
-  gdouble peak_db;      /* stream-mode reference (peak tracker) */
-  guint64 new_columns;  /* columns since the last video frame */
-  guint64 video_frames; /* video frames pushed since reset */
-  GArray *pending;      /* raw output: frames x lanes x n_mels */
+
+  /* video */
+  MsxScroll *scroll;
+  MsxStatus scroll_status; /* the first error of a push into it */
+  GstBufferPool *pool;
+  GstClockTime video_base; /* PTS of video frame 0 */
+  guint64 video_frames;    /* frames pushed or dropped since video_base */
+  gdouble qos_proportion;  /* QoS, under the object lock */
+  GstClockTime earliest_time;
+  guint64 qos_processed, qos_dropped;
+
+  /* raw */
+  GArray *pending;      /* frames x lanes x n_mels */
   guint pending_frames; /* complete frames (all lanes) in pending */
-  guint64 frames_out;   /* raw frames pushed since reset */
+  guint64 frames_out;   /* raw frames pushed since base_ts */
 };
 
 G_END_DECLS

@@ -1,0 +1,153 @@
+/* GStreamer melspecx — one picture of the whole input
+ * SPDX-License-Identifier: MIT
+ *
+ * Image mode into video/x-raw or image/png: the buffers go to the
+ * analysis thread (gstmelspecxworker.c) as they come, and EOS draws the
+ * whole input once, at PTS 0 with the input's duration.  Timestamps,
+ * gaps and silence do not change the picture: it is the audio received.
+ */
+
+#include "gstmelspecx.h"
+
+GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
+#define GST_CAT_DEFAULT gst_melspecx_debug
+
+static gboolean
+picture_start (GstMelspecx *self)
+{
+  gchar msg[512] = "";
+  MsxStatus st = msx_spectrogram_new (&self->cfg, &self->sg, msg, sizeof msg);
+
+  if (st != MSX_OK) {
+    gst_melspecx_post_error (self, st, msg);
+    return FALSE;
+  }
+  if (msg[0])
+    GST_WARNING_OBJECT (self, "%s", msg);
+  GST_INFO_OBJECT (self, "analysis on %s", msx_spectrogram_backend (self->sg));
+  gst_melspecx_warn_config (self, msx_spectrogram_empty_bands (self->sg));
+  /* Back-pressure after two seconds of audio. */
+  if (!gst_melspecx_worker_start (self->worker, self->sg, &self->input,
+          2 * (gsize)self->cfg.sample_rate)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not start the analysis thread."), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GstFlowReturn
+picture_chain (GstMelspecx *self, GstBuffer *buf, gsize n)
+{
+  GstFlowReturn ret = gst_melspecx_worker_push (self->worker, buf, n);
+
+  if (ret != GST_FLOW_ERROR)
+    return ret;
+  if (gst_melspecx_worker_unreadable (self->worker))
+    gst_melspecx_post_unreadable (self);
+  else
+    gst_melspecx_post_error (
+        self, gst_melspecx_worker_status (self->worker), NULL);
+  return ret;
+}
+
+/* One picture of the audio received: a gap is not drawn. */
+static GstFlowReturn
+picture_silence (GstMelspecx *self, guint64 n)
+{
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+picture_render (GstMelspecx *self, GstBuffer **out)
+{
+  gint w = self->cfg.width, h = self->cfg.height;
+  MsxStatus st;
+
+  /* The look may have changed since the analysis started. */
+  GST_OBJECT_LOCK (self);
+  st = msx_spectrogram_set_look (
+      self->sg, self->props.colormap, self->props.invert, self->props.top_db);
+  GST_OBJECT_UNLOCK (self);
+  g_assert (st == MSX_OK); /* the param specs keep them valid */
+
+  if (self->png) {
+    uint8_t *png = NULL;
+    size_t size = 0;
+    st = msx_spectrogram_render_png (self->sg, w, h, &png, &size);
+    if (st == MSX_OK)
+      *out = gst_buffer_new_wrapped_full (0, png, size, 0, size, png, free);
+  } else {
+    GstMapInfo mi;
+    *out = gst_buffer_new_allocate (
+        NULL, GST_VIDEO_INFO_SIZE (&self->vinfo), NULL);
+    gst_buffer_map (*out, &mi, GST_MAP_WRITE);
+    st = msx_spectrogram_render (self->sg, self->pixfmt, w, h, mi.data,
+        GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0));
+    gst_buffer_unmap (*out, &mi);
+    if (st != MSX_OK)
+      gst_clear_buffer (out);
+  }
+  if (st != MSX_OK) {
+    gst_melspecx_post_error (self, st, NULL);
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+/* EOS: analyse what is queued, draw, push one picture. */
+static GstFlowReturn
+picture_finish (GstMelspecx *self)
+{
+  GstFlowReturn ret = gst_melspecx_worker_drain (self->worker);
+  GstBuffer *buf = NULL;
+  MsxStatus st;
+
+  if (ret == GST_FLOW_ERROR)
+    gst_melspecx_post_error (
+        self, gst_melspecx_worker_status (self->worker), NULL);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  /* Decoding is over: the last batch (up to chunk-size frames) may use
+   * every core.  The worker is idle until the next input. */
+  msx_spectrogram_set_threads (self->sg, 0);
+  st = msx_spectrogram_finish (self->sg);
+  if (st != MSX_OK) {
+    gst_melspecx_post_error (self, st, NULL);
+    return GST_FLOW_ERROR;
+  }
+  GST_DEBUG_OBJECT (self, "%" G_GUINT64_FORMAT " frames, %.3f s",
+      msx_spectrogram_frames (self->sg), msx_spectrogram_duration (self->sg));
+  ret = picture_render (self, &buf);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  GST_BUFFER_PTS (buf) = 0;
+  GST_BUFFER_DURATION (buf) =
+      (GstClockTime)(msx_spectrogram_duration (self->sg) * GST_SECOND + 0.5);
+  return gst_melspecx_push (self, buf);
+}
+
+static void
+picture_flush (GstMelspecx *self)
+{
+  gst_melspecx_worker_discard (self->worker);
+  msx_spectrogram_reset (self->sg);
+}
+
+static void
+picture_stop (GstMelspecx *self)
+{
+  gst_melspecx_worker_stop (self->worker);
+  g_clear_pointer (&self->sg, msx_spectrogram_free);
+}
+
+const GstMelspecxOps gst_melspecx_picture_ops = {
+  .name = "picture",
+  .start = picture_start,
+  .chain = picture_chain,
+  .silence = picture_silence,
+  .finish = picture_finish,
+  .flush = picture_flush,
+  .stop = picture_stop,
+  .follows_input = FALSE,
+};

@@ -1,0 +1,397 @@
+/* GStreamer melspecx — the scrolling picture of stream mode
+ * SPDX-License-Identifier: MIT
+ *
+ * Frames from msx_stft go into an MsxScroll (the columns, the peak
+ * tracker and a picture that renders only new columns); a video frame is
+ * pushed at every frame period the input's time has reached, so video
+ * timestamps follow the audio's (gst_melspecx_input_time()), gaps
+ * included.
+ *
+ * The analysis runs on the streaming thread, not on a worker as in image
+ * mode: a live buffer (10 ms at 48 kHz) costs it about 15 µs, and a
+ * handover to another thread would cost as much again in wake-ups while
+ * delaying every frame by a scheduling round.
+ *
+ * QoS, as GstAudioVisualizer does it: a QOS event from downstream says
+ * when the next frame could still be shown; a frame whose running time is
+ * before that is not drawn (its columns are kept, so the picture stays
+ * continuous) and a QOS message says so.  Buffers come from a
+ * GstVideoBufferPool negotiated with the ALLOCATION query, and a
+ * RECONFIGURE from downstream renegotiates size and framerate at the next
+ * frame.
+ */
+
+#include "gstmelspecx.h"
+
+GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
+#define GST_CAT_DEFAULT gst_melspecx_debug
+
+/* When the input's time leaps further ahead of the next video frame than
+ * this (a long gap), the frames in between are skipped, not pushed. */
+#define MAX_CATCH_UP GST_SECOND
+
+/* msx_stft's callback: frames in dB re 1.0 into the scroll. */
+static void
+video_on_frames (void *user, int lane, const float *mel, size_t n_frames)
+{
+  GstMelspecx *self = user;
+  MsxStatus st = msx_scroll_push_frames (self->scroll, lane, mel, n_frames);
+
+  if (st != MSX_OK && self->scroll_status == MSX_OK)
+    self->scroll_status = st;
+}
+
+/* A pool for @caps from downstream's answer to the ALLOCATION query, or a
+ * GstVideoBufferPool of our own. */
+static gboolean
+video_setup_pool (GstMelspecx *self, GstCaps *caps)
+{
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+  GstBufferPool *pool = NULL;
+  GstStructure *config;
+  guint size = GST_VIDEO_INFO_SIZE (&self->vinfo), min = 0, max = 0;
+
+  if (!gst_pad_peer_query (self->srcpad, query))
+    GST_DEBUG_OBJECT (self, "downstream did not answer the ALLOCATION query");
+  if (gst_query_get_n_allocation_pools (query) > 0) {
+    gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
+    size = MAX (size, GST_VIDEO_INFO_SIZE (&self->vinfo));
+  }
+  if (pool == NULL)
+    pool = gst_video_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, size, min, max);
+  if (gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL))
+    gst_buffer_pool_config_add_option (
+        config, GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_query_unref (query);
+  if (!gst_buffer_pool_set_config (pool, config) ||
+      !gst_buffer_pool_set_active (pool, TRUE)) {
+    gst_object_unref (pool);
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Could not set up a buffer pool for %dx%d video.",
+            GST_VIDEO_INFO_WIDTH (&self->vinfo),
+            GST_VIDEO_INFO_HEIGHT (&self->vinfo)),
+        (NULL));
+    return FALSE;
+  }
+  if (self->pool) {
+    gst_buffer_pool_set_active (self->pool, FALSE);
+    gst_object_unref (self->pool);
+  }
+  self->pool = pool;
+  return TRUE;
+}
+
+static void
+video_reset_qos (GstMelspecx *self)
+{
+  GST_OBJECT_LOCK (self);
+  self->qos_proportion = 1.0;
+  self->earliest_time = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+video_start (GstMelspecx *self)
+{
+  gchar msg[512] = "";
+  MsxConfig cfg = self->cfg;
+  MsxStatus st = gst_melspecx_stft_new (self, video_on_frames, msg, sizeof msg);
+
+  if (st == MSX_OK) {
+    cfg.output_db = 1;
+    cfg.db_ref = 1.0;
+    st = msx_scroll_new (&cfg, &self->scroll);
+  }
+  if (st != MSX_OK) {
+    gst_melspecx_post_error (self, st, msg);
+    return FALSE;
+  }
+  self->scroll_status = MSX_OK;
+  self->video_base = GST_CLOCK_TIME_NONE;
+  self->video_frames = 0;
+  self->qos_processed = self->qos_dropped = 0;
+  video_reset_qos (self);
+  return self->src_caps && video_setup_pool (self, self->src_caps);
+}
+
+static GstClockTime
+video_frame_time (GstMelspecx *self, guint64 k)
+{
+  return self->video_base +
+         gst_util_uint64_scale (k,
+             GST_VIDEO_INFO_FPS_D (&self->vinfo) * (guint64)GST_SECOND,
+             GST_VIDEO_INFO_FPS_N (&self->vinfo));
+}
+
+/* The frame period that holds @t (on the video timeline). */
+static guint64
+video_frame_at (GstMelspecx *self, GstClockTime t)
+{
+  if (t <= self->video_base)
+    return 0;
+  return gst_util_uint64_scale (t - self->video_base,
+      GST_VIDEO_INFO_FPS_N (&self->vinfo),
+      GST_VIDEO_INFO_FPS_D (&self->vinfo) * (guint64)GST_SECOND);
+}
+
+/* Downstream asked for another size or framerate: the scroll keeps its
+ * newest columns at the new size; a new framerate starts its timeline at
+ * the next frame's time. */
+static gboolean
+video_reconfigure (GstMelspecx *self, GstClockTime next_pts)
+{
+  gint old_n = GST_VIDEO_INFO_FPS_N (&self->vinfo);
+  gint old_d = GST_VIDEO_INFO_FPS_D (&self->vinfo);
+  MsxStatus st;
+
+  if (!gst_melspecx_renegotiate (self))
+    return FALSE;
+  st = msx_scroll_set_size (self->scroll, self->cfg.width, self->cfg.height);
+  if (st != MSX_OK) {
+    gst_melspecx_post_error (self, st, NULL);
+    return FALSE;
+  }
+  if (old_n != GST_VIDEO_INFO_FPS_N (&self->vinfo) ||
+      old_d != GST_VIDEO_INFO_FPS_D (&self->vinfo)) {
+    self->video_base = next_pts;
+    self->video_frames = 0;
+  }
+  return video_setup_pool (self, self->src_caps);
+}
+
+/* Late for downstream (QoS)?  Then the frame is not drawn. */
+static gboolean
+video_is_late (GstMelspecx *self, GstClockTime pts, GstClockTime *qostime,
+    GstClockTime *earliest, gdouble *proportion)
+{
+  *qostime = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME, pts);
+  GST_OBJECT_LOCK (self);
+  *earliest = self->earliest_time;
+  *proportion = self->qos_proportion;
+  GST_OBJECT_UNLOCK (self);
+  return GST_CLOCK_TIME_IS_VALID (*qostime) &&
+         GST_CLOCK_TIME_IS_VALID (*earliest) && *qostime <= *earliest;
+}
+
+static void
+video_post_qos (GstMelspecx *self, GstClockTime pts, GstClockTime duration,
+    GstClockTime qostime, GstClockTime earliest, gdouble proportion)
+{
+  GstClockTime stream_time =
+      gst_segment_to_stream_time (&self->segment, GST_FORMAT_TIME, pts);
+  GstMessage *msg = gst_message_new_qos (
+      GST_OBJECT (self), self->live, qostime, stream_time, pts, duration);
+
+  gst_message_set_qos_values (
+      msg, (gint64)(earliest - qostime), proportion, 1000000);
+  gst_message_set_qos_stats (
+      msg, GST_FORMAT_BUFFERS, self->qos_processed, self->qos_dropped);
+  gst_element_post_message (GST_ELEMENT (self), msg);
+}
+
+/* The look and the reference at @pts (a GstController may move them). */
+static void
+video_sync_look (GstMelspecx *self, GstClockTime pts)
+{
+  GstClockTime stream_time =
+      gst_segment_to_stream_time (&self->segment, GST_FORMAT_TIME, pts);
+  MsxColormap map;
+  gboolean invert, fixed;
+  gdouble top_db, ref_db;
+
+  if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    gst_object_sync_values (GST_OBJECT (self), stream_time);
+  GST_OBJECT_LOCK (self);
+  map = self->props.colormap;
+  invert = self->props.invert;
+  top_db = self->props.top_db;
+  fixed = self->ref_mode == GST_MELSPECX_REF_FIXED;
+  ref_db = self->ref_db;
+  GST_OBJECT_UNLOCK (self);
+  /* the param specs keep them valid */
+  msx_scroll_set_look (self->scroll, map, invert, top_db);
+  msx_scroll_set_reference (
+      self->scroll, fixed ? MSX_SCROLL_REF_FIXED : MSX_SCROLL_REF_AUTO, ref_db);
+}
+
+static GstFlowReturn
+video_push_frame (GstMelspecx *self, GstClockTime pts, GstClockTime duration)
+{
+  GstBuffer *buf = NULL;
+  GstVideoFrame frame;
+  GstFlowReturn ret;
+  MsxStatus st;
+
+  video_sync_look (self, pts);
+  ret = gst_buffer_pool_acquire_buffer (self->pool, &buf, NULL);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  if (!gst_video_frame_map (&frame, &self->vinfo, buf, GST_MAP_WRITE)) {
+    gst_buffer_unref (buf);
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Could not map a video buffer for writing."), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  st = msx_scroll_render (self->scroll, self->pixfmt,
+      GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0));
+  gst_video_frame_unmap (&frame);
+  if (st != MSX_OK) {
+    gst_buffer_unref (buf);
+    gst_melspecx_post_error (self, st, NULL);
+    return GST_FLOW_ERROR;
+  }
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = duration;
+  GST_BUFFER_OFFSET (buf) = self->video_frames;
+  return gst_melspecx_push (self, buf);
+}
+
+/* Every video frame whose time the input has reached; at EOS one more
+ * for the columns of the final padding. */
+static GstFlowReturn
+video_push_frames (GstMelspecx *self, gboolean eos)
+{
+  GstClockTime now = gst_melspecx_input_time (self);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (self->scroll_status != MSX_OK) {
+    gst_melspecx_post_error (self, self->scroll_status, NULL);
+    return GST_FLOW_ERROR;
+  }
+  if (!GST_CLOCK_TIME_IS_VALID (now))
+    return GST_FLOW_OK;
+  if (!GST_CLOCK_TIME_IS_VALID (self->video_base))
+    self->video_base = gst_melspecx_sample_time (self, 0);
+  /* a long gap, or time going back: the timeline starts again at now */
+  if (now > video_frame_time (self, self->video_frames) + MAX_CATCH_UP)
+    self->video_frames = video_frame_at (self, now);
+  else if (now + MAX_CATCH_UP < video_frame_time (self, self->video_frames)) {
+    self->video_base = now;
+    self->video_frames = 0;
+  }
+
+  while (ret == GST_FLOW_OK) {
+    GstClockTime pts = video_frame_time (self, self->video_frames);
+    GstClockTime next = video_frame_time (self, self->video_frames + 1);
+    GstClockTime qostime, earliest;
+    gdouble proportion;
+
+    if (pts > now) {
+      if (!eos || msx_scroll_pending (self->scroll) == 0)
+        break;
+      eos = FALSE;
+    }
+    if (gst_pad_check_reconfigure (self->srcpad)) {
+      if (!video_reconfigure (self, pts)) {
+        gst_pad_mark_reconfigure (self->srcpad);
+        return GST_FLOW_NOT_NEGOTIATED;
+      }
+      pts = video_frame_time (self, self->video_frames);
+      next = video_frame_time (self, self->video_frames + 1);
+    }
+    if (video_is_late (self, pts, &qostime, &earliest, &proportion)) {
+      self->qos_dropped++;
+      GST_DEBUG_OBJECT (self, "frame at %" GST_TIME_FORMAT " is late: dropped",
+          GST_TIME_ARGS (pts));
+      video_post_qos (self, pts, next - pts, qostime, earliest, proportion);
+    } else {
+      self->qos_processed++;
+      ret = video_push_frame (self, pts, next - pts);
+    }
+    self->video_frames++;
+  }
+  return ret;
+}
+
+static GstFlowReturn
+video_chain (GstMelspecx *self, GstBuffer *buf, gsize n)
+{
+  GstFlowReturn ret = gst_melspecx_stft_chain (self, buf);
+
+  return ret == GST_FLOW_OK ? video_push_frames (self, FALSE) : ret;
+}
+
+static GstFlowReturn
+video_silence (GstMelspecx *self, guint64 n)
+{
+  MsxStatus st = gst_melspecx_stft_silence (self, n);
+
+  if (st != MSX_OK) {
+    gst_melspecx_post_error (self, st, NULL);
+    return GST_FLOW_ERROR;
+  }
+  return video_push_frames (self, FALSE);
+}
+
+static GstFlowReturn
+video_finish (GstMelspecx *self)
+{
+  MsxStatus st = msx_stft_finish (self->stft);
+
+  if (st != MSX_OK) {
+    gst_melspecx_post_error (self, st, NULL);
+    return GST_FLOW_ERROR;
+  }
+  return video_push_frames (self, TRUE);
+}
+
+/* A flushing seek: an empty picture, a new timeline. */
+static void
+video_flush (GstMelspecx *self)
+{
+  msx_stft_reset (self->stft);
+  msx_scroll_reset (self->scroll);
+  self->scroll_status = MSX_OK;
+  self->video_base = GST_CLOCK_TIME_NONE;
+  self->video_frames = 0;
+  video_reset_qos (self);
+}
+
+static void
+video_stop (GstMelspecx *self)
+{
+  g_clear_pointer (&self->stft, msx_stft_free);
+  g_clear_pointer (&self->scroll, msx_scroll_free);
+  if (self->pool) {
+    gst_buffer_pool_set_active (self->pool, FALSE);
+    gst_clear_object (&self->pool);
+  }
+}
+
+/* Downstream's QOS event (src pad): when the next frame could be shown. */
+void
+gst_melspecx_video_qos (GstMelspecx *self, GstEvent *event)
+{
+  GstQOSType type;
+  gdouble proportion;
+  GstClockTimeDiff diff;
+  GstClockTime timestamp, period = 0;
+
+  gst_event_parse_qos (event, &type, &proportion, &diff, &timestamp);
+  if (GST_VIDEO_INFO_FPS_N (&self->vinfo) > 0)
+    period =
+        gst_util_uint64_scale (GST_SECOND, GST_VIDEO_INFO_FPS_D (&self->vinfo),
+            GST_VIDEO_INFO_FPS_N (&self->vinfo));
+  GST_OBJECT_LOCK (self);
+  self->qos_proportion = proportion;
+  /* late: the next frame that can make it (see GStreamer's qos design) */
+  if (diff >= 0)
+    self->earliest_time = timestamp + 2 * diff + period;
+  else
+    self->earliest_time = timestamp + diff;
+  GST_OBJECT_UNLOCK (self);
+}
+
+const GstMelspecxOps gst_melspecx_video_ops = {
+  .name = "scrolling video",
+  .start = video_start,
+  .chain = video_chain,
+  .silence = video_silence,
+  .finish = video_finish,
+  .flush = video_flush,
+  .stop = video_stop,
+  .follows_input = TRUE,
+};
