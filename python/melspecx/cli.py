@@ -410,8 +410,15 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
-    from .live import run_live
-    run_live(args.source, args.sink, _element_kwargs(args), args.duration)
+    kwargs = _element_kwargs(args)
+    if args.sink is None:
+        from .player import run_player
+        run_player(args.input, args.source, kwargs, args.duration,
+                   args.audio_sink, args.timeout)
+    else:
+        from .live import run_live
+        run_live(args.source, args.sink, kwargs, args.duration, args.input,
+                 args.audio_sink, args.timeout)
     return 0
 
 
@@ -480,15 +487,35 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(func=cmd_info)
 
     live = sub.add_parser("live", formatter_class=fmt,
-                          help="scrolling spectrogram of the microphone",
+                          help="scrolling spectrogram of the microphone or "
+                          "of a file as it plays, in a window",
                           description="Show a scrolling mel spectrogram of "
-                          "live audio until Ctrl-C.")
+                          "the microphone (or --source), or of FILE as it "
+                          "plays, in a window with play/pause, a seek "
+                          "slider and a colormap chooser, until the window "
+                          "is closed or Ctrl-C.  With --sink, no window: "
+                          "the picture goes to that video sink.")
+    live.add_argument("input", metavar="FILE", nargs="?", default=None,
+                      help="an audio file to play instead of the "
+                      "microphone")
     live.add_argument("--source", default="autoaudiosrc",
                       help="GStreamer source description")
-    live.add_argument("--sink", default="autovideosink",
-                      help="GStreamer video sink description")
+    live.add_argument("--sink", default=None,
+                      help="GStreamer video sink description instead of "
+                      "the window (e.g. fakesink, autovideosink)")
+    from .live import DEFAULT_AUDIO_SINK, START_TIMEOUT
+    live.add_argument("--audio-sink", default=DEFAULT_AUDIO_SINK,
+                      help="where a file's sound goes; without a sound "
+                      "device autoaudiosink plays it to a synchronised "
+                      "fakesink")
     live.add_argument("--duration", type=float, default=0.0,
-                      help="stop after this many seconds (0 = until Ctrl-C)")
+                      help="stop after this many seconds (0 = until Ctrl-C "
+                      "or the window is closed)")
+    live.add_argument("--timeout", type=float, default=START_TIMEOUT,
+                      metavar="SECONDS",
+                      help="give up when the audio has not started after "
+                      "this long (no device, a sound server that does not "
+                      "answer)")
     _add_property_options(live, ("Analysis", "Picture", "Speed"))
     live.set_defaults(func=cmd_live)
     return parser
