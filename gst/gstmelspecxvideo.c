@@ -27,8 +27,9 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 #define GST_CAT_DEFAULT gst_melspecx_debug
 
 /* When the input's time leaps further ahead of the next video frame than
- * this (a long gap), the frames in between are skipped, not pushed. */
-#define MAX_CATCH_UP GST_SECOND
+ * this (a gap longer than what is analysed as silence), the frames in
+ * between are skipped, not pushed. */
+#define MAX_CATCH_UP (10 * GST_SECOND)
 
 /* msx_stft's callback: frames in dB re 1.0 into the scroll. */
 static void

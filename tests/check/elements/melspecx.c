@@ -1226,6 +1226,370 @@ GST_START_TEST (test_split_frames)
 
 GST_END_TEST;
 
+/* tests: stream mode's contracts with GStreamer */
+
+/* A stream-mode GRAY8 harness at @fps, WIDTH x N_MELS. */
+static GstHarness *
+stream_harness (gint fps)
+{
+  GstHarness *h = gst_harness_new ("melspecx");
+  gchar *caps =
+      g_strdup_printf ("video/x-raw,format=GRAY8,framerate=%d/1", fps);
+
+  g_object_set (h->element, "mode", 1, "width", WIDTH, "height", N_MELS, NULL);
+  gst_harness_set_sink_caps_str (h, caps);
+  g_free (caps);
+  start_f32 (h, RATE, 1);
+  return h;
+}
+
+/* @n samples of a 0.5 sine at @pts (GST_CLOCK_TIME_NONE: none). */
+static GstBuffer *
+sine_at (gsize n, gdouble freq, GstClockTime pts)
+{
+  GstBuffer *buf = mono_sine (n, freq);
+
+  GST_BUFFER_PTS (buf) = pts;
+  return buf;
+}
+
+/* Pulls every frame waiting; returns how many, the last one kept. */
+static guint
+pull_all (GstHarness *h, GstBuffer **last)
+{
+  GstBuffer *buf;
+  guint n = 0;
+
+  while ((buf = gst_harness_try_pull (h))) {
+    if (last) {
+      gst_clear_buffer (last);
+      *last = buf;
+    } else {
+      gst_buffer_unref (buf);
+    }
+    n++;
+  }
+  return n;
+}
+
+/* The brightest pixel of columns [x0, x1) of a GRAY8 WIDTH-wide frame. */
+static gint
+columns_max (GstBuffer *buf, gint x0, gint x1)
+{
+  GstMapInfo mi;
+  gint mx = 0, rows;
+
+  gst_buffer_map (buf, &mi, GST_MAP_READ);
+  rows = mi.size / WIDTH;
+  for (gint y = 0; y < rows; y++)
+    for (gint x = x0; x < x1; x++)
+      mx = MAX (mx, mi.data[y * WIDTH + x]);
+  gst_buffer_unmap (buf, &mi);
+  return mx;
+}
+
+/* Frames follow the input's timestamps: audio starting at 5 s gives frames
+ * from 5 s, one per 1/30 s; the timeline is not a sample count. */
+GST_START_TEST (test_stream_pts_follow_input)
+{
+  GstHarness *h = stream_harness (30);
+  GstBuffer *buf;
+  guint n = 0;
+
+  for (gint i = 0; i < 10; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h,
+            sine_at (RATE / 10, 440.0, 5 * GST_SECOND + i * GST_SECOND / 10)),
+        GST_FLOW_OK);
+  while ((buf = gst_harness_try_pull (h))) {
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf),
+        5 * GST_SECOND + gst_util_uint64_scale (n, GST_SECOND, 30));
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (buf),
+        gst_util_uint64_scale (n + 1, GST_SECOND, 30) -
+            gst_util_uint64_scale (n, GST_SECOND, 30));
+    n++;
+    gst_buffer_unref (buf);
+  }
+  /* 5 s ... 6 s: the audio reached 6 s */
+  fail_unless_equals_int (n, 31);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* 10 % of the buffers lost upstream: frames stay on the input's time (they
+ * used to fall behind by the missing samples), and the gaps are drawn as
+ * silence: the picture's dark columns are where the audio was lost. */
+GST_START_TEST (test_stream_timestamp_gaps)
+{
+  GstHarness *h = stream_harness (30);
+  GstBuffer *last = NULL;
+  GstClockTime end = 0;
+  guint pushed = 0;
+
+  for (gint i = 0; i < 100; i++) {
+    GstClockTime pts = gst_util_uint64_scale (i, GST_SECOND, 20);
+    end = pts + gst_util_uint64_scale (RATE / 20, GST_SECOND, RATE);
+    if (i % 10 == 3)
+      continue; /* dropped */
+    fail_unless_equals_int (
+        gst_harness_push (h, sine_at (RATE / 20, 440.0, pts)), GST_FLOW_OK);
+    pushed++;
+  }
+  fail_unless_equals_int (pushed, 90);
+  fail_unless (pull_all (h, &last) > 0);
+  /* the last frame is the one whose time the input reached */
+  fail_unless (GST_BUFFER_PTS (last) <= end &&
+                   end - GST_BUFFER_PTS (last) < GST_SECOND / 30,
+      "last frame at %" GST_TIME_FORMAT " for input up to %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (GST_BUFFER_PTS (last)), GST_TIME_ARGS (end));
+  gst_buffer_unref (last);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A long timestamp gap (DISCONT) and a GAP event both advance the picture
+ * with silence: after loud audio, the newest columns are the floor and
+ * frames are pushed through the gap. */
+GST_START_TEST (test_stream_gap_is_silence)
+{
+  for (gint use_event = 0; use_event < 2; use_event++) {
+    GstHarness *h = stream_harness (30);
+    GstBuffer *last = NULL, *buf;
+    guint n;
+
+    fail_unless_equals_int (
+        gst_harness_push (h, sine_at (RATE, 1000.0, 0)), GST_FLOW_OK);
+    n = pull_all (h, &last);
+    fail_unless (columns_max (last, WIDTH - 8, WIDTH) > 200, "tone not lit");
+    gst_clear_buffer (&last);
+    if (use_event) {
+      fail_unless (gst_harness_push_event (
+          h, gst_event_new_gap (GST_SECOND, 2 * GST_SECOND)));
+    } else {
+      buf = sine_at (RATE / 10, 1000.0, 3 * GST_SECOND);
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+      gst_buffer_memset (buf, 0, 0, gst_buffer_get_size (buf));
+      fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    }
+    n = pull_all (h, &last);
+    /* two seconds at 30 fps were drawn, not skipped */
+    fail_unless (n >= 59, "%u frames through the gap", n);
+    fail_unless (GST_BUFFER_PTS (last) >= 2 * GST_SECOND + GST_SECOND / 2);
+    fail_unless_equals_int (columns_max (last, WIDTH - 40, WIDTH), 0);
+    gst_buffer_unref (last);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* A flushing seek clears the picture and starts a new timeline. */
+GST_START_TEST (test_stream_flush_clears)
+{
+  GstHarness *h = stream_harness (30);
+  GstBuffer *last = NULL;
+  GstSegment seg;
+
+  fail_unless_equals_int (
+      gst_harness_push (h, sine_at (RATE, 1000.0, 0)), GST_FLOW_OK);
+  pull_all (h, NULL);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.start = seg.time = 10 * GST_SECOND;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  {
+    GstBuffer *quiet = sine_at (RATE / 5, 1000.0, 10 * GST_SECOND);
+    gst_buffer_memset (quiet, 0, 0, gst_buffer_get_size (quiet));
+    fail_unless_equals_int (gst_harness_push (h, quiet), GST_FLOW_OK);
+  }
+  fail_unless (pull_all (h, &last) > 0);
+  fail_unless (GST_BUFFER_PTS (last) >= 10 * GST_SECOND);
+  fail_unless_equals_int (columns_max (last, 0, WIDTH), 0);
+  gst_buffer_unref (last);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* QoS: frames downstream says are too late are not drawn, one QoS message
+ * each; the columns still reach the picture (the next frame equals the one
+ * an undisturbed run draws at that time). */
+GST_START_TEST (test_stream_qos)
+{
+  GstHarness *h = stream_harness (30), *r = stream_harness (30);
+  GstBus *bus = attach_bus (h);
+  GstBuffer *a = NULL, *b = NULL, *buf;
+  GstMessage *msg;
+  guint frames = 0, messages = 0;
+  guint64 processed, dropped;
+  GstFormat fmt;
+
+  /* 0.5 s in, downstream is 0.3 s late: frames before ~1.1 s are dropped */
+  fail_unless_equals_int (
+      gst_harness_push (h, sine_at (RATE / 2, 1000.0, 0)), GST_FLOW_OK);
+  pull_all (h, NULL);
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_event_new_qos (
+             GST_QOS_TYPE_UNDERFLOW, 0.5, 300 * GST_MSECOND, GST_SECOND / 2)));
+  fail_unless_equals_int (
+      gst_harness_push (h, sine_at (RATE, 3000.0, GST_SECOND / 2)),
+      GST_FLOW_OK);
+  while ((buf = gst_harness_try_pull (h))) {
+    fail_unless (GST_BUFFER_PTS (buf) > GST_SECOND + 2 * GST_SECOND / 15);
+    gst_clear_buffer (&a);
+    a = buf;
+    frames++;
+  }
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS))) {
+    gst_message_parse_qos_stats (msg, &fmt, &processed, &dropped);
+    fail_unless_equals_int (fmt, GST_FORMAT_BUFFERS);
+    messages++;
+    fail_unless_equals_uint64 (dropped, messages);
+    gst_message_unref (msg);
+  }
+  /* earliest = 0.5 + 2 × 0.3 + 1/30 s: frames at 16/30 ... 34/30 s were
+   * late (19), then 35/30 ... 45/30 s drawn */
+  fail_unless_equals_int (messages, 19);
+  fail_unless_equals_int (frames, 46 - 16 - 19);
+  fail_unless_equals_int (
+      gst_harness_push (r, sine_at (RATE / 2, 1000.0, 0)), GST_FLOW_OK);
+  fail_unless_equals_int (
+      gst_harness_push (r, sine_at (RATE, 3000.0, GST_SECOND / 2)),
+      GST_FLOW_OK);
+  pull_all (r, &b);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (a), GST_BUFFER_PTS (b));
+  fail_unless (buffers_equal (a, b), "the dropped frames' columns are lost");
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  teardown (h, bus);
+  gst_harness_teardown (r);
+}
+
+GST_END_TEST;
+
+/* Buffers come from a video buffer pool (ALLOCATION query). */
+GST_START_TEST (test_stream_buffer_pool)
+{
+  GstHarness *h = stream_harness (30);
+  GstBuffer *buf;
+
+  fail_unless_equals_int (
+      gst_harness_push (h, sine_at (RATE / 10, 1000.0, 0)), GST_FLOW_OK);
+  buf = gst_harness_pull (h);
+  fail_unless (buf->pool && GST_IS_VIDEO_BUFFER_POOL (buf->pool));
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Downstream asks for another size and framerate mid-stream (RECONFIGURE):
+ * the next frame has them; the newest columns are kept. */
+GST_START_TEST (test_stream_reconfigure)
+{
+  GstHarness *h = stream_harness (30);
+  GstBuffer *last = NULL;
+  GstCaps *caps;
+  GstStructure *s;
+  gint w, h_px, fps_n, fps_d;
+  GstMapInfo mi;
+
+  fail_unless_equals_int (
+      gst_harness_push (h, sine_at (RATE / 2, 1000.0, 0)), GST_FLOW_OK);
+  pull_all (h, NULL);
+  gst_harness_set_sink_caps_str (
+      h, "video/x-raw,format=GRAY8,width=32,height=40,framerate=10/1");
+  fail_unless (
+      gst_harness_push_upstream_event (h, gst_event_new_reconfigure ()));
+  fail_unless_equals_int (
+      gst_harness_push (h, sine_at (RATE / 2, 1000.0, GST_SECOND / 2)),
+      GST_FLOW_OK);
+  fail_unless (pull_all (h, &last) > 0);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  s = gst_caps_get_structure (caps, 0);
+  fail_unless (gst_structure_get_int (s, "width", &w) &&
+               gst_structure_get_int (s, "height", &h_px) &&
+               gst_structure_get_fraction (s, "framerate", &fps_n, &fps_d));
+  fail_unless_equals_int (w, 32);
+  fail_unless_equals_int (h_px, 40);
+  fail_unless_equals_int (fps_n, 10);
+  fail_unless_equals_int (fps_d, 1);
+  gst_buffer_map (last, &mi, GST_MAP_READ);
+  fail_unless_equals_int (mi.size, 32 * 40);
+  gst_buffer_unmap (last, &mi);
+  gst_caps_unref (caps);
+  gst_buffer_unref (last);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Any framerate from 1 to 240; beyond, a clear refusal. */
+GST_START_TEST (test_stream_framerates)
+{
+  static const gint ok[] = { 1, 24, 60, 240 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ok); i++) {
+    GstHarness *h = stream_harness (ok[i]);
+    guint n;
+    fail_unless_equals_int (
+        gst_harness_push (h, sine_at (RATE, 1000.0, 0)), GST_FLOW_OK);
+    n = pull_all (h, NULL);
+    fail_unless (
+        n == (guint)ok[i] + 1 || n == (guint)ok[i], "%d fps: %u", ok[i], n);
+    gst_harness_teardown (h);
+  }
+  {
+    GstHarness *h = gst_harness_new ("melspecx");
+    GstBus *bus = attach_bus (h);
+    gchar *text;
+    g_object_set (h->element, "mode", 1, NULL);
+    gst_harness_set_sink_caps_str (h, "video/x-raw,framerate=250/1");
+    push_caps (h, "audio/x-raw,format=F32LE,layout=interleaved,rate=22050,"
+                  "channels=1");
+    text = bus_text (bus, GST_MESSAGE_ERROR);
+    fail_unless (text && strstr (text, "1 to 240 fps"), "%s", text);
+    g_free (text);
+    teardown (h, bus);
+  }
+}
+
+GST_END_TEST;
+
+/* n-mels changes while playing: raw frames renegotiate with the new band
+ * count at the next buffer, without an error. */
+GST_START_TEST (test_stream_rebuild_on_property)
+{
+  GstHarness *h = gst_harness_new ("melspecx");
+  GstBus *bus = attach_bus (h);
+  GstCaps *caps;
+  gint n_mels;
+
+  gst_harness_set_sink_caps_str (h, "application/x-mel-spectrogram");
+  start_f32 (h, RATE, 1);
+  fail_unless_equals_int (
+      gst_harness_push (h, sine_at (RATE / 2, 1000.0, 0)), GST_FLOW_OK);
+  pull_all (h, NULL);
+  g_object_set (h->element, "n-mels", 40, "f-max", 4000.0, NULL);
+  fail_unless (bus_text (bus, GST_MESSAGE_WARNING) == NULL);
+  fail_unless_equals_int (
+      gst_harness_push (h, sine_at (RATE / 2, 1000.0, GST_SECOND / 2)),
+      GST_FLOW_OK);
+  fail_unless (pull_all (h, NULL) > 0);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_structure_get_int (
+      gst_caps_get_structure (caps, 0), "n-mels", &n_mels));
+  fail_unless_equals_int (n_mels, 40);
+  fail_unless (bus_text (bus, GST_MESSAGE_ERROR) == NULL);
+  gst_caps_unref (caps);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
 /* tests: backends */
 
 GST_START_TEST (test_vulkan_backend)
@@ -1286,6 +1650,15 @@ melspecx_suite (void)
   tcase_add_test (tc, test_flush_resets);
   tcase_add_test (tc, test_caps_change_restarts);
   tcase_add_test (tc, test_stream_frames_and_latency);
+  tcase_add_test (tc, test_stream_pts_follow_input);
+  tcase_add_test (tc, test_stream_timestamp_gaps);
+  tcase_add_test (tc, test_stream_gap_is_silence);
+  tcase_add_test (tc, test_stream_flush_clears);
+  tcase_add_test (tc, test_stream_qos);
+  tcase_add_test (tc, test_stream_buffer_pool);
+  tcase_add_test (tc, test_stream_reconfigure);
+  tcase_add_test (tc, test_stream_framerates);
+  tcase_add_test (tc, test_stream_rebuild_on_property);
   tcase_add_test (tc, test_properties_while_running);
   tcase_add_test (tc, test_mutable_flags);
   tcase_add_test (tc, test_image_look_changes_before_eos);
