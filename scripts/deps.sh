@@ -1,9 +1,12 @@
 #!/bin/sh
 # Installs the Debian 12 packages melspecx needs, only those missing.
-#   scripts/deps.sh          build + run (plugin, Python package, demo)
+#   scripts/deps.sh          build + run (plugin, Python package, demo, the
+#                            live window: GTK 3 and gtksink)
 #   scripts/deps.sh --test   also what the tests and bench/peers.py need
 #                            (its peers: ffmpeg, sox with MP3, torchaudio, PIL;
-#                            locales: a German locale for the locale test)
+#                            locales: a German locale for the locale test;
+#                            Xvfb, xwininfo and ImageMagick's import for the
+#                            screenshots of the live window)
 # As root it runs apt-get; otherwise it prints the exact sudo line and fails.
 set -eu
 
@@ -13,10 +16,11 @@ RUNTIME="meson ninja-build pkg-config gcc libc6-dev
   libpng-dev libfftw3-dev libkissfft-dev
   libvkfft-dev glslang-dev glslang-tools spirv-tools libvulkan-dev
   mesa-vulkan-drivers
-  python3 python3-gi python3-gst-1.0 python3-numpy espeak-ng sox"
+  python3 python3-gi python3-gst-1.0 python3-numpy espeak-ng sox
+  gir1.2-gtk-3.0 gstreamer1.0-gtk3"
 TEST="python3-pytest python3-scipy python3-torchaudio python3-matplotlib
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly valgrind time
-  ffmpeg libsox-fmt-mp3 python3-pil locales"
+  ffmpeg libsox-fmt-mp3 python3-pil locales xvfb x11-utils imagemagick"
 
 want="$RUNTIME"
 [ "${1:-}" = "--test" ] && want="$RUNTIME $TEST"
