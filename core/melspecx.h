@@ -22,6 +22,7 @@
 #include "msx_png.h"
 #include "msx_spectrogram.h"
 #include "msx_scroll.h"
+#include "msx_pace.h"
 
 /** Returns: the library version, e.g. "0.1.0". */
 const char *msx_version (void);

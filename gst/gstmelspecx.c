@@ -141,6 +141,8 @@ GST_DEBUG_CATEGORY (gst_melspecx_debug);
 #define DEFAULT_HEIGHT          256
 #define DEFAULT_CHUNK_SIZE      1024
 #define DEFAULT_CHANNEL_MODE    MSX_CHANNELS_MIX
+#define DEFAULT_SCROLL_DURATION 0.0
+#define MAX_SCROLL_DURATION     3600.0
 
 #define MAX_FREQUENCY           500000.0
 #define MAX_DEVICE_INDEX        64
@@ -184,7 +186,8 @@ enum {
   PROP_WIDTH,
   PROP_HEIGHT,
   PROP_CHUNK_SIZE,
-  PROP_CHANNEL_MODE
+  PROP_CHANNEL_MODE,
+  PROP_SCROLL_DURATION
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
@@ -313,6 +316,7 @@ gst_melspecx_prop_rebuilds (guint prop_id)
     case PROP_N_MELS:
     case PROP_F_MIN:
     case PROP_F_MAX:
+    case PROP_SCROLL_DURATION:
       return TRUE;
     default:
       return FALSE;
@@ -462,6 +466,13 @@ gst_melspecx_install_picture_props (GObjectClass *k)
       "The number of STFT frames computed per batch (per GPU dispatch); "
       "it changes speed and memory, never the picture.",
       1, MSX_MAX_CHUNK_SIZE, DEFAULT_CHUNK_SIZE);
+  gst_melspecx_install_double (k, PROP_SCROLL_DURATION, "scroll-duration",
+      "Scroll duration",
+      "Stream mode: the seconds of audio shown across the width; 0 means "
+      "width x hop-length / rate (one STFT frame per column).  A longer "
+      "duration averages the power of several frames per column, a shorter "
+      "one repeats frames.",
+      0.0, MAX_SCROLL_DURATION, DEFAULT_SCROLL_DURATION);
   gst_melspecx_install_enum (k, PROP_CHANNEL_MODE, "channel-mode",
       "Channel mode",
       "Whether to average the channels to mono or to draw "
@@ -516,6 +527,7 @@ gst_melspecx_init (GstMelspecx *self)
   self->mode = DEFAULT_MODE;
   self->ref_mode = DEFAULT_REF_MODE;
   self->ref_db = DEFAULT_REF_DB;
+  self->scroll_duration = DEFAULT_SCROLL_DURATION;
   self->worker = gst_melspecx_worker_new ();
   self->pending = g_array_new (FALSE, FALSE, sizeof (gfloat));
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
@@ -631,6 +643,9 @@ gst_melspecx_store_property (
     case PROP_CHANNEL_MODE:
       c->channel_mode = g_value_get_enum (value);
       break;
+    case PROP_SCROLL_DURATION:
+      self->scroll_duration = g_value_get_double (value);
+      break;
     default:
       g_assert_not_reached ();
   }
@@ -643,7 +658,7 @@ gst_melspecx_set_property (
   GstMelspecx *self = GST_MELSPECX (object);
   gboolean refused;
 
-  if (prop_id == PROP_0 || prop_id > PROP_CHANNEL_MODE) {
+  if (prop_id == PROP_0 || prop_id > PROP_SCROLL_DURATION) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
   }
@@ -747,6 +762,9 @@ gst_melspecx_get_property (
       break;
     case PROP_CHANNEL_MODE:
       g_value_set_enum (value, c->channel_mode);
+      break;
+    case PROP_SCROLL_DURATION:
+      g_value_set_double (value, self->scroll_duration);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -142,6 +142,7 @@ struct _GstMelspecx {
   GstMelspecxMode mode;
   GstMelspecxRefMode ref_mode;
   gdouble ref_db;
+  gdouble scroll_duration; /* 0: one frame per column */
   gboolean configured; /* analysis built: analysis props frozen in image mode */
   gboolean can_rebuild; /* video or raw frames: analysis props may change */
   gboolean rebuild;     /* one did: rebuild at the next buffer */
@@ -180,6 +181,7 @@ struct _GstMelspecx {
 
   /* video */
   MsxScroll *scroll;
+  MsxPace *pace;           /* frames to columns for scroll-duration, or NULL */
   MsxStatus scroll_status; /* the first error of a push into it */
   GstBufferPool *pool;
   GstClockTime video_base; /* PTS of video frame 0 */

@@ -31,15 +31,53 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
  * between are skipped, not pushed. */
 #define MAX_CATCH_UP (10 * GST_SECOND)
 
-/* msx_stft's callback: frames in dB re 1.0 into the scroll. */
+/* Columns in dB re 1.0 into the scroll. */
+static void
+video_on_columns (void *user, int lane, const float *mel, size_t n)
+{
+  GstMelspecx *self = user;
+  MsxStatus st = msx_scroll_push_frames (self->scroll, lane, mel, n);
+
+  if (st != MSX_OK && self->scroll_status == MSX_OK)
+    self->scroll_status = st;
+}
+
+/* msx_stft's callback: frames are columns, or go through the pace. */
 static void
 video_on_frames (void *user, int lane, const float *mel, size_t n_frames)
 {
   GstMelspecx *self = user;
-  MsxStatus st = msx_scroll_push_frames (self->scroll, lane, mel, n_frames);
+  MsxStatus st;
 
+  if (self->pace == NULL) {
+    video_on_columns (user, lane, mel, n_frames);
+    return;
+  }
+  st = msx_pace_push (self->pace, lane, mel, n_frames);
   if (st != MSX_OK && self->scroll_status == MSX_OK)
     self->scroll_status = st;
+}
+
+/* scroll-duration: frames per column at this width (NULL pace for one). */
+static MsxStatus
+video_setup_pace (GstMelspecx *self)
+{
+  gdouble seconds, r;
+
+  g_clear_pointer (&self->pace, msx_pace_free);
+  GST_OBJECT_LOCK (self);
+  seconds = self->scroll_duration;
+  GST_OBJECT_UNLOCK (self);
+  if (seconds <= 0.0)
+    return MSX_OK;
+  r = seconds * self->cfg.sample_rate /
+      ((gdouble)self->cfg.hop_length * self->cfg.width);
+  GST_DEBUG_OBJECT (self, "%g s across %d columns: %g frames per column",
+      seconds, self->cfg.width, r);
+  if (r == 1.0)
+    return MSX_OK;
+  return msx_pace_new (self->lanes, self->cfg.n_mels, r,
+      msx_db_multiplier (self->cfg.power), video_on_columns, self, &self->pace);
 }
 
 /* A pool for @caps from downstream's answer to the ALLOCATION query, or a
@@ -105,6 +143,8 @@ video_start (GstMelspecx *self)
     cfg.db_ref = 1.0;
     st = msx_scroll_new (&cfg, &self->scroll);
   }
+  if (st == MSX_OK)
+    st = video_setup_pace (self);
   if (st != MSX_OK) {
     gst_melspecx_post_error (self, st, msg);
     return FALSE;
@@ -150,6 +190,8 @@ video_reconfigure (GstMelspecx *self, GstClockTime next_pts)
   if (!gst_melspecx_renegotiate (self))
     return FALSE;
   st = msx_scroll_set_size (self->scroll, self->cfg.width, self->cfg.height);
+  if (st == MSX_OK)
+    st = video_setup_pace (self); /* the same seconds over another width */
   if (st != MSX_OK) {
     gst_melspecx_post_error (self, st, NULL);
     return FALSE;
@@ -345,6 +387,8 @@ video_flush (GstMelspecx *self)
 {
   msx_stft_reset (self->stft);
   msx_scroll_reset (self->scroll);
+  if (self->pace)
+    msx_pace_reset (self->pace);
   self->scroll_status = MSX_OK;
   self->video_base = GST_CLOCK_TIME_NONE;
   self->video_frames = 0;
@@ -356,6 +400,7 @@ video_stop (GstMelspecx *self)
 {
   g_clear_pointer (&self->stft, msx_stft_free);
   g_clear_pointer (&self->scroll, msx_scroll_free);
+  g_clear_pointer (&self->pace, msx_pace_free);
   if (self->pool) {
     gst_buffer_pool_set_active (self->pool, FALSE);
     gst_clear_object (&self->pool);

@@ -911,7 +911,8 @@ GST_END_TEST;
 GST_START_TEST (test_mutable_flags)
 {
   static const gchar *live[] = { "colormap", "invert", "top-db", "ref-mode",
-    "ref-db", "n-fft", "hop-length", "window", "n-mels", "f-min", "f-max" };
+    "ref-db", "n-fft", "hop-length", "window", "n-mels", "f-min", "f-max",
+    "scroll-duration" };
   static const gchar *controllable[] = { "colormap", "invert", "top-db",
     "ref-db" };
   GstElement *e = gst_element_factory_make ("melspecx", NULL);
@@ -1590,6 +1591,50 @@ GST_START_TEST (test_stream_rebuild_on_property)
 
 GST_END_TEST;
 
+/* Columns of a GRAY8 WIDTH-wide frame with any pixel above @level. */
+static gint
+lit_columns (GstBuffer *buf, gint level)
+{
+  gint n = 0;
+
+  for (gint x = 0; x < WIDTH; x++)
+    n += columns_max (buf, x, x + 1) > level;
+  return n;
+}
+
+/* scroll-duration: twice the default duration across the width puts two
+ * frames in a column, so one second of tone after silence lights half as
+ * many columns; 0 is one frame per column. */
+GST_START_TEST (test_stream_scroll_duration)
+{
+  gdouble natural = (gdouble)WIDTH * HOP / RATE;
+  gint lit[2];
+
+  for (gint i = 0; i < 2; i++) {
+    GstHarness *h = gst_harness_new ("melspecx");
+    GstBuffer *last = NULL, *quiet = sine_at (RATE, 1000.0, 0);
+
+    g_object_set (h->element, "mode", 1, "width", WIDTH, "height", N_MELS,
+        "scroll-duration", i ? 2 * natural : 0.0, NULL);
+    gst_harness_set_sink_caps_str (h, "video/x-raw,format=GRAY8");
+    start_f32 (h, RATE, 1);
+    gst_buffer_memset (quiet, 0, 0, gst_buffer_get_size (quiet));
+    fail_unless_equals_int (gst_harness_push (h, quiet), GST_FLOW_OK);
+    fail_unless_equals_int (
+        gst_harness_push (h, sine_at (RATE, 1000.0, GST_SECOND)), GST_FLOW_OK);
+    pull_all (h, &last);
+    lit[i] = lit_columns (last, 100);
+    gst_buffer_unref (last);
+    gst_harness_teardown (h);
+  }
+  /* 1 s is 43 frames: about 43 columns, then about 22 */
+  fail_unless (lit[0] >= 41 && lit[0] <= 46, "%d columns at 0", lit[0]);
+  fail_unless (
+      ABS (2 * lit[1] - lit[0]) <= 3, "%d columns, then %d", lit[0], lit[1]);
+}
+
+GST_END_TEST;
+
 /* tests: backends */
 
 GST_START_TEST (test_vulkan_backend)
@@ -1659,6 +1704,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_stream_reconfigure);
   tcase_add_test (tc, test_stream_framerates);
   tcase_add_test (tc, test_stream_rebuild_on_property);
+  tcase_add_test (tc, test_stream_scroll_duration);
   tcase_add_test (tc, test_properties_while_running);
   tcase_add_test (tc, test_mutable_flags);
   tcase_add_test (tc, test_image_look_changes_before_eos);
