@@ -12,7 +12,8 @@
  *
  * The German locale is compiled into a temporary LOCPATH with localedef
  * (libc-bin; its sources come with Debian's `locales` package) unless the
- * system already has it.
+ * system already has it (without a sanitizer build's LD_PRELOAD: localedef
+ * is a tool here, not under test).
  */
 #include <locale.h>
 #include <pthread.h>
@@ -107,7 +108,9 @@ have_german (const char *dir)
     return 1;
   }
   snprintf (cmd, sizeof cmd,
-      "localedef -i de_DE -f UTF-8 '%s/" GERMAN "' >/dev/null 2>&1", dir);
+      "env -u LD_PRELOAD localedef -i de_DE -f UTF-8 '%s/" GERMAN
+      "' >/dev/null 2>&1",
+      dir);
   if (system (cmd) != 0)
     return 0;
   setenv ("LOCPATH", dir, 1);
