@@ -27,5 +27,6 @@ def test_table_has_every_property_once():
     rows = load_script().table().splitlines()[2:]
     names = [row.split("`")[1] for row in rows]
     assert names == [p.name for p in properties().values()]
-    assert "`n-fft` | 2048 | 16 … 65536 | no (set it in READY) |" in "\n".join(rows)
+    assert "`center` | true |  | no (set it in READY) |" in "\n".join(rows)
+    assert "`n-fft` | 2048 | 16 … 65536 | yes |" in "\n".join(rows)
     assert "`colormap` | inferno |" in "\n".join(rows)
