@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Peak memory of melspecx in image mode, for long inputs (SPEC §4: "peak
-memory stays in the tens of MB whatever the input length").
+"""Peak memory of melspecx in image mode, for long inputs (it should stay
+in the tens of MB whatever the input length).
 
 No long file is written: audiotestsrc generates the audio (it is not live,
 so melspecx's mode=auto would pick image mode too; mode=image says so), and

@@ -4,8 +4,8 @@
  * Frame by frame: window, real FFT (msx_fft: FFTW or kissfft), |X|^power,
  * mel filterbank, and with cfg->output_db the dB conversion (msx_db).  Working
  * one frame at a time keeps the buffers in cache and the memory independent of
- * chunk_size; a CPU FFT gains nothing from batching (VULKAN-NOTES).  Every
- * frame goes through exactly the same arithmetic whatever the batch, so
+ * chunk_size; a CPU FFT gains nothing from batching (measured with FFTW here).
+ * Every frame goes through exactly the same arithmetic whatever the batch, so
  * chunk_size never changes the numbers.
  *
  * The window is applied straight into the FFT's own aligned input and the

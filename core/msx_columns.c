@@ -195,7 +195,7 @@ render_area (const MsxColumns *cols, const double *weight, int out_width,
 }
 
 /* Fewer kept columns than wanted: dB first, then linear interpolation in
- * time (SPEC §3: upscaling interpolates in dB). */
+ * time (upscaling interpolates in dB, as the README says). */
 static MsxStatus
 render_linear (const MsxColumns *cols, const double *weight, int out_width,
     double mult, double ref_db, double amin, double top_db, float *out)

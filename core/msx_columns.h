@@ -25,13 +25,13 @@ typedef struct MsxColumns MsxColumns;
  *
  * Returns: MSX_OK, MSX_ERROR_INVALID_ARGUMENT or MSX_ERROR_NO_MEMORY.
  */
-MsxStatus msx_columns_new (int n_mels, int width, MsxColumns ** out);
+MsxStatus msx_columns_new (int n_mels, int width, MsxColumns **out);
 
 /** msx_columns_add: appends @n_frames frames (time-major, n_mels each). */
-void msx_columns_add (MsxColumns * cols, const float *mel, size_t n_frames);
+void msx_columns_add (MsxColumns *cols, const float *mel, size_t n_frames);
 
 /** Returns: frames added since creation or reset. */
-uint64_t msx_columns_frames (const MsxColumns * cols);
+uint64_t msx_columns_frames (const MsxColumns *cols);
 
 /**
  * msx_columns_kept:
@@ -39,10 +39,11 @@ uint64_t msx_columns_frames (const MsxColumns * cols);
  * the same power-of-two number of frames, the last of 1 up to that many.
  * A test of the memory bound and of the merge boundaries.
  */
-int msx_columns_kept (const MsxColumns * cols);
+int msx_columns_kept (const MsxColumns *cols);
 
-/** Returns: the largest single-frame value seen (the image-mode ref), 0 if none. */
-double msx_columns_max (const MsxColumns * cols);
+/** Returns: the largest single-frame value seen (the image-mode ref), 0 if
+ * none. */
+double msx_columns_max (const MsxColumns *cols);
 
 /**
  * msx_columns_render_db:
@@ -58,18 +59,18 @@ double msx_columns_max (const MsxColumns * cols);
  * frame-weighted area (box) average of the kept columns it overlaps, in the
  * power domain, then converted to dB.  When fewer, the kept columns are
  * converted to dB and interpolated linearly in time (pixel-centre aligned,
- * edges clamped): bilinear upscaling in the dB domain (SPEC §3).
+ * edges clamped): bilinear upscaling in the dB domain.
  *
  * Returns: MSX_OK, MSX_ERROR_NO_MEMORY, or MSX_ERROR_NO_DATA if no frame
  * was added.
  */
-MsxStatus msx_columns_render_db (const MsxColumns * cols, int out_width,
+MsxStatus msx_columns_render_db (const MsxColumns *cols, int out_width,
     double power, double ref, double amin, double top_db, float *out);
 
 /** msx_columns_reset: forget all frames. */
-void msx_columns_reset (MsxColumns * cols);
+void msx_columns_reset (MsxColumns *cols);
 
 /** msx_columns_free: NULL-safe. */
-void msx_columns_free (MsxColumns * cols);
+void msx_columns_free (MsxColumns *cols);
 
 #endif /* MSX_COLUMNS_H */

@@ -1,4 +1,4 @@
-/* melspecx core — analysis and image parameters (SPEC §3, §6).
+/* melspecx core — analysis and image parameters, and their checks.
  * SPDX-License-Identifier: MIT
  *
  * Validation messages use the element's hyphenated property names so that

@@ -1,4 +1,4 @@
-/* melspecx core — analysis and image parameters (SPEC §3).
+/* melspecx core — analysis and image parameters.
  * SPDX-License-Identifier: MIT
  */
 #ifndef MSX_CONFIG_H
@@ -27,7 +27,7 @@ typedef enum {
   MSX_BACKEND_VULKAN /* any Vulkan device, lavapipe included */
 } MsxBackendKind;
 
-/* Colormaps, in the order of SPEC §3. */
+/* Colormaps, in the order the element and the command list them. */
 typedef enum {
   MSX_COLORMAP_INFERNO,
   MSX_COLORMAP_VIRIDIS,
@@ -107,7 +107,7 @@ typedef struct {
   int height; /* 1..MSX_MAX_HEIGHT */
 
   /* What the analysis backends emit (msx_backend.h, msx_stft.h).  Not a
-   * SPEC §3 parameter and not written to the JSON.  With output_db, each
+   * user parameter and not written to the JSON.  With output_db, each
    * mel value S becomes k·log10(max(amin, S)) − k·log10(max(amin, db_ref)),
    * k = 10 for power 2 and 20 for power 1, with no top_db floor.  Image
    * mode needs power: it averages columns in the power domain before dB. */
@@ -126,9 +126,9 @@ typedef struct {
  * msx_config_init:
  * @cfg: the config to fill
  *
- * Sets the defaults of SPEC §3: 44100 Hz mono, n_fft 2048, hop 512, center
- * with reflect padding, hann, power 2, 128 Slaney mels 0..8000 Hz with
- * Slaney norm, top_db 80, amin 1e-10, inferno 1024x256, chunk 1024, auto,
+ * Sets the defaults (librosa's, f_max 8000): 44100 Hz mono, n_fft 2048, hop
+ * 512, center with reflect padding, hann, power 2, 128 Slaney mels 0..8000 Hz
+ * with Slaney norm, top_db 80, amin 1e-10, inferno 1024x256, chunk 1024, auto,
  * threads 0; mel power output (output_db 0, db_ref 1.0).
  */
 void msx_config_init (MsxConfig *cfg);
@@ -139,7 +139,7 @@ void msx_config_init (MsxConfig *cfg);
  * @msg: (out): a buffer for the reason, may be NULL
  * @msg_size: size of @msg
  *
- * Checks every parameter and combination of SPEC §6.  The message names the
+ * Checks every parameter and combination.  The message names the
  * parameter with its hyphenated element name and the allowed range, e.g.
  * "n-mels is 2000 but must be between 1 and 1025 (n-fft/2+1)".
  * An f_max above Nyquist is not an error (see msx_config_f_max()).

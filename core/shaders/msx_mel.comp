@@ -10,7 +10,7 @@
 // output_db its dB, db_k·log10(max(amin, S)) − ref_db, where the host
 // computes ref_db = db_k·log10(max(amin, db_ref)) in double (msx_config.h).
 // log10 in float as log2(x)·log10(2): at most a few float ulp of the dB
-// value, about 1e-5 dB at −100 dB, far inside SPEC §3's 0.01 dB.
+// value, about 1e-5 dB at −100 dB, far inside the 0.01 dB the tests allow.
 // Dispatch: x covers the mel bands in groups of 64, y is the frame.
 #version 450
 layout (local_size_x = 64) in;

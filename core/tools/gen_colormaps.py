@@ -22,7 +22,7 @@ import sys
 import matplotlib
 import numpy as np
 
-# The order of MsxColormap in msx_config.h (SPEC §3), with matplotlib's names.
+# The order of MsxColormap in msx_config.h, with matplotlib's names.
 MAPS = [
     ("inferno", "inferno"),
     ("viridis", "viridis"),

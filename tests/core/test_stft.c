@@ -119,7 +119,7 @@ small_config (void)
   return c;
 }
 
-/* Every lane against the double reference, relative L2 < 1e-4 (SPEC §3). */
+/* Every lane against the double reference, relative L2 < 1e-4. */
 static void
 check_reference (
     const char *name, const MsxConfig *c, const float *in, size_t L)

@@ -20,7 +20,7 @@
 #include "msx_window.h"
 #include "msx_reference.h"
 
-/* SPEC §3 tolerances. */
+/* The tolerances of every numeric test. */
 #define MAX_REL_L2 1e-4
 #define MAX_DB_DIFF 0.01
 #define TOP_DB 80.0
@@ -215,7 +215,7 @@ test_against_float64 (int n_fft)
 
 /* output_db: msx_mel.comp's float dB against the CPU backend's (double
  * log10 of the same float power) and against float64 power_to_db of a
- * direct DFT; SPEC §3's 0.01 dB wherever the reference is above its
+ * direct DFT; 0.01 dB wherever the reference is above its
  * maximum − top_db. */
 static void
 test_db (int n_fft, int chunk, double power, double db_ref)
@@ -354,7 +354,7 @@ test_stft (int channels, MsxChannelMode mode)
   free (x);
 }
 
-/* chunk-size never changes the numbers (SPEC §3): bit-identical frames for
+/* chunk-size never changes the numbers: bit-identical frames for
  * odd and even batches (VkFFT pairs real frames of even batches unless told
  * not to). */
 static void

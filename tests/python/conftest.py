@@ -2,7 +2,7 @@
 """Shared fixtures: real audio files made by GStreamer and espeak-ng.
 
 Nothing is skipped: a missing gi, plugin or tool fails the tests, because a
-skipped suite hides a broken build (STYLE.md).
+skipped suite hides a broken build.
 """
 
 from __future__ import annotations
