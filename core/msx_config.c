@@ -86,6 +86,18 @@ msx_config_lanes (const MsxConfig *cfg)
   return cfg->channel_mode == MSX_CHANNELS_SEPARATE ? cfg->channels : 1;
 }
 
+uint64_t
+msx_config_picture_bytes (const MsxConfig *c, int stream)
+{
+  uint64_t bands =
+      (uint64_t)msx_config_lanes (c) * (uint64_t)c->width * (uint64_t)c->n_mels;
+  uint64_t pixels = (uint64_t)c->width * (uint64_t)c->height * 4;
+
+  if (stream)
+    return bands * sizeof (float) + 2 * pixels;
+  return 4 * bands * sizeof (double) + bands * sizeof (float) + pixels;
+}
+
 /* Fills @msg (if any) and returns MSX_ERROR_INVALID_ARGUMENT. */
 static MsxStatus
 refuse (char *msg, size_t msg_size, const char *fmt, ...)
@@ -366,4 +378,21 @@ msx_colormap_from_name (const char *name)
     if (strcasecmp (name, colormap_names[i]) == 0)
       return i;
   return -1;
+}
+
+MsxStatus
+msx_config_check_picture (
+    const MsxConfig *c, int stream, char *msg, size_t msg_size)
+{
+  uint64_t bytes = msx_config_picture_bytes (c, stream);
+  int lanes = msx_config_lanes (c);
+
+  if (bytes <= MSX_PICTURE_MEMORY)
+    return MSX_OK;
+  return refuse (msg, msg_size,
+      "width %d x n-mels %d x %d lane%s (height %d) would keep %.0f MiB for "
+      "the picture, more than the %.0f MiB allowed: lower width or n-mels%s",
+      c->width, c->n_mels, lanes, lanes == 1 ? "" : "s", c->height,
+      bytes / 1048576.0, MSX_PICTURE_MEMORY / 1048576.0,
+      lanes > 1 ? ", or use channel-mode=mix" : "");
 }

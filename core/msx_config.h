@@ -5,6 +5,7 @@
 #define MSX_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "msx_status.h"
 
 #ifdef __cplusplus
@@ -67,6 +68,10 @@ typedef enum {
  * never the numbers.  A single frame always fits, however large (n_fft
  * 65536 on 64 lanes takes 25 MB). */
 #define MSX_BATCH_MEMORY (16u << 20)
+
+/* At most this many bytes for what a picture keeps whatever the input
+ * length (msx_config_picture_bytes()); larger pictures are refused. */
+#define MSX_PICTURE_MEMORY ((uint64_t)512 << 20)
 
 /**
  * MsxConfig:
@@ -161,6 +166,28 @@ double msx_config_f_max (const MsxConfig *cfg);
  * Returns: the effective window length (n_fft when win_length is 0).
  */
 int msx_config_win_length (const MsxConfig *cfg);
+
+/**
+ * msx_config_picture_bytes:
+ * @stream: 0 for one picture of the whole input (MsxSpectrogram), 1 for a
+ *   scrolling one (MsxScroll)
+ *
+ * Returns: the bytes the picture keeps whatever the input length: for one
+ * picture, 4 × width float64 power sums per band and lane (msx_columns.h),
+ * their float dB at render and the pixels; for a scrolling one, width
+ * float dB per band and lane and two copies of the pixels.
+ */
+uint64_t msx_config_picture_bytes (const MsxConfig *cfg, int stream);
+
+/**
+ * msx_config_check_picture:
+ * Refuses a picture that would keep more than MSX_PICTURE_MEMORY, naming
+ * width, n-mels, the lanes and height and the memory it would take.
+ *
+ * Returns: MSX_OK or MSX_ERROR_INVALID_ARGUMENT.
+ */
+MsxStatus msx_config_check_picture (
+    const MsxConfig *cfg, int stream, char *msg, size_t msg_size);
 
 /**
  * msx_config_lanes:

@@ -41,6 +41,9 @@ msx_spectrogram_new (
   int l;
 
   *out = NULL;
+  st = msx_config_check_picture (cfg, 0, msg, msg_size);
+  if (st != MSX_OK)
+    return st;
   sg = calloc (1, sizeof (*sg));
   if (sg == NULL)
     return MSX_ERROR_NO_MEMORY;

@@ -136,8 +136,10 @@ video_start (GstMelspecx *self)
 {
   gchar msg[512] = "";
   MsxConfig cfg = self->cfg;
-  MsxStatus st = gst_melspecx_stft_new (self, video_on_frames, msg, sizeof msg);
+  MsxStatus st = msx_config_check_picture (&self->cfg, 1, msg, sizeof msg);
 
+  if (st == MSX_OK)
+    st = gst_melspecx_stft_new (self, video_on_frames, msg, sizeof msg);
   if (st == MSX_OK) {
     cfg.output_db = 1;
     cfg.db_ref = 1.0;
@@ -185,10 +187,16 @@ video_reconfigure (GstMelspecx *self, GstClockTime next_pts)
 {
   gint old_n = GST_VIDEO_INFO_FPS_N (&self->vinfo);
   gint old_d = GST_VIDEO_INFO_FPS_D (&self->vinfo);
+  gchar msg[512] = "";
   MsxStatus st;
 
   if (!gst_melspecx_renegotiate (self))
     return FALSE;
+  st = msx_config_check_picture (&self->cfg, 1, msg, sizeof msg);
+  if (st != MSX_OK) {
+    gst_melspecx_post_error (self, st, msg);
+    return FALSE;
+  }
   st = msx_scroll_set_size (self->scroll, self->cfg.width, self->cfg.height);
   if (st == MSX_OK)
     st = video_setup_pace (self); /* the same seconds over another width */

@@ -307,6 +307,41 @@ test_names (void)
       "window names");
 }
 
+/* What a picture keeps whatever the input length is bounded: the
+ * defaults take a few MiB per lane; a 16384-wide picture of 1024 bands in
+ * 8 lanes is refused, naming width, n-mels and the memory. */
+static void
+test_picture_memory (void)
+{
+  MsxConfig c;
+  char msg[256] = "";
+
+  msx_config_init (&c);
+  msx_check (msx_config_picture_bytes (&c, 0) ==
+                 4ull * 1024 * 128 * 8 + 1024ull * 128 * 4 + 1024ull * 256 * 4,
+      "image mode: 4 x width float64 sums, their dB and the pixels");
+  msx_check (msx_config_picture_bytes (&c, 1) ==
+                 1024ull * 128 * 4 + 2ull * 1024 * 256 * 4,
+      "stream mode: width dB columns and two copies of the pixels");
+  msx_check (msx_config_check_picture (&c, 0, msg, sizeof msg) == MSX_OK,
+      "the defaults fit");
+  c.channels = 64;
+  c.channel_mode = MSX_CHANNELS_SEPARATE;
+  msx_check (msx_config_check_picture (&c, 0, msg, sizeof msg) == MSX_OK,
+      "64 lanes at the defaults fit");
+  c.channels = 8;
+  c.width = 16384;
+  c.n_mels = 1024;
+  c.n_fft = 4096;
+  msx_check (msx_config_check_picture (&c, 0, msg, sizeof msg) ==
+                 MSX_ERROR_INVALID_ARGUMENT,
+      "16384 x 1024 bands x 8 lanes is refused");
+  printf ("# %s\n", msg);
+  msx_check (strstr (msg, "width 16384") && strstr (msg, "n-mels 1024") &&
+                 strstr (msg, "MiB") && strstr (msg, "channel-mode=mix"),
+      "the refusal names width, n-mels, the memory and channel-mode");
+}
+
 int
 main (void)
 {
@@ -319,5 +354,6 @@ main (void)
   test_helpers ();
   test_json ();
   test_names ();
+  test_picture_memory ();
   return msx_test_done ();
 }

@@ -1635,6 +1635,29 @@ GST_START_TEST (test_stream_scroll_duration)
 
 GST_END_TEST;
 
+/* A picture that would keep gigabytes is refused when the caps arrive,
+ * naming what to lower (it used to be allocated as the input grew). */
+GST_START_TEST (test_picture_memory_refused)
+{
+  GstHarness *h = gst_harness_new ("melspecx");
+  GstBus *bus = attach_bus (h);
+  gchar *caps = f32_caps (RATE, 8), *text;
+
+  g_object_set (h->element, "mode", 0, "channel-mode", 1, "width", 16384,
+      "height", 256, "n-mels", 1024, "n-fft", 4096, NULL);
+  gst_harness_set_sink_caps_str (h, "video/x-raw,format=GRAY8");
+  push_caps (h, caps);
+  text = bus_text (bus, GST_MESSAGE_ERROR);
+  fail_unless (text && strstr (text, "width 16384") &&
+                   strstr (text, "MiB for the picture"),
+      "%s", text);
+  g_free (text);
+  g_free (caps);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
 /* tests: backends */
 
 GST_START_TEST (test_vulkan_backend)
@@ -1705,6 +1728,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_stream_framerates);
   tcase_add_test (tc, test_stream_rebuild_on_property);
   tcase_add_test (tc, test_stream_scroll_duration);
+  tcase_add_test (tc, test_picture_memory_refused);
   tcase_add_test (tc, test_properties_while_running);
   tcase_add_test (tc, test_mutable_flags);
   tcase_add_test (tc, test_image_look_changes_before_eos);
