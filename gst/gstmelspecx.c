@@ -520,7 +520,6 @@ gst_melspecx_init (GstMelspecx *self)
       self->srcpad, GST_DEBUG_FUNCPTR (gst_melspecx_src_query));
   gst_pad_set_event_function (
       self->srcpad, GST_DEBUG_FUNCPTR (gst_melspecx_src_event));
-  gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
   msx_config_init (&self->props);
@@ -1721,6 +1720,24 @@ gst_melspecx_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
   GstMelspecx *self = GST_MELSPECX (parent);
 
   switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CAPS: {
+      /* Once the audio is known, what this analysis and mode can produce
+       * (any size, the mode's framerates, the raw fields fixed), so that
+       * downstream may ask for another size with RECONFIGURE. */
+      GstCaps *filter, *caps;
+      gst_query_parse_caps (query, &filter);
+      caps = self->src_caps ? gst_melspecx_candidate_caps (self)
+                            : gst_pad_get_pad_template_caps (pad);
+      if (filter) {
+        GstCaps *both =
+            gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+        gst_caps_unref (caps);
+        caps = both;
+      }
+      gst_query_set_caps_result (query, caps);
+      gst_caps_unref (caps);
+      return TRUE;
+    }
     case GST_QUERY_LATENCY: {
       GstClockTime min, max, ours;
       gboolean live;
