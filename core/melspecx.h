@@ -20,6 +20,7 @@
 #include "msx_colormap.h"
 #include "msx_image.h"
 #include "msx_png.h"
+#include "msx_png_info.h"
 #include "msx_spectrogram.h"
 #include "msx_scroll.h"
 #include "msx_pace.h"
