@@ -3,7 +3,10 @@
 
 Meson counts a test program as one test; ours hold many.  TAP programs (the
 core tests) are counted per "ok"/"not ok" line, GstCheck programs per the
-"Checks: N, Failures: F, Errors: E" line they print, anything else as one.
+"Checks: N, Failures: F, Errors: E" line they print, pytest (run by Meson)
+per its closing "N passed, N failed, ... in T s" line, anything else as one.
+Each log is one run (normal, sanitizers, valgrind), so a program run in two
+setups counts in both.
 Prints one line "N passed, N failed, N skipped" and exits non-zero when any
 test failed or a log is missing.
 """
@@ -14,6 +17,22 @@ import xml.etree.ElementTree as ET
 
 CHECK_RE = re.compile(r"Checks: (\d+), Failures: (\d+), Errors: (\d+)")
 TAP_RE = re.compile(r"^(not ok|ok)\b(.*)$", re.M)
+# pytest's last line, with or without -q: "3 failed, 520 passed, 1 skipped,
+# 2 warnings in 88.65s (0:01:28)", possibly framed by "=".
+PYTEST_RE = re.compile(
+    r"^=*\s*((?:\d+ [a-z]+(?:, )?)+) in [\d.]+s\b.*$", re.M)
+
+
+def pytest_counts(out):
+    """(passed, failed, skipped) from pytest's last line, or None."""
+    lines = PYTEST_RE.findall(out)
+    if not lines:
+        return None
+    n = {word: int(k) for k, word in
+         (part.split() for part in lines[-1].split(", "))}
+    passed = n.get("passed", 0) + n.get("xfailed", 0) + n.get("xpassed", 0)
+    failed = n.get("failed", 0) + n.get("error", 0) + n.get("errors", 0)
+    return passed, failed, n.get("skipped", 0)
 
 
 def count_meson(path):
@@ -25,8 +44,11 @@ def count_meson(path):
             ok = result in ("OK", "EXPECTEDFAIL")
             check = CHECK_RE.findall(out)
             tap = TAP_RE.findall(out)
+            pytest = pytest_counts(out) if not check and not tap else None
             if result == "SKIP":
                 p, fl, s = 0, 0, 1
+            elif pytest:
+                p, fl, s = pytest
             elif check:
                 n, fails, errors = (sum(int(c[i]) for c in check) for i in range(3))
                 p, fl, s = n - fails - errors, fails + errors, 0
