@@ -112,9 +112,27 @@ fill_weights (
           (float)tri_weight (e, m, freqs[bank->start[m] + j], norm);
 }
 
-/* The padded copy msx_mel_bank_apply() reads (see MsxMelBank).  A band
- * whose padded end would pass n_bins is padded at the front instead
- * (start4 = end - length4 >= 0: n_bins is at least 9). */
+/* Where band @m's padded copy starts and how long it is (see MsxMelBank):
+ * padded at the end, or at the front where the end would pass n_bins.  A
+ * band that starts in the first bins and reaches the last one may not fit
+ * whole vectors either way (n_fft 18: 10 bins, a band over bins 1..9 would
+ * need 12): it starts at 0 and keeps n_bins values, and band_sum4() adds
+ * the last ones one by one.  Either way the copy lies within the n_bins
+ * values of the spectrum. */
+static void
+padded_extent (const MsxMelBank *bank, int m, int *start4, int *len4)
+{
+  int len = bank->length[m], end = bank->start[m] + len;
+
+  *len4 = (len + 3) & ~3;
+  *start4 = bank->start[m];
+  if (*start4 + *len4 > bank->n_bins)
+    *start4 = end - *len4 > 0 ? end - *len4 : 0;
+  if (*start4 + *len4 > bank->n_bins)
+    *len4 = bank->n_bins - *start4;
+}
+
+/* The padded copy msx_mel_bank_apply() reads. */
 static MsxStatus
 fill_padded (MsxMelBank *bank)
 {
@@ -128,13 +146,9 @@ fill_padded (MsxMelBank *bank)
   if (!bank->start4 || !bank->length4 || !bank->offset4)
     return MSX_ERROR_NO_MEMORY;
   for (m = 0; m < bank->n_mels; m++) {
-    int len = bank->length[m], len4 = (len + 3) & ~3;
-    int end = bank->start[m] + len;
-    bank->length4[m] = len4;
+    padded_extent (bank, m, &bank->start4[m], &bank->length4[m]);
     bank->offset4[m] = total;
-    bank->start4[m] =
-        bank->start[m] + len4 <= bank->n_bins ? bank->start[m] : end - len4;
-    total += len4;
+    total += bank->length4[m];
   }
   bank->weights4 = calloc ((size_t)total + 1, sizeof (float));
   if (!bank->weights4)
@@ -209,10 +223,11 @@ fail:
   return MSX_ERROR_NO_MEMORY;
 }
 
-/* One band of the padded layout (n a multiple of 4): four partial float
- * sums, which the compiler turns into one vector.  Weights and spectrum
- * are never negative, so a float sum of n terms is within about
- * (n/4 + 2) ulp of the exact one whatever the magnitudes (below 1e-6
+/* One band of the padded layout: four partial float sums, which the
+ * compiler turns into one vector, then the values past the last multiple
+ * of 4 one by one (only a band as wide as the spectrum has any).  Weights
+ * and spectrum are never negative, so a float sum of n terms is within
+ * about (n/4 + 2) ulp of the exact one whatever the magnitudes (below 1e-6
  * relative for the widest bands), far inside the 1e-4 the analysis
  * promises. */
 static float
@@ -221,9 +236,11 @@ band_sum4 (const float *restrict w, const float *restrict s, int n)
   float acc[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
   int j, k;
 
-  for (j = 0; j < n; j += 4)
+  for (j = 0; j + 4 <= n; j += 4)
     for (k = 0; k < 4; k++)
       acc[k] += w[j + k] * s[j + k];
+  for (k = 0; j + k < n; k++)
+    acc[k] += w[j + k] * s[j + k];
   return (acc[0] + acc[2]) + (acc[1] + acc[3]);
 }
 

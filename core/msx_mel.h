@@ -23,7 +23,9 @@ typedef struct {
   int n_weights; /* sum of length[] */
   /* The same filters for msx_mel_bank_apply(): each band's weights padded
    * with zeros to a multiple of 4 (at the end, or at the front where the
-   * end would pass n_bins), so that every band is whole vectors. */
+   * end would pass n_bins), so that every band is whole vectors; a band
+   * that fits neither way is padded to the whole spectrum instead.  Every
+   * padded band lies within the n_bins bins. */
   int *start4;
   int *length4;
   int *offset4;
