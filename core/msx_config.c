@@ -198,6 +198,9 @@ validate_mel (const MsxConfig *c, char *msg, size_t n)
         "mel-norm is %d but must be slaney (0) or none "
         "(1)",
         (int)c->mel_norm);
+  if (int_out_of (c->ref, MSX_REF_MAX, MSX_REF_DBFS))
+    return refuse (
+        msg, n, "ref is %d but must be max (0) or dbfs (1)", (int)c->ref);
   if (!(c->top_db > 0.0) || isinf (c->top_db))
     return refuse (msg, n,
         "top-db is %g but must be a positive number of "
@@ -331,6 +334,7 @@ json_mel (JsonOut *j, const MsxConfig *c)
   json_add (j, ",\"mel_norm\":\"%s\"", enum_name (norms, 2, c->mel_norm));
   json_number (j, "top_db", c->top_db);
   json_number (j, "amin", c->amin);
+  json_add (j, ",\"ref\":\"%s\"", c->ref == MSX_REF_DBFS ? "dbfs" : "max");
   json_add (j, ",\"colormap\":\"%s\"",
       enum_name (colormap_names, MSX_COLORMAP_COUNT, c->colormap));
   json_add (j, ",\"invert\":%s", c->invert ? "true" : "false");

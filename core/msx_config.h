@@ -74,6 +74,18 @@ typedef enum {
 #define MSX_PICTURE_MEMORY ((uint64_t)512 << 20)
 
 /**
+ * MsxRef:
+ * @MSX_REF_MAX: 0 dB is the loudest single frame value of the input
+ *   (librosa's ref=np.max)
+ * @MSX_REF_DBFS: 0 dB is, in each band, what a full-scale sine at the
+ *   band's centre frequency gives in it (msx_dbfs.h), so that two files
+ *   compare, as sox and ffmpeg draw dBFS
+ *
+ * What 0 dB is in a picture of the whole input (MsxSpectrogram).
+ */
+typedef enum { MSX_REF_MAX, MSX_REF_DBFS } MsxRef;
+
+/**
  * MsxConfig:
  * Every parameter of one analysis, with librosa's meaning. Fill it with
  * msx_config_init() and change what differs.
@@ -104,6 +116,7 @@ typedef struct {
   /* dB */
   double top_db; /* > 0 */
   double amin;   /* > 0; MSX_DEFAULT_AMIN */
+  MsxRef ref;    /* what 0 dB is in a picture of the whole input */
 
   /* image */
   MsxColormap colormap;

@@ -6,11 +6,13 @@
  * lane is put on the same dB scale: ref is the loudest single frame value
  * of the whole input (all lanes), as librosa's ref=np.max.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "msx_columns.h"
 #include "msx_png.h"
+#include "msx_dbfs.h"
 #include "msx_spectrogram.h"
 #include "msx_stft.h"
 
@@ -22,6 +24,7 @@ struct MsxSpectrogram {
   int lanes;
   MsxStft *stft;
   MsxColumns **cols; /* one per lane */
+  double *dbfs;      /* per band, once cfg.ref is MSX_REF_DBFS (msx_dbfs.h) */
 };
 
 static void
@@ -120,18 +123,53 @@ global_ref (const MsxSpectrogram *sg)
   return ref;
 }
 
+/* ref=dbfs: each band re its full-scale sine, floored at −top_db. */
+static MsxStatus
+lanes_dbfs (MsxSpectrogram *sg, int width, float *db)
+{
+  const MsxConfig *c = &sg->cfg;
+  size_t lane_n = (size_t)width * c->n_mels, i;
+  MsxStatus st;
+  int l;
+
+  if (sg->dbfs == NULL) {
+    sg->dbfs = malloc ((size_t)c->n_mels * sizeof *sg->dbfs);
+    if (sg->dbfs == NULL)
+      return MSX_ERROR_NO_MEMORY;
+    if ((st = msx_dbfs_reference (c, sg->dbfs))) {
+      free (sg->dbfs);
+      sg->dbfs = NULL;
+      return st;
+    }
+  }
+  for (l = 0; l < sg->lanes; l++) {
+    /* dB re 1.0 without a floor; the floor comes after the shift */
+    st = msx_columns_render_db (
+        sg->cols[l], width, c->power, 1.0, c->amin, INFINITY, db + l * lane_n);
+    if (st != MSX_OK)
+      return st;
+  }
+  for (i = 0; i < lane_n * sg->lanes; i++) {
+    double v = db[i] - sg->dbfs[i % c->n_mels];
+    db[i] = (float)(v > -c->top_db ? v : -c->top_db);
+  }
+  return MSX_OK;
+}
+
 /* Fills @db (lanes × width × n_mels) with dB relative to the global ref.
  * No frame at all (input shorter than one frame) or nothing above amin
  * (silence) leaves everything at the floor −top_db, i.e. level 0: there is
  * nothing to show, and a uniform dark picture says so without an error. */
 static MsxStatus
-lanes_db (const MsxSpectrogram *sg, int width, float *db)
+lanes_db (MsxSpectrogram *sg, int width, float *db)
 {
   const MsxConfig *c = &sg->cfg;
   size_t lane_n = (size_t)width * c->n_mels, i;
   double ref = global_ref (sg);
   int l;
 
+  if (c->ref == MSX_REF_DBFS && msx_columns_frames (sg->cols[0]) > 0)
+    return lanes_dbfs (sg, width, db);
   if (msx_columns_frames (sg->cols[0]) == 0 || !(ref > c->amin)) {
     for (i = 0; i < lane_n * sg->lanes; i++)
       db[i] = (float)-c->top_db;
@@ -277,5 +315,15 @@ msx_spectrogram_free (MsxSpectrogram *sg)
     for (l = 0; l < sg->lanes; l++)
       msx_columns_free (sg->cols[l]);
   free (sg->cols);
+  free (sg->dbfs);
   free (sg);
+}
+
+MsxStatus
+msx_spectrogram_set_ref (MsxSpectrogram *sg, MsxRef ref)
+{
+  if (ref != MSX_REF_MAX && ref != MSX_REF_DBFS)
+    return MSX_ERROR_INVALID_ARGUMENT;
+  sg->cfg.ref = ref;
+  return MSX_OK;
 }

@@ -71,6 +71,16 @@ MsxStatus msx_spectrogram_render_png (
     MsxSpectrogram *sg, int width, int height, uint8_t **png, size_t *png_size);
 
 /**
+ * msx_spectrogram_set_ref:
+ * What the next render's 0 dB is: the loudest frame (MSX_REF_MAX) or, per
+ * band, a full-scale sine (MSX_REF_DBFS, msx_dbfs.h); the PNG's JSON says
+ * which.
+ *
+ * Returns: MSX_OK, or MSX_ERROR_INVALID_ARGUMENT for an unknown value.
+ */
+MsxStatus msx_spectrogram_set_ref (MsxSpectrogram *sg, MsxRef ref);
+
+/**
  * msx_spectrogram_set_look:
  * Changes how the next render draws (colormap, invert, top_db) without
  * touching the analysis, so that these may change at any time.

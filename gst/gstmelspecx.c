@@ -75,9 +75,11 @@
  * the analysis is rebuilt at the next buffer (the picture starts empty).
  * The other analysis properties, and all of them in image mode, are fixed
  * once the format is negotiated: changing them in PAUSED or PLAYING is
- * refused with a warning.  In image mode the reference is always the
- * loudest frame of the whole input (ref-mode and ref-db apply to stream
- * mode and raw output).
+ * refused with a warning.  In image mode the reference is the loudest
+ * frame of the whole input, or with ref-mode=dbfs absolute levels (ref-db
+ * applies to stream mode and raw output).  ref-mode=dbfs: in each band,
+ * 0 dB is what a full-scale sine at the band's centre frequency gives
+ * there, so a −6 dBFS sine reads −6 dB whatever the analysis settings.
  *
  * ## Example launch lines
  * |[
@@ -267,7 +269,8 @@ DEFINE_ENUM_TYPE (gst_melspecx_mel_norm_get_type, "GstMelspecxMelNorm",
     { MSX_MEL_NORM_NONE, "Filters peak at 1", "none" });
 DEFINE_ENUM_TYPE (gst_melspecx_ref_mode_get_type, "GstMelspecxRefMode",
     { GST_MELSPECX_REF_AUTO, "The loudest value is 0 dB", "auto" },
-    { GST_MELSPECX_REF_FIXED, "ref-db is 0 dB", "fixed" });
+    { GST_MELSPECX_REF_FIXED, "ref-db is 0 dB", "fixed" },
+    { GST_MELSPECX_REF_DBFS, "A full-scale sine is 0 dB (per band)", "dbfs" });
 DEFINE_ENUM_TYPE (gst_melspecx_colormap_get_type, "GstMelspecxColormap",
     { MSX_COLORMAP_INFERNO, "matplotlib inferno", "inferno" },
     { MSX_COLORMAP_VIRIDIS, "matplotlib viridis", "viridis" },
@@ -445,7 +448,9 @@ gst_melspecx_install_picture_props (GObjectClass *k)
       "The range drawn, in dB below the reference; must be positive.", 0.001,
       1000.0, DEFAULT_TOP_DB);
   gst_melspecx_install_enum (k, PROP_REF_MODE, "ref-mode", "Reference mode",
-      "What 0 dB is: the loudest value (auto) or ref-db (fixed).",
+      "What 0 dB is: the loudest value (auto), ref-db (fixed), or, in each "
+      "band, a full-scale sine at the band's centre frequency (dbfs: "
+      "absolute levels, as sox and ffmpeg draw).",
       gst_melspecx_ref_mode_get_type (), DEFAULT_REF_MODE);
   gst_melspecx_install_double (k, PROP_REF_DB, "ref-db", "Reference level",
       "The level drawn as 0 dB when ref-mode is fixed, in dB re 1.0; "
@@ -1424,12 +1429,32 @@ gst_melspecx_set_sink_caps (GstMelspecx *self, GstCaps *caps)
 /* Stream and raw output want every frame in dB re a fixed 1.0; the
  * backend computes it (on the GPU with Vulkan), and the peak tracker or
  * ref-db only shift it afterwards, so that both stay live. */
+/* Whether ref-mode is dbfs now (it may change while playing). */
+gboolean
+gst_melspecx_ref_is_dbfs (GstMelspecx *self)
+{
+  gboolean dbfs;
+
+  GST_OBJECT_LOCK (self);
+  dbfs = self->ref_mode == GST_MELSPECX_REF_DBFS;
+  GST_OBJECT_UNLOCK (self);
+  return dbfs;
+}
+
 MsxStatus
 gst_melspecx_stft_new (
     GstMelspecx *self, MsxFramesFunc func, gchar *msg, gsize msg_size)
 {
   MsxConfig db_cfg = self->cfg;
   MsxStatus st;
+
+  /* ref-mode=dbfs may be chosen at any time: the per-band references are
+   * ready (n_mels transforms, a millisecond at the defaults) */
+  g_free (self->dbfs);
+  self->dbfs = g_new (gdouble, self->cfg.n_mels);
+  st = msx_dbfs_reference (&self->cfg, self->dbfs);
+  if (st != MSX_OK)
+    return st;
 
   db_cfg.output_db = 1;
   db_cfg.db_ref = 1.0;

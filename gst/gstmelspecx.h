@@ -34,10 +34,14 @@ typedef enum {
  * @GST_MELSPECX_REF_AUTO: the loudest value (image: whole input; stream: a
  *   peak tracker; raw output: 1.0, i.e. 0 dB)
  * @GST_MELSPECX_REF_FIXED: the #GstMelspecx:ref-db property
+ * @GST_MELSPECX_REF_DBFS: in each band, what a full-scale sine at the
+ *   band's centre frequency gives (absolute levels, as sox and ffmpeg draw
+ *   dBFS)
  */
 typedef enum {
   GST_MELSPECX_REF_AUTO,
-  GST_MELSPECX_REF_FIXED
+  GST_MELSPECX_REF_FIXED,
+  GST_MELSPECX_REF_DBFS
 } GstMelspecxRefMode;
 
 /* Input buffers as samples the core reads (gstmelspecxinput.c): used by
@@ -125,6 +129,7 @@ GstFlowReturn gst_melspecx_push (GstMelspecx *self, GstBuffer *buf);
 GstClockTime gst_melspecx_sample_time (GstMelspecx *self, guint64 sample);
 GstClockTime gst_melspecx_input_time (GstMelspecx *self);
 gboolean gst_melspecx_renegotiate (GstMelspecx *self);
+gboolean gst_melspecx_ref_is_dbfs (GstMelspecx *self);
 GstFlowReturn gst_melspecx_stft_chain (GstMelspecx *self, GstBuffer *buf);
 MsxStatus gst_melspecx_stft_silence (GstMelspecx *self, guint64 n);
 MsxStatus gst_melspecx_stft_new (
@@ -178,6 +183,10 @@ struct _GstMelspecx {
 
   /* video and raw frames: the analysis runs on the streaming thread */
   MsxStft *stft;
+  gdouble *dbfs;   /* per band: a full-scale sine's dB re 1.0 (ref-mode=dbfs) */
+  gfloat *shifted; /* frames re dBFS on their way to the scroll */
+  gsize shifted_size;
+  gboolean scroll_dbfs; /* the scroll's columns are re dBFS */
 
   /* video */
   MsxScroll *scroll;

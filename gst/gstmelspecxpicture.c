@@ -68,6 +68,9 @@ picture_render (GstMelspecx *self, GstBuffer **out)
   GST_OBJECT_LOCK (self);
   st = msx_spectrogram_set_look (
       self->sg, self->props.colormap, self->props.invert, self->props.top_db);
+  if (st == MSX_OK)
+    st = msx_spectrogram_set_ref (self->sg,
+        self->ref_mode == GST_MELSPECX_REF_DBFS ? MSX_REF_DBFS : MSX_REF_MAX);
   GST_OBJECT_UNLOCK (self);
   g_assert (st == MSX_OK); /* the param specs keep them valid */
 

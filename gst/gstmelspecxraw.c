@@ -2,10 +2,10 @@
  * SPDX-License-Identifier: MIT
  *
  * application/x-mel-spectrogram in any mode: every frame as soon as it is
- * computed, k·log10(max(amin, S)) − ref-db, time-major (frame, lane,
- * band).  Frame f is centred on input sample f × hop-length (librosa's
- * frame times), so its PTS is that sample's time on the input's timeline
- * (gst_melspecx_sample_time()).
+ * computed, k·log10(max(amin, S)) − ref-db (ref-mode=dbfs: − each band's
+ * full-scale sine), time-major (frame, lane, band).  Frame f is centred on
+ * input sample f × hop-length (librosa's frame times), so its PTS is that
+ * sample's time on the input's timeline (gst_melspecx_sample_time()).
  */
 
 #include "gstmelspecx.h"
@@ -19,6 +19,7 @@ raw_on_frames (void *user, int lane, const float *mel, size_t n_frames)
 {
   GstMelspecx *self = user;
   gsize nm = self->cfg.n_mels, stride = (gsize)self->lanes * nm;
+  gboolean dbfs;
   gdouble ref_db;
 
   if (lane == 0)
@@ -26,12 +27,13 @@ raw_on_frames (void *user, int lane, const float *mel, size_t n_frames)
         self->pending, (self->pending_frames + n_frames) * stride);
   GST_OBJECT_LOCK (self);
   ref_db = self->ref_mode == GST_MELSPECX_REF_FIXED ? self->ref_db : 0.0;
+  dbfs = self->ref_mode == GST_MELSPECX_REF_DBFS;
   GST_OBJECT_UNLOCK (self);
   for (gsize f = 0; f < n_frames; f++) {
     gfloat *dst = (gfloat *)self->pending->data +
                   (self->pending_frames + f) * stride + lane * nm;
     for (gsize m = 0; m < nm; m++)
-      dst[m] = (gfloat)(mel[f * nm + m] - ref_db);
+      dst[m] = (gfloat)(mel[f * nm + m] - (dbfs ? self->dbfs[m] : ref_db));
   }
   if (lane == self->lanes - 1)
     self->pending_frames += n_frames;
@@ -125,6 +127,7 @@ static void
 raw_stop (GstMelspecx *self)
 {
   g_clear_pointer (&self->stft, msx_stft_free);
+  g_clear_pointer (&self->dbfs, g_free);
   g_array_set_size (self->pending, 0);
   self->pending_frames = 0;
 }

@@ -42,6 +42,34 @@ video_on_columns (void *user, int lane, const float *mel, size_t n)
     self->scroll_status = st;
 }
 
+/* ref-mode=dbfs: @mel re each band's full-scale sine.  Switching to or
+ * from it clears the picture, whose columns are on the other scale. */
+static const float *
+video_dbfs (GstMelspecx *self, int lane, const float *mel, size_t n_frames)
+{
+  gsize nm = self->cfg.n_mels;
+  gboolean dbfs =
+      lane == 0 ? gst_melspecx_ref_is_dbfs (self) : self->scroll_dbfs;
+
+  if (dbfs != self->scroll_dbfs) {
+    msx_scroll_reset (self->scroll);
+    if (self->pace)
+      msx_pace_reset (self->pace);
+    self->scroll_dbfs = dbfs;
+  }
+  if (!dbfs)
+    return mel;
+  if (self->shifted_size < n_frames * nm) {
+    g_free (self->shifted);
+    self->shifted = g_new (gfloat, n_frames * nm);
+    self->shifted_size = n_frames * nm;
+  }
+  for (gsize f = 0; f < n_frames; f++)
+    for (gsize m = 0; m < nm; m++)
+      self->shifted[f * nm + m] = (gfloat)(mel[f * nm + m] - self->dbfs[m]);
+  return self->shifted;
+}
+
 /* msx_stft's callback: frames are columns, or go through the pace. */
 static void
 video_on_frames (void *user, int lane, const float *mel, size_t n_frames)
@@ -49,6 +77,7 @@ video_on_frames (void *user, int lane, const float *mel, size_t n_frames)
   GstMelspecx *self = user;
   MsxStatus st;
 
+  mel = video_dbfs (self, lane, mel, n_frames);
   if (self->pace == NULL) {
     video_on_columns (user, lane, mel, n_frames);
     return;
@@ -152,6 +181,7 @@ video_start (GstMelspecx *self)
     return FALSE;
   }
   self->scroll_status = MSX_OK;
+  self->scroll_dbfs = FALSE;
   self->video_base = GST_CLOCK_TIME_NONE;
   self->video_frames = 0;
   self->qos_processed = self->qos_dropped = 0;
@@ -258,8 +288,9 @@ video_sync_look (GstMelspecx *self, GstClockTime pts)
   map = self->props.colormap;
   invert = self->props.invert;
   top_db = self->props.top_db;
-  fixed = self->ref_mode == GST_MELSPECX_REF_FIXED;
-  ref_db = self->ref_db;
+  fixed = self->ref_mode != GST_MELSPECX_REF_AUTO;
+  /* dbfs: the columns are re dBFS already, and 0 dBFS is the top */
+  ref_db = self->ref_mode == GST_MELSPECX_REF_DBFS ? 0.0 : self->ref_db;
   GST_OBJECT_UNLOCK (self);
   /* the param specs keep them valid */
   msx_scroll_set_look (self->scroll, map, invert, top_db);
@@ -409,6 +440,9 @@ video_stop (GstMelspecx *self)
   g_clear_pointer (&self->stft, msx_stft_free);
   g_clear_pointer (&self->scroll, msx_scroll_free);
   g_clear_pointer (&self->pace, msx_pace_free);
+  g_clear_pointer (&self->dbfs, g_free);
+  g_clear_pointer (&self->shifted, g_free);
+  self->shifted_size = 0;
   if (self->pool) {
     gst_buffer_pool_set_active (self->pool, FALSE);
     gst_clear_object (&self->pool);
