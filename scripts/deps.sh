@@ -6,7 +6,8 @@
 #                            (its peers: ffmpeg, sox with MP3, torchaudio, PIL;
 #                            locales: a German locale for the locale test;
 #                            Xvfb, xwininfo and ImageMagick's import for the
-#                            screenshots of the live window)
+#                            screenshots of the live window; Chromium,
+#                            headless, for the batch --html page)
 # As root it runs apt-get; otherwise it prints the exact sudo line and fails.
 set -eu
 
@@ -20,7 +21,8 @@ RUNTIME="meson ninja-build pkg-config gcc libc6-dev
   gir1.2-gtk-3.0 gstreamer1.0-gtk3"
 TEST="python3-pytest python3-scipy python3-torchaudio python3-matplotlib
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly valgrind time
-  ffmpeg libsox-fmt-mp3 python3-pil locales xvfb x11-utils imagemagick"
+  ffmpeg libsox-fmt-mp3 python3-pil locales xvfb x11-utils imagemagick
+  chromium"
 
 want="$RUNTIME"
 [ "${1:-}" = "--test" ] && want="$RUNTIME $TEST"

@@ -320,11 +320,23 @@ def cmd_batch(args: argparse.Namespace) -> int:
     finally:
         pool.shutdown()
     bar.close()
+    if args.html:
+        _write_gallery(args, jobs, dict(failures))
     for src, message in failures:
         print(f"{PROG}: failed: {src}: {message}", file=sys.stderr)
     print(f"{len(written)} written, {skipped} skipped (already exist), "
           f"{len(failures)} failed")
     return 1 if failures else 0
+
+
+def _write_gallery(args: argparse.Namespace, jobs: list[tuple[Path, Path]],
+                   failures: dict[Path, str]) -> None:
+    """OUT_DIR/index.html for --html, replaced whole on every run."""
+    from .gallery import page
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)   # when every file failed
+    html = page(out_dir, Path(args.in_dir), jobs, failures)
+    _write_atomically(out_dir / "index.html", html.encode("utf-8"))
 
 
 def _batch_renderer(kwargs: dict[str, Any], cancel: threading.Event,
@@ -471,6 +483,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "extension: " + " ".join(AUDIO_SUFFIXES) + ")")
     batch.add_argument("--force", action="store_true",
                        help="render files whose PNG already exists")
+    batch.add_argument("--html", action="store_true",
+                       help="also write OUT_DIR/index.html: every file's "
+                       "picture, an audio player, its duration and "
+                       "parameters, sortable; works offline")
     _add_timeout_option(batch)
     _add_property_options(batch, ("Analysis", "Picture", "Speed"))
     batch.set_defaults(func=cmd_batch)
