@@ -5,6 +5,7 @@
  * the element, the Python package and the command line can pass them on
  * unchanged.
  */
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -201,13 +202,14 @@ validate_mel (const MsxConfig *c, char *msg, size_t n)
   if (int_out_of (c->ref, MSX_REF_MAX, MSX_REF_DBFS))
     return refuse (
         msg, n, "ref is %d but must be max (0) or dbfs (1)", (int)c->ref);
-  if (!(c->top_db > 0.0) || isinf (c->top_db))
-    return refuse (msg, n,
-        "top-db is %g but must be a positive number of "
-        "dB",
-        c->top_db);
-  if (!(c->amin > 0.0) || isinf (c->amin))
-    return refuse (msg, n, "amin is %g but must be positive", c->amin);
+  if (!(c->top_db >= MSX_MIN_TOP_DB && c->top_db <= MSX_MAX_TOP_DB))
+    return refuse (msg, n, "top-db is %g but must be between %g and %g dB",
+        c->top_db, MSX_MIN_TOP_DB, MSX_MAX_TOP_DB);
+  /* In float, amin below FLT_MIN's neighbourhood rounds to 0 (the dB of
+   * silence becomes −Inf) and above FLT_MAX to Inf. */
+  if (!(c->amin >= FLT_MIN && c->amin <= FLT_MAX))
+    return refuse (msg, n, "amin is %g but must be between %g and %g", c->amin,
+        FLT_MIN, FLT_MAX);
   if (int_out_of (c->output_db, 0, 1))
     return refuse (msg, n, "output_db is %d but must be 0 or 1", c->output_db);
   if (!(c->db_ref > 0.0) || isinf (c->db_ref))

@@ -57,6 +57,12 @@ typedef enum {
 #define MSX_MAX_CHUNK_SIZE 16384
 #define MSX_MAX_THREADS 64
 #define MSX_DEFAULT_AMIN 1e-10
+/* top_db's range (the element's).  Some bound is needed at both ends:
+ * stream mode draws its reference in steps of top_db/MSX_SCROLL_REF_STEPS,
+ * which a denormal top_db turns into a division by zero, and pictures
+ * compute −top_db in float, which 1e300 turns into −Inf. */
+#define MSX_MIN_TOP_DB 0.001
+#define MSX_MAX_TOP_DB 1000.0
 /* Input samples are clamped to ±this (full scale is ±1): an FFT of at most
  * MSX_MAX_N_FFT = 2^16 such samples stays below 6.6e34, far inside float
  * (3.4e38), so no transform ever overflows to Inf or NaN.  Its power may
@@ -114,8 +120,9 @@ typedef struct {
   MsxMelNorm mel_norm;
 
   /* dB */
-  double top_db; /* > 0 */
-  double amin;   /* > 0; MSX_DEFAULT_AMIN */
+  double top_db; /* MSX_MIN_TOP_DB..MSX_MAX_TOP_DB */
+  double amin;   /* FLT_MIN..FLT_MAX (dB is computed in float); default
+                  * MSX_DEFAULT_AMIN */
   MsxRef ref;    /* what 0 dB is in a picture of the whole input */
 
   /* image */

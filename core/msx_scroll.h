@@ -84,8 +84,8 @@ MsxStatus msx_scroll_push_silence (MsxScroll *scroll, uint64_t n_frames);
  * msx_scroll_set_look:
  * Changes how the next render draws; a change redraws the whole picture.
  *
- * Returns: MSX_OK, or MSX_ERROR_INVALID_ARGUMENT for an unknown map or
- * top_db <= 0.
+ * Returns: MSX_OK, or MSX_ERROR_INVALID_ARGUMENT for an unknown map or a
+ * top_db outside MSX_MIN_TOP_DB..MSX_MAX_TOP_DB.
  */
 MsxStatus msx_scroll_set_look (
     MsxScroll *scroll, MsxColormap map, int invert, double top_db);

@@ -267,7 +267,8 @@ MsxStatus
 msx_spectrogram_set_look (
     MsxSpectrogram *sg, MsxColormap map, int invert, double top_db)
 {
-  if ((int)map < 0 || map >= MSX_COLORMAP_COUNT || !(top_db > 0.0))
+  if ((int)map < 0 || map >= MSX_COLORMAP_COUNT ||
+      !(top_db >= MSX_MIN_TOP_DB && top_db <= MSX_MAX_TOP_DB))
     return MSX_ERROR_INVALID_ARGUMENT;
   sg->cfg.colormap = map;
   sg->cfg.invert = invert ? 1 : 0;

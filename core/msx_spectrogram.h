@@ -85,8 +85,8 @@ MsxStatus msx_spectrogram_set_ref (MsxSpectrogram *sg, MsxRef ref);
  * Changes how the next render draws (colormap, invert, top_db) without
  * touching the analysis, so that these may change at any time.
  *
- * Returns: MSX_OK, or MSX_ERROR_INVALID_ARGUMENT for an unknown map or
- * top_db <= 0.
+ * Returns: MSX_OK, or MSX_ERROR_INVALID_ARGUMENT for an unknown map or a
+ * top_db outside MSX_MIN_TOP_DB..MSX_MAX_TOP_DB.
  */
 MsxStatus msx_spectrogram_set_look (
     MsxSpectrogram *sg, MsxColormap map, int invert, double top_db);

@@ -40,6 +40,10 @@ CASE (mels_max, c->n_mels = 1025)
 CASE (topdb_0, c->top_db = 0)
 CASE (topdb_neg, c->top_db = -10)
 CASE (topdb_nan, c->top_db = NAN)
+CASE (topdb_tiny, c->top_db = 5e-324)
+CASE (topdb_huge, c->top_db = 1e300)
+CASE (amin_tiny, c->amin = 1e-45)
+CASE (amin_huge, c->amin = 1e39)
 CASE (width_0, c->width = 0)
 CASE (width_big, c->width = 16385)
 CASE (height_0, c->height = 0)
@@ -56,7 +60,7 @@ CASE (threads_big, c->threads = 65)
 CASE (chan_0, c->channels = 0)
 CASE (chan_big, c->channels = 65)
 CASE (rate_0, c->sample_rate = 0)
-CASE (mode_bad, c->channel_mode = 2)
+CASE (mode_bad, c->channel_mode = 3)
 CASE (pad_bad, c->pad_mode = 5)
 CASE (window_bad, c->window = 4)
 CASE (scale_bad, c->mel_scale = 2)
@@ -87,12 +91,16 @@ static const Invalid invalid[] = {
   { "top_db 0", "top-db", "0", topdb_0 },
   { "top_db < 0", "top-db", "-10", topdb_neg },
   { "top_db NaN", "top-db", "nan", topdb_nan },
+  { "top_db denormal", "top-db", "4.94066e-324", topdb_tiny },
+  { "top_db 1e300", "top-db", "1e+300", topdb_huge },
   { "width 0", "width", "0", width_0 },
   { "width too big", "width", "16385", width_big },
   { "height 0", "height", "0", height_0 },
   { "power 3", "power", "3", power_3 },
   { "power 0", "power", "0", power_0 },
   { "amin 0", "amin", "0", amin_0 },
+  { "amin below float", "amin", "1e-45", amin_tiny },
+  { "amin above float", "amin", "1e+39", amin_huge },
   { "output_db 2", "output_db", "2", outdb_bad },
   { "db_ref 0", "db_ref", "0", dbref_0 },
   { "db_ref NaN", "db_ref", "nan", dbref_nan },
@@ -103,7 +111,7 @@ static const Invalid invalid[] = {
   { "channels 0", "channels", "0", chan_0 },
   { "channels 65", "channels", "65", chan_big },
   { "sample_rate 0", "sample-rate", "0", rate_0 },
-  { "channel_mode 2", "channel-mode", "2", mode_bad },
+  { "channel_mode 3", "channel-mode", "3", mode_bad },
   { "pad_mode 5", "pad-mode", "5", pad_bad },
   { "window 4", "window", "4", window_bad },
   { "mel_scale 2", "mel-scale", "2", scale_bad },

@@ -465,8 +465,10 @@ test_errors (void)
   msx_check (
       msx_scroll_set_look (s, MSX_COLORMAP_COUNT, 0, 80) ==
               MSX_ERROR_INVALID_ARGUMENT &&
-          msx_scroll_set_look (s, 0, 0, 0.0) == MSX_ERROR_INVALID_ARGUMENT,
-      "unknown colormap, top_db 0 refused");
+          msx_scroll_set_look (s, 0, 0, 0.0) == MSX_ERROR_INVALID_ARGUMENT &&
+          msx_scroll_set_look (s, 0, 0, 5e-324) == MSX_ERROR_INVALID_ARGUMENT &&
+          isfinite (msx_scroll_ref_db (s)),
+      "unknown colormap, top_db 0 or denormal refused");
   msx_check (msx_scroll_set_reference (s, MSX_SCROLL_REF_FIXED, NAN) ==
                  MSX_ERROR_INVALID_ARGUMENT,
       "NaN reference refused");
