@@ -84,6 +84,8 @@ msx_config_win_length (const MsxConfig *cfg)
 int
 msx_config_lanes (const MsxConfig *cfg)
 {
+  if (cfg->channel_mode == MSX_CHANNELS_MID_SIDE)
+    return 2;
   return cfg->channel_mode == MSX_CHANNELS_SEPARATE ? cfg->channels : 1;
 }
 
@@ -129,11 +131,15 @@ validate_framing (const MsxConfig *c, char *msg, size_t n)
   if (int_out_of (c->channels, 1, MSX_MAX_CHANNELS))
     return refuse (msg, n, "channels is %d but must be between 1 and %d",
         c->channels, MSX_MAX_CHANNELS);
-  if (int_out_of (c->channel_mode, MSX_CHANNELS_MIX, MSX_CHANNELS_SEPARATE))
+  if (int_out_of (c->channel_mode, MSX_CHANNELS_MIX, MSX_CHANNELS_MID_SIDE))
     return refuse (msg, n,
-        "channel-mode is %d but must be mix (0) or "
-        "separate (1)",
+        "channel-mode is %d but must be mix (0), separate (1) or mid-side (2)",
         (int)c->channel_mode);
+  if (c->channel_mode == MSX_CHANNELS_MID_SIDE && c->channels != 2)
+    return refuse (msg, n,
+        "channel-mode=mid-side needs stereo input, but it has %d channel%s "
+        "(use mix or separate)",
+        c->channels, c->channels == 1 ? "" : "s");
   if (int_out_of (c->n_fft, MSX_MIN_N_FFT, MSX_MAX_N_FFT) || c->n_fft % 2)
     return refuse (msg, n,
         "n-fft is %d but must be an even number between "
@@ -306,7 +312,7 @@ enum_name (const char *const *names, int n, int v)
 static void
 json_framing (JsonOut *j, const MsxConfig *c, double duration_s)
 {
-  static const char *const modes[] = { "mix", "separate" };
+  static const char *const modes[] = { "mix", "separate", "mid-side" };
   static const char *const pads[] = { "reflect", "constant" };
 
   json_add (j, "{\"version\":\"%s\"", MSX_VERSION);
@@ -314,7 +320,7 @@ json_framing (JsonOut *j, const MsxConfig *c, double duration_s)
   json_number (j, "duration", duration_s >= 0 ? duration_s : NAN);
   json_add (j, ",\"channels\":%d", c->channels);
   json_add (
-      j, ",\"channel_mode\":\"%s\"", enum_name (modes, 2, c->channel_mode));
+      j, ",\"channel_mode\":\"%s\"", enum_name (modes, 3, c->channel_mode));
   json_add (j, ",\"n_fft\":%d,\"win_length\":%d,\"hop_length\":%d", c->n_fft,
       msx_config_win_length (c), c->hop_length);
   json_add (j, ",\"center\":%s", c->center ? "true" : "false");

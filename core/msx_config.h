@@ -12,7 +12,14 @@
 extern "C" {
 #endif
 
-typedef enum { MSX_CHANNELS_MIX, MSX_CHANNELS_SEPARATE } MsxChannelMode;
+/* mix: the channels averaged to one lane; separate: one lane per channel;
+ * mid-side (stereo only): a lane of (L+R)/2 above a lane of (L−R)/2, where
+ * what is common to both channels and what differs show apart. */
+typedef enum {
+  MSX_CHANNELS_MIX,
+  MSX_CHANNELS_SEPARATE,
+  MSX_CHANNELS_MID_SIDE
+} MsxChannelMode;
 typedef enum { MSX_PAD_REFLECT, MSX_PAD_CONSTANT } MsxPadMode;
 typedef enum {
   MSX_WINDOW_HANN,

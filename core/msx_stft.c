@@ -174,7 +174,8 @@ load_s32 (const void *p, size_t i)
 }
 
 /* Appends @n interleaved input samples per channel to the lanes: copied
- * (mono), averaged (mix) or one lane per channel (separate).  The average
+ * (mono), averaged (mix), one lane per channel (separate), or (L+R)/2 and
+ * (L−R)/2 (mid-side, in float: halving is exact).  The average
  * is summed in double and divided once, so it does not depend on how the
  * input was split; for two channels the float sum halved is that same
  * value (a float sum rounds once, like the double sum rounded to float,
@@ -195,6 +196,14 @@ load_s32 (const void *p, size_t i)
       float *restrict y = s->buf + s->len;                                     \
       for (i = 0; i < n; i++)                                                  \
         y[i] = (load (in, 2 * i) + load (in, 2 * i + 1)) * 0.5f;               \
+    } else if (s->cfg.channel_mode == MSX_CHANNELS_MID_SIDE) {                 \
+      float *restrict mid = lane_buf (s, 0) + s->len;                          \
+      float *restrict side = lane_buf (s, 1) + s->len;                         \
+      for (i = 0; i < n; i++) {                                                \
+        float l = load (in, 2 * i), r = load (in, 2 * i + 1);                  \
+        mid[i] = (l + r) * 0.5f;                                               \
+        side[i] = (l - r) * 0.5f;                                              \
+      }                                                                        \
     } else if (s->lanes == 1) {                                                \
       float *restrict y = s->buf + s->len;                                     \
       for (i = 0; i < n; i++) {                                                \

@@ -286,7 +286,9 @@ DEFINE_ENUM_TYPE (gst_melspecx_colormap_get_type, "GstMelspecxColormap",
 DEFINE_ENUM_TYPE (gst_melspecx_channel_mode_get_type, "GstMelspecxChannelMode",
     { MSX_CHANNELS_MIX, "Average the channels to mono", "mix" },
     { MSX_CHANNELS_SEPARATE, "One lane per channel, stacked top to bottom",
-        "separate" });
+        "separate" },
+    { MSX_CHANNELS_MID_SIDE,
+        "Stereo: a lane of (L+R)/2 above a lane of (L-R)/2", "mid-side" });
 
 /* colormap, invert, top-db and the reference only change how levels are
  * drawn: they apply to the next picture, and a GstController may animate
@@ -480,8 +482,9 @@ gst_melspecx_install_picture_props (GObjectClass *k)
       0.0, MAX_SCROLL_DURATION, DEFAULT_SCROLL_DURATION);
   gst_melspecx_install_enum (k, PROP_CHANNEL_MODE, "channel-mode",
       "Channel mode",
-      "Whether to average the channels to mono or to draw "
-      "one lane per channel, stacked top to bottom.",
+      "Whether to average the channels to mono, to draw one lane per "
+      "channel, stacked top to bottom, or (stereo only) mid (L+R)/2 above "
+      "side (L-R)/2.",
       gst_melspecx_channel_mode_get_type (), DEFAULT_CHANNEL_MODE);
 }
 
@@ -1246,8 +1249,10 @@ gst_melspecx_check_lanes (GstMelspecx *self)
   if (self->ops == &gst_melspecx_raw_ops || self->cfg.height >= self->lanes)
     return TRUE;
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-      ("channel-mode=separate draws %d lanes, one per channel: height %d is "
-       "too small (at least %d).",
+      ("channel-mode=%s draws %d lanes: height %d is too small (at least "
+       "%d).",
+          self->cfg.channel_mode == MSX_CHANNELS_MID_SIDE ? "mid-side"
+                                                          : "separate",
           self->lanes, self->cfg.height, self->lanes),
       (NULL));
   return FALSE;

@@ -166,12 +166,15 @@ def mel_spectrogram_db(config: MelConfig, audio: Any, *,
         config: from :func:`create_mel_config`; its ``sample_rate`` is the
             rate of ``audio``.
         audio: float samples, shape ``(samples,)`` or ``(channels,
-            samples)``.  Channels are averaged (``channel_mode="mix"``) or
-            analysed one by one (``"separate"``).
+            samples)``.  Channels are averaged (``channel_mode="mix"``),
+            analysed one by one (``"separate"``), or, for two, as mid and
+            side (``"mid-side"``).
 
     Returns:
         float32 array ``(n_mels, frames)``; for ``channel_mode="separate"``
-        with 2-D input, ``(channels, n_mels, frames)``.  ``frames`` is
+        with 2-D input, ``(channels, n_mels, frames)``; for
+        ``"mid-side"`` (stereo input), ``(2, n_mels, frames)``: mid
+        (L+R)/2, then side (L−R)/2.  ``frames`` is
         ``config.n_frames(samples)``.
 
     Raises:
@@ -190,9 +193,18 @@ def mel_spectrogram_db(config: MelConfig, audio: Any, *,
     props = dict(config.element_properties(), mode="image")
     raw = pipeline.raw_spectrogram(props, interleaved.tobytes(),
                                    config.sample_rate, channels, timeout)
-    separate = config.channel_mode == "separate"
-    return _db_array(raw, config.n_mels, channels if separate else 1,
-                     config.top_db, separate and array.ndim == 2)
+    lanes = _lanes(config.channel_mode, channels)
+    return _db_array(raw, config.n_mels, lanes, config.top_db,
+                     config.channel_mode == "mid-side" or
+                     (lanes > 1 and array.ndim == 2))
+
+
+def _lanes(channel_mode: str, channels: int) -> int:
+    """How many lanes the element draws: one per channel (separate), mid
+    and side (mid-side), else one."""
+    if channel_mode == "mid-side":
+        return 2
+    return channels if channel_mode == "separate" else 1
 
 
 def _db_array(raw: pipeline.RawSpectrogram, n_mels: int, lanes: int,
@@ -251,7 +263,8 @@ def mel_spectrogram_db_from_path(path: str | os.PathLike[str],
     values = config_values(params, rate)
     props = dict(element_properties_of(values), mode="image")
     raw = pipeline.raw_spectrogram_of_file(path, props, rate, timeout)
-    separate = values["channel_mode"] == "separate"
-    lanes = raw.lanes if separate and raw.lanes > 0 else 1
+    several = values["channel_mode"] in ("separate", "mid-side")
+    lanes = raw.lanes if several and raw.lanes > 0 else 1
     return _db_array(raw, values["n_mels"], lanes, values["top_db"],
-                     separate and lanes > 1)
+                     several and (lanes > 1 or
+                                  values["channel_mode"] == "mid-side"))

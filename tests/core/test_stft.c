@@ -792,6 +792,91 @@ test_memory_bound (void)
   }
 }
 
+/* Frames of one lane of @x (mono), for comparisons. */
+typedef struct {
+  float *mel[2];
+  size_t n[2];
+  int n_mels;
+} TwoLanes;
+
+static void
+collect_two (void *user, int lane, const float *mel, size_t n)
+{
+  TwoLanes *t = user;
+
+  t->mel[lane] =
+      realloc (t->mel[lane], (t->n[lane] + n) * t->n_mels * sizeof (float));
+  memcpy (t->mel[lane] + t->n[lane] * t->n_mels, mel,
+      n * t->n_mels * sizeof (float));
+  t->n[lane] += n;
+}
+
+static void
+run_lanes (MsxConfig c, const float *x, size_t n, TwoLanes *t)
+{
+  MsxStft *s = NULL;
+
+  t->n_mels = c.n_mels;
+  if (msx_stft_new (&c, collect_two, t, &s, NULL, 0) == MSX_OK) {
+    msx_stft_push (s, x, n);
+    msx_stft_finish (s);
+  }
+  msx_stft_free (s);
+}
+
+/* mid-side: lane 0 is the analysis of (L+R)/2, lane 1 of (L−R)/2,
+ * bit for bit; mono and three channels are refused, naming the mode. */
+static void
+test_mid_side (void)
+{
+  size_t n = 22050, i;
+  float *lr = malloc (2 * n * sizeof *lr), *mid = malloc (n * sizeof *mid);
+  float *side = malloc (n * sizeof *side);
+  TwoLanes ms = { { NULL, NULL }, { 0, 0 }, 0 };
+  TwoLanes a = { { NULL, NULL }, { 0, 0 }, 0 };
+  TwoLanes b = { { NULL, NULL }, { 0, 0 }, 0 };
+  MsxConfig c;
+  char msg[200] = "";
+  uint64_t seed = 7;
+
+  for (i = 0; i < n; i++) {
+    lr[2 * i] = (float)(0.4 * sin (0.05 * i) + 0.1 * ref_noise (&seed));
+    lr[2 * i + 1] = (float)(0.4 * sin (0.05 * i) - 0.2 * sin (0.3 * i));
+    mid[i] = (lr[2 * i] + lr[2 * i + 1]) * 0.5f;
+    side[i] = (lr[2 * i] - lr[2 * i + 1]) * 0.5f;
+  }
+  msx_config_init (&c);
+  c.sample_rate = 22050;
+  c.channels = 2;
+  c.channel_mode = MSX_CHANNELS_MID_SIDE;
+  msx_check (msx_config_lanes (&c) == 2, "mid-side draws two lanes");
+  run_lanes (c, lr, n, &ms);
+  c.channels = 1;
+  c.channel_mode = MSX_CHANNELS_MIX;
+  run_lanes (c, mid, n, &a);
+  run_lanes (c, side, n, &b);
+  msx_check (ms.n[0] > 0 && ms.n[0] == a.n[0] && ms.n[1] == b.n[0] &&
+                 memcmp (ms.mel[0], a.mel[0], ms.n[0] * c.n_mels * 4) == 0 &&
+                 memcmp (ms.mel[1], b.mel[0], ms.n[1] * c.n_mels * 4) == 0,
+      "mid-side lanes equal the analyses of (L+R)/2 and (L-R)/2");
+  c.channel_mode = MSX_CHANNELS_MID_SIDE;
+  msx_check (
+      msx_config_validate (&c, msg, sizeof msg) == MSX_ERROR_INVALID_ARGUMENT &&
+          strstr (msg, "mid-side") && strstr (msg, "1 channel"),
+      "mid-side of mono is refused, naming the mode");
+  c.channels = 3;
+  msx_check (
+      msx_config_validate (&c, msg, sizeof msg) == MSX_ERROR_INVALID_ARGUMENT,
+      "mid-side of three channels is refused");
+  free (ms.mel[0]);
+  free (ms.mel[1]);
+  free (a.mel[0]);
+  free (b.mel[0]);
+  free (lr);
+  free (mid);
+  free (side);
+}
+
 int
 main (void)
 {
@@ -811,5 +896,6 @@ main (void)
   test_backend_name ();
   test_batch_budget ();
   test_memory_bound ();
+  test_mid_side ();
   return msx_test_done ();
 }
