@@ -279,3 +279,60 @@ def test_interrupted_parallel_batch_leaves_only_whole_pictures(tmp_path,
             b"IEND\xaeB`\x82"), name
     assert len(names) < 10
     assert f"interrupted: {len(names)} written" in stderr, stderr
+
+
+# ------------------------------------------------- the command's files
+
+def run_cli(*args, stdout=subprocess.PIPE):
+    return subprocess.run([sys.executable, "-m", "melspecx", *map(str, args)],
+                          env=python_env(), stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+
+
+def test_directory_as_input_is_one_line(tmp_path):
+    result = run_cli("generate", tmp_path, tmp_path / "o.png")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"melspecx: error: {str(tmp_path)!r} is a directory, not an audio "
+        "file"], result.stderr
+
+
+def test_full_disk_for_the_picture_is_one_line(tone):
+    """The picture written to standard output on a full device
+    (/dev/full): one line with the system's reason, no traceback."""
+    with open("/dev/full", "wb") as full:
+        result = run_cli("generate", tone, "-", stdout=full)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "melspecx: error: [Errno 28] No space left on device"], result.stderr
+
+
+# ------------------------------------------- extreme rates, no driver
+
+@pytest.mark.parametrize("rate, warning", [
+    (1, "above the Nyquist frequency of 0.5 Hz"),
+    (768000, "87 of the n-mels=128 mel bands catch no FFT bin at 768000 Hz")])
+def test_extreme_sample_rates_draw_with_a_warning(tmp_path, rate, warning):
+    import melspecx
+    path = soak.write_wav(tmp_path / "r.wav", max(4, rate // 10) / rate,
+                          rate, rate / 20)
+    with pytest.warns(melspecx.MelSpecWarning, match=warning):
+        assert melspecx.mel_spec_from_path(path)[:8] == PNG_MAGIC
+
+
+@pytest.mark.parametrize("backend", ["vulkan", "auto"])
+def test_missing_vulkan_driver(tone, tmp_path, backend):
+    """No driver: backend=vulkan names the reason, auto draws on the CPU."""
+    env = dict(python_env(), VK_ICD_FILENAMES=str(tmp_path / "none.json"),
+               VK_DRIVER_FILES=str(tmp_path / "none.json"))
+    result = subprocess.run(
+        [sys.executable, "-m", "melspecx", "generate", tone,
+         tmp_path / "o.png", "--backend", backend], env=env,
+        capture_output=True, text=True, timeout=120)
+    if backend == "auto":
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "o.png").read_bytes()[:8] == PNG_MAGIC
+    else:
+        assert result.returncode == 1
+        assert "The Vulkan backend is not available: no usable Vulkan " \
+            "loader or driver" in result.stderr, result.stderr
