@@ -131,6 +131,28 @@ lane_scratch_init (LaneScratch *ls, int n_mels, int rows)
   return ls->band && ls->col && ls->index && ls->plan;
 }
 
+int
+msx_image_lane (
+    int height, int n_lanes, MsxPixelFormat fmt, int lane, int *top, int *rows)
+{
+  int lane_h = height / n_lanes;
+  int line = n_lanes > 1 && lane > 0 && fmt != MSX_PIXEL_GRAY8 && lane_h >= 4;
+
+  *top = lane * lane_h + line;
+  *rows = (lane == n_lanes - 1 ? height - lane_h * lane : lane_h) - line;
+  return line;
+}
+
+void
+msx_image_separator (MsxPixelFormat fmt, uint8_t *row, int n_cols)
+{
+  int bpp = msx_pixel_size (fmt), c, b;
+
+  for (c = 0; c < n_cols; c++)
+    for (b = 0; b < bpp; b++)
+      row[c * bpp + b] = b == 3 ? 255 : MSX_SEPARATOR_GREY;
+}
+
 MsxStatus
 msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
     float db_min, float db_max, MsxColormap map, int invert, MsxPixelFormat fmt,
@@ -152,8 +174,10 @@ msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
   }
   plan = ls.plan;
   for (l = 0; l < n_lanes; l++) {
-    int rows = l == n_lanes - 1 ? height - lane_h * l : lane_h;
+    int top, rows;
 
+    if (msx_image_lane (height, n_lanes, fmt, l, &top, &rows))
+      msx_image_separator (fmt, pixels + (size_t)(top - 1) * stride, width);
     /* rows >= n_mels: linear interpolation, one plan for every column */
     ls.plan = rows >= n_mels ? plan : NULL;
     if (ls.plan && rows != planned) {
@@ -161,8 +185,8 @@ msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
       planned = rows;
     }
     render_lane (db + (size_t)l * n_cols * n_mels, n_cols, n_mels, db_min,
-        db_max, map, invert, fmt, pixels + (size_t)l * lane_h * stride, rows,
-        stride, &ls);
+        db_max, map, invert, fmt, pixels + (size_t)top * stride, rows, stride,
+        &ls);
   }
   ls.plan = plan;
   lane_scratch_free (&ls);

@@ -323,17 +323,6 @@ msx_scroll_ref_db (const MsxScroll *s)
   return ceil (target / step) * step;
 }
 
-/* Lane l's first row and row count: height/lanes each, the last lane
- * takes the remainder (msx_image_render's stacking). */
-static int
-lane_rows (const MsxScroll *s, int l, int *top)
-{
-  int lane_h = s->height / s->lanes;
-
-  *top = l * lane_h;
-  return l == s->lanes - 1 ? s->height - lane_h * l : lane_h;
-}
-
 /* Draws ring columns [first, first + n) into the same picture columns.
  * Levels are floored at the bottom of the range before the bands are
  * resized to rows, as image mode floors dB at −top_db before it does:
@@ -347,11 +336,15 @@ draw_span (MsxScroll *s, const Look *look, int first, int n)
   float lo = (float)look->lo;
 
   for (l = 0; l < s->lanes && n > 0; l++) {
-    int top, rows = lane_rows (s, l, &top);
+    int top, rows;
     const float *db =
         s->ring + ((size_t)l * s->width + first) * (size_t)s->n_mels;
     MsxStatus st;
 
+    /* msx_image_render's stacking, separator lines included */
+    if (msx_image_lane (s->height, s->lanes, look->fmt, l, &top, &rows))
+      msx_image_separator (look->fmt,
+          s->picture + (size_t)(top - 1) * pstride + (size_t)first * bpp, n);
     for (i = 0; i < count; i++)
       s->span[i] = db[i] > lo ? db[i] : lo;
     st = msx_image_render (s->span, 1, n, s->n_mels, lo, (float)look->hi,

@@ -177,6 +177,41 @@ test_invalid (void)
       "unknown colormap refused");
 }
 
+/* Lanes of a colour picture are parted by a one-row grey line; GRAY8
+ * (levels) and lanes under 4 rows have none. */
+static void
+test_separators (void)
+{
+  enum { W = 5, H = 24, NM = 4 };
+  float db[3 * W * NM];
+  uint8_t rgb[W * H * 3], gray[W * H];
+  int i, top, rows, ok = 1;
+
+  for (i = 0; i < 3 * W * NM; i++)
+    db[i] = 0.0f; /* loudest: never the grey */
+  msx_check (msx_image_render (db, 3, W, NM, -80.0f, 0.0f, MSX_COLORMAP_INFERNO,
+                 0, MSX_PIXEL_RGB, W, H, rgb, W * 3) == MSX_OK,
+      "three lanes, RGB");
+  for (i = 0; i < W * 3; i++)
+    ok &= rgb[8 * W * 3 + i] == MSX_SEPARATOR_GREY &&
+          rgb[16 * W * 3 + i] == MSX_SEPARATOR_GREY &&
+          rgb[7 * W * 3 + i] != MSX_SEPARATOR_GREY &&
+          rgb[9 * W * 3 + i] != MSX_SEPARATOR_GREY &&
+          rgb[0 * W * 3 + i] != MSX_SEPARATOR_GREY;
+  msx_check (ok, "grey lines on rows 8 and 16, lanes around them");
+  msx_check (msx_image_lane (H, 3, MSX_PIXEL_RGB, 1, &top, &rows) && top == 9 &&
+                 rows == 7,
+      "the second lane starts after its line");
+  msx_image_render (db, 3, W, NM, -80.0f, 0.0f, MSX_COLORMAP_INFERNO, 0,
+      MSX_PIXEL_GRAY8, W, H, gray, W);
+  for (i = 0, ok = 1; i < W * H; i++)
+    ok &= gray[i] == 255;
+  msx_check (ok, "GRAY8 holds levels only: no line");
+  msx_check (!msx_image_lane (9, 3, MSX_PIXEL_RGB, 1, &top, &rows) &&
+                 top == 3 && rows == 3,
+      "lanes of 3 rows have no line");
+}
+
 int
 main (void)
 {
@@ -185,5 +220,6 @@ main (void)
   test_formats ();
   test_levels ();
   test_invalid ();
+  test_separators ();
   return msx_test_done ();
 }
