@@ -231,6 +231,11 @@ def _output_path(source: Path, output: Path) -> Path:
 def cmd_generate(args: argparse.Namespace) -> int:
     from . import mel_spec_from_path
     kwargs = _element_kwargs(args)
+    if args.like is not None:
+        from .pngmeta import element_keywords, read_metadata
+        # the picture's parameters, then what the command line says
+        kwargs = {**element_keywords(read_metadata(args.like)[0].meta),
+                  **kwargs}
     output = None if args.output == "-" else \
         _output_path(Path(args.input), Path(args.output))
     bar = ProgressBar(os.path.basename(args.input))
@@ -392,8 +397,35 @@ def _stop_batch(pool: Any, cancel: threading.Event, bar: "ProgressBar",
     return 130
 
 
+def _is_png(path: str) -> bool:
+    from .pngmeta import PNG_SIGNATURE
+    try:
+        with open(path, "rb") as f:
+            return f.read(8) == PNG_SIGNATURE
+    except OSError:
+        return False
+
+
+def _info_png(args: argparse.Namespace) -> int:
+    """The parameters stored in a melspecx PNG."""
+    from .pngmeta import read_metadata
+    png, text = read_metadata(args.input)
+    if args.json:
+        print(text)
+        return 0
+    print(f"file:        {args.input}")
+    print(f"picture:     {png.width} x {png.height}")
+    for key, value in png.meta.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        print(f"{key + ':':<14}{value}")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     from . import audio_info, create_mel_config
+    if _is_png(args.input):
+        return _info_png(args)
     info = audio_info(args.input)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # f-max clamping: not news here
@@ -464,6 +496,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "('-' for stdout).")
     gen.add_argument("input", metavar="IN")
     gen.add_argument("output", metavar="OUT")
+    gen.add_argument("--like", metavar="PNG",
+                     help="make the picture with the parameters stored in "
+                     "PNG (a picture melspecx made); options given as well "
+                     "override them")
     _add_timeout_option(gen)
     _add_property_options(gen, ("Analysis", "Picture", "Speed"))
     gen.set_defaults(func=cmd_generate)
@@ -492,10 +528,13 @@ def build_parser() -> argparse.ArgumentParser:
     batch.set_defaults(func=cmd_batch)
 
     info = sub.add_parser("info", formatter_class=fmt,
-                          help="describe an audio file and its spectrogram",
+                          help="describe an audio file and its spectrogram, "
+                          "or print the parameters of a melspecx PNG",
                           description="Decode IN and print its duration, "
                           "rate, channels, the number of STFT frames and "
-                          "the shape of its mel spectrogram.")
+                          "the shape of its mel spectrogram; for a PNG "
+                          "that melspecx made, print the parameters stored "
+                          "in it (--json: as stored).")
     info.add_argument("input", metavar="IN")
     info.add_argument("--json", action="store_true",
                       help="print one JSON object")

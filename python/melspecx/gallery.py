@@ -21,84 +21,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 import math
 import os
-import struct
 import urllib.parse
-import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-#: The tEXt keyword the element writes; its text is JSON.
-TEXT_KEY = b"melspecx"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: The same bound on the text as core's reader.
-MAX_TEXT = 64 * 1024
+from .pngmeta import read_png_info
 
 #: The parameters the table shows on one line; the others go in <details>.
 SUMMARY = ("sample_rate", "channels", "n_fft", "hop_length", "n_mels",
            "f_min", "f_max", "colormap")
-
-
-@dataclass
-class PngInfo:
-    """What the page needs from a picture: its size and its metadata (an
-    empty dict when it has none)."""
-    width: int
-    height: int
-    meta: dict[str, Any]
-
-
-def read_png_info(path: Path) -> PngInfo | None:
-    """The size and the ``melspecx`` tEXt JSON of the PNG at ``path``, or
-    None when it is not a readable PNG.  Chunks are walked without reading
-    the image data; the IHDR must match its CRC, a text that does not is
-    ignored."""
-    try:
-        with open(path, "rb") as f:
-            if f.read(8) != PNG_SIGNATURE:
-                return None
-            size, meta = None, {}
-            while True:
-                head = f.read(8)
-                if len(head) < 8:
-                    break
-                length, kind = struct.unpack(">I4s", head)
-                if length > 0x7FFFFFFF or (kind == b"IHDR") != (size is None) \
-                        or (kind == b"IHDR" and length != 13):
-                    return None       # IHDR first, once, 13 bytes
-                if kind == b"IHDR" or (kind == b"tEXt" and length <= MAX_TEXT):
-                    data, crc = f.read(length), f.read(4)
-                    intact = len(crc) == 4 and zlib.crc32(kind + data) == \
-                        struct.unpack(">I", crc)[0]
-                    if kind == b"IHDR":
-                        if not intact:
-                            return None
-                        size = struct.unpack(">II", data[:8])
-                    elif intact and not meta:
-                        meta = _parse_text(data)
-                elif kind == b"IEND":
-                    break
-                else:
-                    f.seek(length + 4, os.SEEK_CUR)
-    except OSError:
-        return None
-    return PngInfo(size[0], size[1], meta) if size else None
-
-
-def _parse_text(data: bytes) -> dict[str, Any]:
-    """The JSON object of a ``melspecx`` tEXt chunk (keyword, NUL, Latin-1
-    text), or {} for another keyword or text that is not one."""
-    key, sep, text = data.partition(b"\0")
-    if key != TEXT_KEY or not sep:
-        return {}
-    try:
-        meta = json.loads(text.decode("latin-1"))
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 # -- text and addresses ----------------------------------------------------
