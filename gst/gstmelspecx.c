@@ -1338,6 +1338,13 @@ gst_melspecx_renegotiate (GstMelspecx *self)
 {
   const GstMelspecxOps *ops = self->ops;
   GstCaps *caps = gst_melspecx_choose_caps (self);
+  /* What parsing the new caps overwrites: if they are refused, the stream
+   * goes on with the caps it has (a scrolling video whose framerate had
+   * become 0/1 divided by zero at the next frame). */
+  GstVideoInfo vinfo = self->vinfo;
+  MsxPixelFormat pixfmt = self->pixfmt;
+  gint width = self->cfg.width, height = self->cfg.height;
+  gboolean png = self->png;
 
   if (caps && self->src_caps && gst_caps_is_equal (caps, self->src_caps)) {
     gst_caps_unref (caps);
@@ -1346,6 +1353,11 @@ gst_melspecx_renegotiate (GstMelspecx *self)
   if (caps == NULL || gst_melspecx_parse_src_caps (self, caps) != ops ||
       !gst_melspecx_check_lanes (self) ||
       !gst_pad_set_caps (self->srcpad, caps)) {
+    self->vinfo = vinfo;
+    self->pixfmt = pixfmt;
+    self->cfg.width = width;
+    self->cfg.height = height;
+    self->png = png;
     if (caps)
       GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
           ("Downstream asked for a format melspecx cannot switch to while "
