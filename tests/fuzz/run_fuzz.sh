@@ -1,0 +1,22 @@
+#!/bin/sh
+# Runs a libFuzzer target for SECONDS over a copy of its seed corpus, in a
+# temporary directory that is removed afterwards: new inputs and any crash
+# file stay out of the source tree (a crash is printed, with its input in
+# base64 so that it can be added to the corpus).
+#   run_fuzz.sh FUZZER CORPUS_DIR SECONDS
+set -eu
+fuzzer=$1 corpus=$2 seconds=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/corpus"
+cp "$corpus"/* "$work/corpus/"
+cd "$work"
+status=0
+"$fuzzer" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+  -print_final_stats=1 -artifact_prefix="$work/" corpus || status=$?
+for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+  [ -e "$f" ] || continue
+  echo "input that failed ($(basename "$f")), base64:"
+  base64 "$f"
+done
+exit "$status"
