@@ -7,7 +7,9 @@
 #                            locales: a German locale for the locale test;
 #                            Xvfb, xwininfo and ImageMagick's import for the
 #                            screenshots of the live window; Chromium,
-#                            headless, for the batch --html page)
+#                            headless, for the batch --html page; clang,
+#                            its libFuzzer runtime and llvm-symbolizer for
+#                            the fuzz targets)
 # As root it runs apt-get; otherwise it prints the exact sudo line and fails.
 set -eu
 
@@ -22,7 +24,7 @@ RUNTIME="meson ninja-build pkg-config gcc libc6-dev
 TEST="python3-pytest python3-scipy python3-torchaudio python3-matplotlib
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly valgrind time
   ffmpeg libsox-fmt-mp3 python3-pil locales xvfb x11-utils imagemagick
-  chromium"
+  chromium clang libclang-rt-14-dev llvm"
 
 want="$RUNTIME"
 [ "${1:-}" = "--test" ] && want="$RUNTIME $TEST"
