@@ -227,7 +227,7 @@ validate_mel (const MsxConfig *c, char *msg, size_t n)
 static MsxStatus
 validate_output (const MsxConfig *c, char *msg, size_t n)
 {
-  if (int_out_of (c->colormap, 0, MSX_COLORMAP_COUNT - 1))
+  if (!msx_colormap_valid (c->colormap))
     return refuse (msg, n, "colormap is %d but must be between 0 and %d",
         (int)c->colormap, MSX_COLORMAP_COUNT - 1);
   if (int_out_of (c->width, 1, MSX_MAX_WIDTH))
@@ -344,7 +344,9 @@ json_mel (JsonOut *j, const MsxConfig *c)
   json_number (j, "amin", c->amin);
   json_add (j, ",\"ref\":\"%s\"", c->ref == MSX_REF_DBFS ? "dbfs" : "max");
   json_add (j, ",\"colormap\":\"%s\"",
-      enum_name (colormap_names, MSX_COLORMAP_COUNT, c->colormap));
+      (int)c->colormap < MSX_COLORMAP_COUNT
+          ? enum_name (colormap_names, MSX_COLORMAP_COUNT, c->colormap)
+          : "custom");
   json_add (j, ",\"invert\":%s", c->invert ? "true" : "false");
   json_add (j, ",\"width\":%d,\"height\":%d", c->width, c->height);
   json_add (j, ",\"chunk_size\":%d}", c->chunk_size);

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msx_colormap.h"
 #include "msx_db.h"
 #include "msx_scroll.h"
 
@@ -285,7 +286,7 @@ msx_scroll_push_silence (MsxScroll *s, uint64_t n_frames)
 MsxStatus
 msx_scroll_set_look (MsxScroll *s, MsxColormap map, int invert, double top_db)
 {
-  if ((int)map < 0 || map >= MSX_COLORMAP_COUNT ||
+  if (!msx_colormap_valid (map) ||
       !(top_db >= MSX_MIN_TOP_DB && top_db <= MSX_MAX_TOP_DB))
     return MSX_ERROR_INVALID_ARGUMENT;
   /* a new top_db is a new step: quantise afresh */

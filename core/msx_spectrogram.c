@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msx_colormap.h"
 #include "msx_columns.h"
 #include "msx_png.h"
 #include "msx_dbfs.h"
@@ -267,7 +268,7 @@ MsxStatus
 msx_spectrogram_set_look (
     MsxSpectrogram *sg, MsxColormap map, int invert, double top_db)
 {
-  if ((int)map < 0 || map >= MSX_COLORMAP_COUNT ||
+  if (!msx_colormap_valid (map) ||
       !(top_db >= MSX_MIN_TOP_DB && top_db <= MSX_MAX_TOP_DB))
     return MSX_ERROR_INVALID_ARGUMENT;
   sg->cfg.colormap = map;

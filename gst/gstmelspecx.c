@@ -144,6 +144,7 @@ GST_DEBUG_CATEGORY (gst_melspecx_debug);
 #define DEFAULT_CHUNK_SIZE      1024
 #define DEFAULT_CHANNEL_MODE    MSX_CHANNELS_MIX
 #define DEFAULT_SCROLL_DURATION 0.0
+#define DEFAULT_GAMMA           1.0
 #define MAX_SCROLL_DURATION     3600.0
 
 #define MAX_FREQUENCY           500000.0
@@ -189,7 +190,9 @@ enum {
   PROP_HEIGHT,
   PROP_CHUNK_SIZE,
   PROP_CHANNEL_MODE,
-  PROP_SCROLL_DURATION
+  PROP_SCROLL_DURATION,
+  PROP_COLORMAP_FILE,
+  PROP_GAMMA
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
@@ -302,6 +305,8 @@ gst_melspecx_prop_is_live (guint prop_id)
     case PROP_TOP_DB:
     case PROP_COLORMAP:
     case PROP_INVERT:
+    case PROP_COLORMAP_FILE:
+    case PROP_GAMMA:
       return TRUE;
     default:
       return FALSE;
@@ -335,7 +340,8 @@ gst_melspecx_prop_flags (guint prop_id)
 {
   GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
 
-  if (gst_melspecx_prop_is_live (prop_id) && prop_id != PROP_REF_MODE)
+  if (gst_melspecx_prop_is_live (prop_id) && prop_id != PROP_REF_MODE &&
+      prop_id != PROP_COLORMAP_FILE)
     flags |= GST_PARAM_CONTROLLABLE;
   if (gst_melspecx_prop_is_live (prop_id) ||
       gst_melspecx_prop_rebuilds (prop_id))
@@ -463,6 +469,17 @@ gst_melspecx_install_picture_props (GObjectClass *k)
       gst_melspecx_colormap_get_type (), DEFAULT_COLORMAP);
   gst_melspecx_install_boolean (k, PROP_INVERT, "invert", "Invert",
       "Whether to reverse the colormap.", DEFAULT_INVERT);
+  g_object_class_install_property (k, PROP_COLORMAP_FILE,
+      g_param_spec_string ("colormap-file", "Colormap file",
+          "A colormap of your own, used in place of colormap: a CSV file of "
+          "256 lines r,g,b (0-255, or 0-1 with decimal points; # comments) "
+          "or a 256x1 PNG.  A bad file is refused naming the line.",
+          NULL, gst_melspecx_prop_flags (PROP_COLORMAP_FILE)));
+  gst_melspecx_install_double (k, PROP_GAMMA, "gamma", "Gamma",
+      "Level curve before the colormap: level^gamma.  Above 1 the quiet "
+      "part darkens and the loud part gets more colours; below 1 the quiet "
+      "part brightens.  GRAY8 output is the level itself, without it.",
+      0.1, 10.0, DEFAULT_GAMMA);
   gst_melspecx_install_int (k, PROP_WIDTH, "width", "Width",
       "The picture width in pixels when downstream does not fix it.", 1,
       MSX_MAX_WIDTH, DEFAULT_WIDTH);
@@ -535,6 +552,7 @@ gst_melspecx_init (GstMelspecx *self)
   self->ref_mode = DEFAULT_REF_MODE;
   self->ref_db = DEFAULT_REF_DB;
   self->scroll_duration = DEFAULT_SCROLL_DURATION;
+  self->gamma = DEFAULT_GAMMA;
   self->worker = gst_melspecx_worker_new ();
   self->pending = g_array_new (FALSE, FALSE, sizeof (gfloat));
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
@@ -550,6 +568,8 @@ gst_melspecx_finalize (GObject *object)
 
   gst_melspecx_reset_state (self);
   gst_melspecx_worker_free (self->worker);
+  g_free (self->colormap_file);
+  g_free (self->cmap_path);
   g_array_free (self->pending, TRUE);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -653,6 +673,15 @@ gst_melspecx_store_property (
     case PROP_SCROLL_DURATION:
       self->scroll_duration = g_value_get_double (value);
       break;
+    case PROP_COLORMAP_FILE:
+      g_free (self->colormap_file);
+      self->colormap_file = g_value_dup_string (value);
+      if (self->colormap_file && !self->colormap_file[0])
+        g_clear_pointer (&self->colormap_file, g_free);
+      break;
+    case PROP_GAMMA:
+      self->gamma = g_value_get_double (value);
+      break;
     default:
       g_assert_not_reached ();
   }
@@ -665,7 +694,7 @@ gst_melspecx_set_property (
   GstMelspecx *self = GST_MELSPECX (object);
   gboolean refused;
 
-  if (prop_id == PROP_0 || prop_id > PROP_SCROLL_DURATION) {
+  if (prop_id == PROP_0 || prop_id > PROP_GAMMA) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
   }
@@ -773,6 +802,12 @@ gst_melspecx_get_property (
     case PROP_SCROLL_DURATION:
       g_value_set_double (value, self->scroll_duration);
       break;
+    case PROP_COLORMAP_FILE:
+      g_value_set_string (value, self->colormap_file);
+      break;
+    case PROP_GAMMA:
+      g_value_set_double (value, self->gamma);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -838,6 +873,70 @@ gst_melspecx_warn_config (GstMelspecx *self, int empty_bands)
             empty_bands, self->cfg.n_mels, self->cfg.sample_rate,
             self->cfg.n_fft),
         (NULL));
+}
+
+/* helpers: colours */
+
+/* The colormap to draw with now: colormap, or colormap-file, through
+ * gamma (registered once per distinct table, msx_colormap_custom).  A file
+ * that cannot be used: FALSE with the reason in @msg, and the colormap
+ * property in @map.  Streaming thread. */
+static gboolean
+gst_melspecx_resolve_colormap (
+    GstMelspecx *self, MsxColormap *map, gchar *msg, gsize msg_size)
+{
+  gchar *path;
+  gdouble gamma;
+  gboolean ok = TRUE;
+  MsxColormap base;
+
+  GST_OBJECT_LOCK (self);
+  base = self->props.colormap;
+  path = g_strdup (self->colormap_file);
+  gamma = self->gamma;
+  GST_OBJECT_UNLOCK (self);
+
+  if (path && g_strcmp0 (path, self->cmap_path) == 0 && self->cmap_ok) {
+    base = self->cmap_id;
+  } else if (path) {
+    uint8_t rgb[256 * 3];
+    MsxStatus st = msx_colormap_load (path, rgb, msg, msg_size);
+    if (st == MSX_OK)
+      st = msx_colormap_custom (rgb, &self->cmap_id);
+    if (st == MSX_ERROR_NO_MEMORY && !msg[0])
+      g_snprintf (msg, msg_size,
+          "%s: too many different colormaps in one process (%d)", path,
+          MSX_COLORMAP_MAX_CUSTOM);
+    g_free (self->cmap_path);
+    self->cmap_path = g_strdup (path);
+    self->cmap_ok = st == MSX_OK;
+    ok = self->cmap_ok;
+    if (ok)
+      base = self->cmap_id;
+  }
+  g_free (path);
+  if (msx_colormap_gamma (base, gamma, map) != MSX_OK)
+    *map = base; /* only when every custom slot is taken */
+  return ok;
+}
+
+/**
+ * gst_melspecx_colormap:
+ * The colormap for the next picture; a colormap-file that cannot be used
+ * is said once (a warning) and the colormap property is drawn instead.
+ */
+MsxColormap
+gst_melspecx_colormap (GstMelspecx *self)
+{
+  gchar msg[512] = "";
+  gboolean reported = self->cmap_path != NULL && !self->cmap_ok;
+  MsxColormap map;
+
+  if (!gst_melspecx_resolve_colormap (self, &map, msg, sizeof msg) && !reported)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("colormap-file refused: %s; drawing with colormap instead.", msg),
+        (NULL));
+  return map;
 }
 
 /* helpers: time */
@@ -1295,6 +1394,16 @@ gst_melspecx_configure (GstMelspecx *self)
   if (msx_config_validate (&self->cfg, msg, sizeof msg) != MSX_OK) {
     gst_melspecx_post_error (self, MSX_ERROR_INVALID_ARGUMENT, msg);
     return FALSE;
+  }
+  {
+    MsxColormap map;
+    msg[0] = '\0';
+    g_clear_pointer (&self->cmap_path, g_free);
+    if (!gst_melspecx_resolve_colormap (self, &map, msg, sizeof msg)) {
+      GST_ELEMENT_ERROR (
+          self, RESOURCE, SETTINGS, ("colormap-file refused: %s", msg), (NULL));
+      return FALSE;
+    }
   }
   caps = gst_melspecx_negotiate (self);
   if (caps == NULL)

@@ -130,6 +130,7 @@ GstClockTime gst_melspecx_sample_time (GstMelspecx *self, guint64 sample);
 GstClockTime gst_melspecx_input_time (GstMelspecx *self);
 gboolean gst_melspecx_renegotiate (GstMelspecx *self);
 gboolean gst_melspecx_ref_is_dbfs (GstMelspecx *self);
+MsxColormap gst_melspecx_colormap (GstMelspecx *self);
 GstFlowReturn gst_melspecx_stft_chain (GstMelspecx *self, GstBuffer *buf);
 MsxStatus gst_melspecx_stft_silence (GstMelspecx *self, guint64 n);
 MsxStatus gst_melspecx_stft_new (
@@ -148,6 +149,8 @@ struct _GstMelspecx {
   GstMelspecxRefMode ref_mode;
   gdouble ref_db;
   gdouble scroll_duration; /* 0: one frame per column */
+  gchar *colormap_file;    /* NULL: the colormap property */
+  gdouble gamma;
   gboolean configured; /* analysis built: analysis props frozen in image mode */
   gboolean can_rebuild; /* video or raw frames: analysis props may change */
   gboolean rebuild;     /* one did: rebuild at the next buffer */
@@ -165,7 +168,10 @@ struct _GstMelspecx {
   GstVideoInfo vinfo;
   MsxPixelFormat pixfmt;
   gint lanes;
-  gboolean live; /* upstream is live (LATENCY query) */
+  gboolean live;    /* upstream is live (LATENCY query) */
+  gchar *cmap_path; /* the colormap-file last loaded, and its table */
+  gboolean cmap_ok;
+  MsxColormap cmap_id;
 
   GstSegment segment;
   gboolean segment_pending;

@@ -62,12 +62,13 @@ static GstFlowReturn
 picture_render (GstMelspecx *self, GstBuffer **out)
 {
   gint w = self->cfg.width, h = self->cfg.height;
+  MsxColormap map = gst_melspecx_colormap (self);
   MsxStatus st;
 
   /* The look may have changed since the analysis started. */
   GST_OBJECT_LOCK (self);
   st = msx_spectrogram_set_look (
-      self->sg, self->props.colormap, self->props.invert, self->props.top_db);
+      self->sg, map, self->props.invert, self->props.top_db);
   if (st == MSX_OK)
     st = msx_spectrogram_set_ref (self->sg,
         self->ref_mode == GST_MELSPECX_REF_DBFS ? MSX_REF_DBFS : MSX_REF_MAX);

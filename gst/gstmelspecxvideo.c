@@ -284,8 +284,8 @@ video_sync_look (GstMelspecx *self, GstClockTime pts)
 
   if (GST_CLOCK_TIME_IS_VALID (stream_time))
     gst_object_sync_values (GST_OBJECT (self), stream_time);
+  map = gst_melspecx_colormap (self);
   GST_OBJECT_LOCK (self);
-  map = self->props.colormap;
   invert = self->props.invert;
   top_db = self->props.top_db;
   fixed = self->ref_mode != GST_MELSPECX_REF_AUTO;

@@ -57,8 +57,8 @@ class _Parser(argparse.ArgumentParser):
 
 #: How --help groups the properties: the picture's look and size, what only
 #: changes speed; every other property (new ones too) is Analysis.
-PICTURE = ("colormap", "invert", "width", "height", "top-db", "ref-mode",
-           "ref-db", "scroll-duration")
+PICTURE = ("colormap", "colormap-file", "gamma", "invert", "width", "height",
+           "top-db", "ref-mode", "ref-db", "scroll-duration")
 SPEED = ("backend", "device-index", "chunk-size")
 #: Option names that differ from the property's: the MelSpecX library's.
 OPTION_NAMES = {"width": "--width-px", "height": "--height-px"}

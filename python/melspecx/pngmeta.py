@@ -165,6 +165,8 @@ def element_keywords(meta: dict[str, Any]) -> dict[str, Any]:
         name = RENAMED.get(key, key)
         if name == "ref_mode":
             value = REF_MODES.get(value, value)
+        if name == "colormap" and value == "custom":
+            continue                       # a colormap-file: not stored
         prop = known.get(name)
         if prop is None:
             continue                       # written by a newer melspecx

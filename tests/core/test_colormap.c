@@ -4,9 +4,14 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "msx_colormap.h"
+#include "msx_image.h"
+#include "msx_png.h"
 #include "msx_test.h"
 
 /* CIE L* of an 8-bit sRGB colour (D65), the lightness a viewer perceives. */
@@ -115,11 +120,159 @@ test_lookup (void)
   msx_check (same_rgb (rgb, 0, 0, 0), "inverted greys: quiet is black");
 }
 
+/* Writes @text to a temporary file; returns its path (static). */
+static const char *
+temp_file (const char *text, size_t len)
+{
+  static char path[64];
+  int fd;
+
+  snprintf (path, sizeof path, "/tmp/msx-cmap-XXXXXX");
+  fd = mkstemp (path);
+  if (fd < 0 || write (fd, text, len) != (ssize_t)len)
+    printf ("# cannot write %s\n", path);
+  close (fd);
+  return path;
+}
+
+/* 256 lines of "r,g,b": entry i = (i, 255 − i, i / 2), as 0–255 or 0–1. */
+static char *
+ramp_csv (int unit, int lines, int bad_line)
+{
+  char *text = malloc (64 * (lines + 2)), *p = text;
+  int i;
+
+  p += sprintf (p, "# a test ramp\n\n");
+  for (i = 0; i < lines; i++) {
+    if (i + 1 == bad_line)
+      p += sprintf (p, "12,x,7\n");
+    else if (unit)
+      p += sprintf (p, "%.6f, %.6f, %.6f\n", i / 255.0, (255 - i) / 255.0,
+          (i / 2) / 255.0);
+    else
+      p += sprintf (p, "%d,%d,%d\n", i, 255 - i, i / 2);
+  }
+  return text;
+}
+
+static int
+is_ramp (const uint8_t *rgb)
+{
+  int i, ok = 1;
+
+  for (i = 0; i < 256; i++)
+    ok &=
+        rgb[3 * i] == i && rgb[3 * i + 1] == 255 - i && rgb[3 * i + 2] == i / 2;
+  return ok;
+}
+
+/* Custom colormaps: CSV of 0–255 or 0–1, a 256×1 PNG, refusals that name
+ * the line, one id per distinct table, gamma. */
+static void
+test_custom (void)
+{
+  uint8_t rgb[768], again[768], px[4 * 3];
+  char msg[256] = "", *csv;
+  MsxColormap id, id2, g;
+  uint8_t *png = NULL, row[768];
+  size_t png_size = 0;
+  float db[4] = { -80.0f, -40.0f, -20.0f, 0.0f };
+  const char *path;
+  int i;
+
+  csv = ramp_csv (0, 256, 0);
+  path = temp_file (csv, strlen (csv));
+  msx_check (
+      msx_colormap_load (path, rgb, msg, sizeof msg) == MSX_OK && is_ramp (rgb),
+      "CSV of 0-255 with a comment and a blank line");
+  unlink (path);
+  free (csv);
+  csv = ramp_csv (1, 256, 0);
+  path = temp_file (csv, strlen (csv));
+  msx_check (msx_colormap_load (path, again, msg, sizeof msg) == MSX_OK &&
+                 is_ramp (again),
+      "CSV of 0-1 values");
+  unlink (path);
+  free (csv);
+
+  for (i = 0; i < 256; i++) {
+    row[3 * i] = (uint8_t)i;
+    row[3 * i + 1] = (uint8_t)(255 - i);
+    row[3 * i + 2] = (uint8_t)(i / 2);
+  }
+  msx_png_encode (row, MSX_PIXEL_RGB, 256, 1, 768, NULL, NULL, &png, &png_size);
+  path = temp_file ((const char *)png, png_size);
+  msx_check (msx_colormap_load (path, again, msg, sizeof msg) == MSX_OK &&
+                 is_ramp (again),
+      "a 256x1 PNG");
+  unlink (path);
+  free (png);
+
+  csv = ramp_csv (0, 256, 7);
+  path = temp_file (csv, strlen (csv));
+  msx_check (msx_colormap_load (path, again, msg, sizeof msg) ==
+                     MSX_ERROR_INVALID_ARGUMENT &&
+                 strstr (msg, "line 9"),
+      "a bad line is refused, naming it (line 9: two header lines)");
+  printf ("# %s\n", msg);
+  unlink (path);
+  free (csv);
+  csv = ramp_csv (0, 255, 0);
+  path = temp_file (csv, strlen (csv));
+  msx_check (msx_colormap_load (path, again, msg, sizeof msg) ==
+                     MSX_ERROR_INVALID_ARGUMENT &&
+                 strstr (msg, "255 colours"),
+      "255 colours are refused");
+  unlink (path);
+  free (csv);
+  csv = ramp_csv (0, 257, 0);
+  path = temp_file (csv, strlen (csv));
+  msx_check (msx_colormap_load (path, again, msg, sizeof msg) ==
+                     MSX_ERROR_INVALID_ARGUMENT &&
+                 strstr (msg, "more than 256"),
+      "257 colours are refused");
+  unlink (path);
+  free (csv);
+  path = temp_file ("300,0,0\n", 8);
+  msx_check (msx_colormap_load (path, again, msg, sizeof msg) ==
+                 MSX_ERROR_INVALID_ARGUMENT,
+      "a file of one colour is refused");
+  unlink (path);
+  msx_check (msx_colormap_load ("/nonexistent/x.csv", again, msg, sizeof msg) ==
+                     MSX_ERROR_INVALID_ARGUMENT &&
+                 strstr (msg, "cannot open"),
+      "a missing file is refused");
+
+  msx_check (msx_colormap_custom (rgb, &id) == MSX_OK &&
+                 id >= MSX_COLORMAP_CUSTOM && msx_colormap_valid (id) &&
+                 memcmp (msx_colormap_table (id), rgb, 768) == 0,
+      "a custom table is registered");
+  msx_check (msx_colormap_custom (rgb, &id2) == MSX_OK && id2 == id,
+      "the same table gets the same id");
+  msx_check (!msx_colormap_valid ((MsxColormap)(MSX_COLORMAP_CUSTOM + 63)),
+      "an id not registered is invalid");
+  msx_check (msx_image_render (db, 1, 4, 1, -80.0f, 0.0f, id, 0, MSX_PIXEL_RGB,
+                 4, 1, px, 12) == MSX_OK &&
+                 px[0] == 0 && px[1] == 255 && px[9] == 255 && px[10] == 0,
+      "pictures draw with it");
+  msx_check (msx_colormap_gamma (id, 2.0, &g) == MSX_OK &&
+                 msx_colormap_table (g)[3 * 128] ==
+                     rgb[3 * (int)lround (255.0 * pow (128 / 255.0, 2.0))] &&
+                 msx_colormap_table (g)[3 * 255] == 255,
+      "gamma 2: entry i is entry 255 (i/255)^2 of the base");
+  msx_check (msx_colormap_gamma (MSX_COLORMAP_VIRIDIS, 1.0, &g) == MSX_OK &&
+                 g == MSX_COLORMAP_VIRIDIS,
+      "gamma 1 is the map itself");
+  msx_check (msx_colormap_gamma (id, 0.0, &g) == MSX_ERROR_INVALID_ARGUMENT,
+      "gamma 0 is refused");
+}
+
 int
 main (void)
 {
   test_endpoints ();
   test_lightness_order ();
   test_lookup ();
+  test_custom ();
   return msx_test_done ();
 }

@@ -55,6 +55,9 @@ def _inspect_properties() -> dict[str, dict]:
                                      .group(1) for line in lines[3:])
         elif entry["kind"] == "bool":
             entry["default"] = lines[2].endswith("true")
+        elif entry["kind"] == "string":
+            quoted = re.search(r'Default: "(.*)"$', lines[2])
+            entry["default"] = quoted.group(1) if quoted else None
         if entry["writable"]:
             found[head.group(1)] = entry
     return found
@@ -135,6 +138,8 @@ def _other_value(want: dict):
         return [choice.upper()], choice
     if want["kind"] == "bool":
         return [], not want["default"]
+    if want["kind"] == "string":
+        return ["/tmp/colours.csv"], "/tmp/colours.csv"
     value = want["maximum"] if want["default"] != want["maximum"] \
         else want["minimum"]
     return [str(value)], value

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/audio/audio.h>
 #include <gst/check/gstcheck.h>
@@ -912,9 +913,9 @@ GST_START_TEST (test_mutable_flags)
 {
   static const gchar *live[] = { "colormap", "invert", "top-db", "ref-mode",
     "ref-db", "n-fft", "hop-length", "window", "n-mels", "f-min", "f-max",
-    "scroll-duration" };
+    "scroll-duration", "colormap-file", "gamma" };
   static const gchar *controllable[] = { "colormap", "invert", "top-db",
-    "ref-db" };
+    "ref-db", "gamma" };
   GstElement *e = gst_element_factory_make ("melspecx", NULL);
   GParamSpec **specs;
   guint i, j, n, n_live = 0;
@@ -1528,6 +1529,36 @@ GST_START_TEST (test_stream_reconfigure)
 
 GST_END_TEST;
 
+/* Downstream asks mid-stream for raw frames, which a scrolling video
+ * cannot switch to: refused, and the video keeps its caps (EOS then draws
+ * the last frame at 30/1; the refusal used to leave a framerate of 0/1). */
+GST_START_TEST (test_stream_reconfigure_refused)
+{
+  GstHarness *h = stream_harness (30);
+  GstCaps *caps;
+  gint fps_n = 0, fps_d = 0;
+
+  fail_unless_equals_int (
+      gst_harness_push (h, sine_at (RATE / 2, 1000.0, 0)), GST_FLOW_OK);
+  pull_all (h, NULL);
+  gst_harness_set_sink_caps_str (h, "application/x-mel-spectrogram");
+  fail_unless (
+      gst_harness_push_upstream_event (h, gst_event_new_reconfigure ()));
+  fail_if (gst_harness_push (h, sine_at (RATE / 2, 1000.0, GST_SECOND / 2)) ==
+           GST_FLOW_OK);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  pull_all (h, NULL);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_structure_get_fraction (
+      gst_caps_get_structure (caps, 0), "framerate", &fps_n, &fps_d));
+  fail_unless_equals_int (fps_n, 30);
+  fail_unless_equals_int (fps_d, 1);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Any framerate from 1 to 240; beyond, a clear refusal. */
 GST_START_TEST (test_stream_framerates)
 {
@@ -1658,6 +1689,74 @@ GST_START_TEST (test_picture_memory_refused)
 
 GST_END_TEST;
 
+/* A colormap file: a CSV whose entry i is (i, 0, 255 − i) draws a tone's
+ * picture with red = level and blue = 255 − level; gamma 2 bends the
+ * levels; a bad line is refused at negotiation, naming it. */
+GST_START_TEST (test_colormap_file)
+{
+  gchar *path = g_build_filename (g_get_tmp_dir (), "msx-ramp.csv", NULL);
+  gchar *bad = g_build_filename (g_get_tmp_dir (), "msx-bad.csv", NULL);
+  GString *csv = g_string_new ("# red ramp\n");
+  GstBuffer *gray, *rgb[2];
+  GstMapInfo mg, mr;
+  gint worst[2] = { 0, 0 };
+
+  for (gint i = 0; i < 256; i++)
+    g_string_append_printf (csv, "%d,0,%d\n", i, 255 - i);
+  g_file_set_contents (path, csv->str, -1, NULL);
+  g_string_truncate (csv, 0);
+  for (gint i = 0; i < 256; i++)
+    g_string_append (csv, i == 99 ? "1,2\n" : "0,0,0\n");
+  g_file_set_contents (bad, csv->str, -1, NULL);
+  g_string_free (csv, TRUE);
+
+  gray = gray_picture_with (mono_sine (RATE, 1000.0), NULL, 0);
+  for (gint k = 0; k < 2; k++) {
+    GstHarness *h = new_harness ("video/x-raw,format=RGB");
+    g_object_set (
+        h->element, "colormap-file", path, "gamma", k ? 2.0 : 1.0, NULL);
+    start_f32 (h, RATE, 1);
+    rgb[k] = picture_of (h, mono_sine (RATE, 1000.0));
+    gst_harness_teardown (h);
+  }
+  gst_buffer_map (gray, &mg, GST_MAP_READ);
+  for (gint k = 0; k < 2; k++) {
+    gst_buffer_map (rgb[k], &mr, GST_MAP_READ);
+    for (gsize i = 0; i < mg.size; i++) {
+      gint level = mg.data[i];
+      gint want = k ? (gint)lround (255.0 * pow (level / 255.0, 2.0)) : level;
+      worst[k] = MAX (worst[k], ABS (mr.data[3 * i] - want));
+      worst[k] = MAX (worst[k], ABS (mr.data[3 * i + 2] - (255 - want)));
+      worst[k] = MAX (worst[k], mr.data[3 * i + 1]);
+    }
+    gst_buffer_unmap (rgb[k], &mr);
+    gst_buffer_unref (rgb[k]);
+  }
+  gst_buffer_unmap (gray, &mg);
+  gst_buffer_unref (gray);
+  fail_unless (worst[0] == 0, "the file's colours: off by %d", worst[0]);
+  fail_unless (worst[1] == 0, "gamma 2: off by %d", worst[1]);
+
+  {
+    GstHarness *h = new_harness ("video/x-raw,format=RGB");
+    GstBus *bus = attach_bus (h);
+    gchar *caps = f32_caps (RATE, 1), *text;
+    g_object_set (h->element, "colormap-file", bad, NULL);
+    push_caps (h, caps);
+    text = bus_text (bus, GST_MESSAGE_ERROR);
+    fail_unless (text && strstr (text, "line 100"), "%s", text);
+    g_free (text);
+    g_free (caps);
+    teardown (h, bus);
+  }
+  g_unlink (path);
+  g_unlink (bad);
+  g_free (path);
+  g_free (bad);
+}
+
+GST_END_TEST;
+
 /* tests: backends */
 
 GST_START_TEST (test_vulkan_backend)
@@ -1725,10 +1824,12 @@ melspecx_suite (void)
   tcase_add_test (tc, test_stream_qos);
   tcase_add_test (tc, test_stream_buffer_pool);
   tcase_add_test (tc, test_stream_reconfigure);
+  tcase_add_test (tc, test_stream_reconfigure_refused);
   tcase_add_test (tc, test_stream_framerates);
   tcase_add_test (tc, test_stream_rebuild_on_property);
   tcase_add_test (tc, test_stream_scroll_duration);
   tcase_add_test (tc, test_picture_memory_refused);
+  tcase_add_test (tc, test_colormap_file);
   tcase_add_test (tc, test_properties_while_running);
   tcase_add_test (tc, test_mutable_flags);
   tcase_add_test (tc, test_image_look_changes_before_eos);
