@@ -181,12 +181,26 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
     The file gets the mode any program would give it: a new one 0666
     less the umask (the kernel applies it to os.open's mode), an existing
-    one keeps its own."""
-    directory = path.parent if str(path.parent) else Path(".")
+    one keeps its own.  A symbolic link is written through (its target
+    gets the picture, as cp does), and an output that is not a regular
+    file (/dev/null, a FIFO) is written into, never renamed over: as root
+    that would replace the device node."""
     try:
-        keep_mode = stat.S_IMODE(os.stat(path).st_mode)
+        found = os.stat(path)
     except OSError:
-        keep_mode = None
+        found = None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        try:
+            with open(path, "wb") as out:
+                out.write(data)
+        except OSError as err:
+            raise CommandError(f"cannot write {str(path)!r}: "
+                               f"{err.strerror or err}") from None
+        return
+    if os.path.islink(path):
+        path = Path(os.path.realpath(path))
+    directory = path.parent if str(path.parent) else Path(".")
+    keep_mode = stat.S_IMODE(found.st_mode) if found is not None else None
     try:
         fd, tmp = _create_temporary(directory)
     except OSError as err:

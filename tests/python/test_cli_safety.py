@@ -145,3 +145,38 @@ def test_interrupted_batch_stops_and_keeps_finished(batch_dir, tmp_path,
     assert f"{len(names)} written" in text, text
     # the queue was dropped: far less than the rest of the work
     assert stopped_in < 15, stopped_in
+
+
+def test_device_outputs_are_written_into_not_replaced(media, tmp_path):
+    """As root, renaming the temporary picture over /dev/null or /dev/full
+    replaced the device node with a regular file; such outputs are written
+    into, as any program would.  As root the test makes its own null and
+    full nodes (so that a regression cannot break the machine's); others
+    cannot replace /dev's and use them."""
+    import stat as st
+    null, full = "/dev/null", "/dev/full"
+    if os.geteuid() == 0:
+        null, full = str(tmp_path / "null"), str(tmp_path / "full")
+        os.mknod(null, st.S_IFCHR | 0o666, os.makedev(1, 3))
+        os.mknod(full, st.S_IFCHR | 0o666, os.makedev(1, 7))
+    result = run_cli("generate", media["wav"], null)
+    assert result.returncode == 0, result.stderr
+    assert st.S_ISCHR(os.stat(null).st_mode)
+    stderr = assert_one_line_error(run_cli("generate", media["wav"], full))
+    assert "No space left on device" in stderr, stderr
+    assert st.S_ISCHR(os.stat(full).st_mode)
+
+
+def test_symlink_output_is_written_through(media, tmp_path):
+    """A link to a picture keeps being a link; its target gets the new
+    picture (cp's behaviour), and the target's mode is kept."""
+    target = tmp_path / "real.png"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    link = tmp_path / "link.png"
+    link.symlink_to(target)
+    result = run_cli("generate", media["wav"], link)
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert target.stat().st_mode & 0o777 == 0o640
