@@ -5,7 +5,8 @@
 # base64 so that it can be added to the corpus).
 #   run_fuzz.sh FUZZER CORPUS_DIR SECONDS
 set -eu
-fuzzer=$1 corpus=$2 seconds=$3
+fuzzer=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")  # before the cd below
+corpus=$2 seconds=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
