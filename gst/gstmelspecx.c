@@ -453,8 +453,8 @@ static void
 gst_melspecx_install_picture_props (GObjectClass *k)
 {
   gst_melspecx_install_double (k, PROP_TOP_DB, "top-db", "Dynamic range",
-      "The range drawn, in dB below the reference; must be positive.", 0.001,
-      1000.0, DEFAULT_TOP_DB);
+      "The range drawn, in dB below the reference; must be positive.",
+      MSX_MIN_TOP_DB, MSX_MAX_TOP_DB, DEFAULT_TOP_DB);
   gst_melspecx_install_enum (k, PROP_REF_MODE, "ref-mode", "Reference mode",
       "What 0 dB is: the loudest value (auto), ref-db (fixed), or, in each "
       "band, a full-scale sine at the band's centre frequency (dbfs: "
@@ -1730,6 +1730,16 @@ gst_melspecx_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   if (self->ops == NULL) {
     gst_buffer_unref (buffer);
     return GST_FLOW_NOT_NEGOTIATED;
+  }
+  {
+    const gchar *unreadable = gst_melspecx_input_check (&self->input, buffer);
+    if (unreadable) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+          ("Unreadable audio: %s.", unreadable),
+          ("buffer %" GST_PTR_FORMAT, buffer));
+      gst_buffer_unref (buffer);
+      return GST_FLOW_ERROR;
+    }
   }
   gst_melspecx_check_whole_frames (self, buffer);
   ret = gst_melspecx_follow_time (

@@ -63,6 +63,7 @@ void gst_melspecx_input_clear (GstMelspecxInput *in);
 gboolean gst_melspecx_input_map (GstMelspecxInput *in, GstBuffer *buf,
     const void **data, MsxSampleFormat *fmt, gsize *n);
 void gst_melspecx_input_unmap (GstMelspecxInput *in);
+const gchar *gst_melspecx_input_check (GstMelspecxInput *in, GstBuffer *buf);
 
 /* Re-assembles whole frames when interleaved buffers split one
  * (gstmelspecxinput.c): streaming thread only. */

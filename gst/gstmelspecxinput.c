@@ -119,6 +119,44 @@ gst_melspecx_input_unpack (GstMelspecxInput *in, gsize n)
 }
 
 /**
+ * gst_melspecx_input_check:
+ * Whether @buf can be read with the negotiated format: a non-interleaved
+ * buffer must say where its planes are (GstAudioMeta), and a meta must
+ * agree with the caps.  GStreamer's own mapping only asserts this.
+ *
+ * Returns: NULL, or why @buf cannot be read.
+ */
+const gchar *
+gst_melspecx_input_check (GstMelspecxInput *in, GstBuffer *buf)
+{
+  GstAudioMeta *meta = gst_buffer_get_audio_meta (buf);
+  GstAudioLayout layout = GST_AUDIO_INFO_LAYOUT (&in->info);
+
+  if (meta == NULL && layout != GST_AUDIO_LAYOUT_INTERLEAVED)
+    return "a non-interleaved audio buffer has no GstAudioMeta saying where "
+           "its channels are";
+  if (meta && (GST_AUDIO_INFO_LAYOUT (&meta->info) != layout ||
+                  GST_AUDIO_INFO_CHANNELS (&meta->info) !=
+                      GST_AUDIO_INFO_CHANNELS (&in->info) ||
+                  GST_AUDIO_INFO_FORMAT (&meta->info) !=
+                      GST_AUDIO_INFO_FORMAT (&in->info)))
+    return "an audio buffer's GstAudioMeta disagrees with the caps (layout, "
+           "channels or format)";
+  if (meta) {
+    gsize bps = GST_AUDIO_INFO_BPS (&in->info), need = 0;
+    if (layout == GST_AUDIO_LAYOUT_INTERLEAVED)
+      need = meta->samples * GST_AUDIO_INFO_BPF (&in->info);
+    else
+      for (gint c = 0; c < GST_AUDIO_INFO_CHANNELS (&in->info); c++)
+        need = MAX (need, meta->offsets[c] + meta->samples * bps);
+    if (need > gst_buffer_get_size (buf))
+      return "an audio buffer's GstAudioMeta claims more samples than the "
+             "buffer holds";
+  }
+  return NULL;
+}
+
+/**
  * gst_melspecx_input_map:
  * @data, @fmt, @n: (out): interleaved samples for msx_*_push_samples(),
  *   valid until gst_melspecx_input_unmap()

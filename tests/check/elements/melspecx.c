@@ -1757,6 +1757,26 @@ GST_START_TEST (test_colormap_file)
 
 GST_END_TEST;
 
+/* Non-interleaved caps and a buffer without GstAudioMeta: one clear error
+ * (GStreamer's mapping only asserted, which a fuzzer found). */
+GST_START_TEST (test_noninterleaved_without_meta)
+{
+  GstHarness *h = new_harness ("video/x-raw,format=GRAY8");
+  GstBus *bus = attach_bus (h);
+  gchar *text;
+
+  push_caps (h, "audio/x-raw,format=F32LE,layout=non-interleaved,rate=22050,"
+                "channels=2");
+  fail_unless_equals_int (
+      gst_harness_push (h, mono_sine (RATE, 440.0)), GST_FLOW_ERROR);
+  text = bus_text (bus, GST_MESSAGE_ERROR);
+  fail_unless (text && strstr (text, "no GstAudioMeta"), "%s", text);
+  g_free (text);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
 /* tests: backends */
 
 GST_START_TEST (test_vulkan_backend)
@@ -1830,6 +1850,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_stream_scroll_duration);
   tcase_add_test (tc, test_picture_memory_refused);
   tcase_add_test (tc, test_colormap_file);
+  tcase_add_test (tc, test_noninterleaved_without_meta);
   tcase_add_test (tc, test_properties_while_running);
   tcase_add_test (tc, test_mutable_flags);
   tcase_add_test (tc, test_image_look_changes_before_eos);
