@@ -2,7 +2,8 @@
 # Every test, from a fresh clone: install what is missing, build twice
 # (normal, and AddressSanitizer+UBSan), run the C unit tests, the element
 # tests and the Python tests (pytest runs as a Meson test), the element
-# tests and file → PNG pipelines again under valgrind, then print one line
+# tests and file → PNG pipelines again under valgrind, each libFuzzer target
+# for a minute (a clang build), then print one line
 # "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
@@ -32,6 +33,17 @@ logs="$logs build-test/meson-logs/testlog-valgrind.json"
 meson compile -C build-asan >/dev/null || { echo "0 passed, 1 failed (asan build)"; exit 1; }
 run meson test -C build-asan --setup asan --print-errorlogs --no-rebuild
 logs="$logs build-asan/meson-logs/testlog-asan.json"
+
+# 4. Fuzzing: each libFuzzer target (core, element, PNG metadata reader) for
+#    one minute over a copy of its seed corpus, in a clang ASan+UBSan build
+#    of just the fuzz targets (tests/fuzz/meson.build).
+[ -d build-fuzz ] || CC=clang meson setup build-fuzz \
+  -Db_sanitize=address,undefined -Db_lundef=false -Dpython=disabled \
+  -Dexamples=disabled >/dev/null || exit 1
+meson compile -C build-fuzz tests/fuzz/fuzz_core tests/fuzz/fuzz_element \
+  tests/fuzz/fuzz_png_info >/dev/null || { echo "0 passed, 1 failed (fuzz build)"; exit 1; }
+run meson test -C build-fuzz --suite fuzz --print-errorlogs --no-rebuild
+logs="$logs build-fuzz/meson-logs/testlog.json"
 
 /usr/bin/python3 scripts/test_summary.py $logs || status=1
 exit $status
