@@ -83,8 +83,10 @@ typedef enum {
 #define MSX_BATCH_MEMORY (16u << 20)
 
 /* At most this many bytes for what a picture keeps whatever the input
- * length (msx_config_picture_bytes()); larger pictures are refused. */
-#define MSX_PICTURE_MEMORY ((uint64_t)512 << 20)
+ * length (msx_config_picture_bytes()); larger pictures are refused, so
+ * that what the element accepts stays in the tens of MB: at the default
+ * size, 16 lanes take 73 MiB, 64 lanes fit with n_mels 32. */
+#define MSX_PICTURE_MEMORY ((uint64_t)96 << 20)
 
 /**
  * MsxRef:

@@ -333,10 +333,18 @@ test_picture_memory (void)
       "stream mode: width dB columns and two copies of the pixels");
   msx_check (msx_config_check_picture (&c, 0, msg, sizeof msg) == MSX_OK,
       "the defaults fit");
-  c.channels = 64;
+  c.channels = 16;
   c.channel_mode = MSX_CHANNELS_SEPARATE;
   msx_check (msx_config_check_picture (&c, 0, msg, sizeof msg) == MSX_OK,
-      "64 lanes at the defaults fit");
+      "16 lanes at the defaults fit");
+  c.channels = 64;
+  msx_check (msx_config_check_picture (&c, 0, msg, sizeof msg) ==
+                 MSX_ERROR_INVALID_ARGUMENT,
+      "64 lanes at the defaults are refused (289 MiB)");
+  c.n_mels = 32;
+  msx_check (msx_config_check_picture (&c, 0, msg, sizeof msg) == MSX_OK,
+      "64 lanes of 32 bands fit");
+  c.n_mels = 128;
   c.channels = 8;
   c.width = 16384;
   c.n_mels = 1024;
