@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_bytes.h"
 #include "melspecx.h"
 
 #define FUZZ_CHECK(cond)                                                       \
@@ -43,39 +44,6 @@
 #define WORK_BUDGET (1u << 24)
 #define MAX_FINISHES 4
 #define MAX_SILENCE_FRAMES 4096
-
-typedef struct {
-  const uint8_t *p;
-  size_t n;
-} Bytes;
-
-/* The next @k bytes as a little-endian number (0 once the input is over). */
-static uint32_t
-take (Bytes *b, int k)
-{
-  uint32_t v = 0;
-  int i;
-
-  for (i = 0; i < k && b->n > 0; i++, b->p++, b->n--)
-    v |= (uint32_t)*b->p << (8 * i);
-  return v;
-}
-
-/* A number in [lo, hi]. */
-static int
-pick (Bytes *b, int lo, int hi)
-{
-  uint32_t range = (uint32_t)(hi - lo) + 1;
-
-  return lo +
-         (int)(take (b, range > 256 ? (range > 65536 ? 4 : 2) : 1) % range);
-}
-
-static double
-pick_double (Bytes *b, double lo, double hi)
-{
-  return lo + (hi - lo) * (take (b, 2) / 65535.0);
-}
 
 static const int edge_ints[] = { 0, -1, 1, 2, 15, 17, 4097, 65536, 65537,
   1000001, 16385, 2147483647, -2147483647 - 1 };

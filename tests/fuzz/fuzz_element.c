@@ -28,6 +28,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
+#include "fuzz_bytes.h"
 #include "gstmelspecx.h"
 #include "msx_png_info.h"
 
@@ -44,37 +45,6 @@
 /* Analysis work per input: Σ samples × lanes × n_fft / hop_length. */
 #define MAX_WORK 5e6
 #define MAX_BUFFER_FRAMES 8192
-
-typedef struct {
-  const guint8 *p;
-  gsize n;
-} Bytes;
-
-static guint32
-take (Bytes *b, gint k)
-{
-  guint32 v = 0;
-  gint i;
-
-  for (i = 0; i < k && b->n > 0; i++, b->p++, b->n--)
-    v |= (guint32)*b->p << (8 * i);
-  return v;
-}
-
-static gint
-pick (Bytes *b, gint lo, gint hi)
-{
-  guint32 range = (guint32)(hi - lo) + 1;
-
-  return lo +
-         (gint)(take (b, range > 256 ? (range > 65536 ? 4 : 2) : 1) % range);
-}
-
-static gdouble
-pick_double (Bytes *b, gdouble lo, gdouble hi)
-{
-  return lo + (hi - lo) * (take (b, 2) / 65535.0);
-}
 
 /* The sink template's formats. */
 static const GstAudioFormat formats[] = { GST_AUDIO_FORMAT_F32LE,
