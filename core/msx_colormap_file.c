@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <png.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,19 +12,6 @@
 
 /* Lines longer than this are refused (a colormap line is "255,255,255"). */
 #define MAX_LINE 256
-
-static MsxStatus
-refuse (char *msg, size_t size, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (msg && size) {
-    va_start (ap, fmt);
-    vsnprintf (msg, size, fmt, ap);
-    va_end (ap);
-  }
-  return MSX_ERROR_INVALID_ARGUMENT;
-}
 
 /* Three numbers separated by commas (spaces allowed), nothing after. */
 static int
@@ -69,8 +55,8 @@ load_csv (FILE *f, const char *path, uint8_t *rgb, char *msg, size_t size)
     lineno++;
     if (strlen (line) > MAX_LINE && line[MAX_LINE] != '\n') {
       free (v);
-      return refuse (msg, size, "%s, line %d: longer than %d characters", path,
-          lineno, MAX_LINE);
+      return msx_refuse (msg, size, "%s, line %d: longer than %d characters",
+          path, lineno, MAX_LINE);
     }
     while (*s == ' ' || *s == '\t')
       s++;
@@ -78,12 +64,12 @@ load_csv (FILE *f, const char *path, uint8_t *rgb, char *msg, size_t size)
       continue;
     if (n == 256) {
       free (v);
-      return refuse (
+      return msx_refuse (
           msg, size, "%s, line %d: more than 256 colours", path, lineno);
     }
     if (!parse_line (s, v[n], &has_point)) {
       free (v);
-      return refuse (msg, size,
+      return msx_refuse (msg, size,
           "%s, line %d: not \"r,g,b\" with three numbers of 0 or more", path,
           lineno);
     }
@@ -93,7 +79,8 @@ load_csv (FILE *f, const char *path, uint8_t *rgb, char *msg, size_t size)
   }
   if (n != 256) {
     free (v);
-    return refuse (msg, size, "%s: %d colours, a colormap has 256", path, n);
+    return msx_refuse (
+        msg, size, "%s: %d colours, a colormap has 256", path, n);
   }
   /* 0–1 when every value is at most 1 and one is written with a point */
   scale = top <= 1.0 && has_point ? 255.0 : 1.0;
@@ -102,7 +89,7 @@ load_csv (FILE *f, const char *path, uint8_t *rgb, char *msg, size_t size)
       double x = v[i][k] * scale;
       if (x > 255.0 + 1e-9) {
         free (v);
-        return refuse (msg, size,
+        return msx_refuse (msg, size,
             "%s: colour %d has a value above 255 (or above 1 in a file of "
             "0-1 values)",
             path, i + 1);
@@ -123,11 +110,11 @@ load_png (const char *path, uint8_t *rgb, char *msg, size_t size)
   memset (&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_file (&image, path))
-    return refuse (
+    return msx_refuse (
         msg, size, "%s: not a readable PNG (%s)", path, image.message);
   if (image.width != 256 || image.height != 1) {
     png_image_free (&image);
-    return refuse (msg, size,
+    return msx_refuse (msg, size,
         "%s: a %ux%u PNG; a colormap picture is 256x1 pixels", path,
         image.width, image.height);
   }
@@ -138,7 +125,7 @@ load_png (const char *path, uint8_t *rgb, char *msg, size_t size)
     return MSX_ERROR_NO_MEMORY;
   }
   if (!png_image_finish_read (&image, NULL, pixels, 0, NULL))
-    st = refuse (msg, size, "%s: %s", path, image.message);
+    st = msx_refuse (msg, size, "%s: %s", path, image.message);
   else
     memcpy (rgb, pixels, 256 * 3);
   free (pixels);
@@ -155,10 +142,10 @@ msx_colormap_load (const char *path, uint8_t *rgb, char *msg, size_t size)
   size_t n;
 
   if (path == NULL || path[0] == '\0')
-    return refuse (msg, size, "no colormap file given");
+    return msx_refuse (msg, size, "no colormap file given");
   f = fopen (path, "rb");
   if (f == NULL)
-    return refuse (
+    return msx_refuse (
         msg, size, "cannot open colormap file %s: %s", path, strerror (errno));
   n = fread (head, 1, sizeof head, f);
   if (n == sizeof head && png_sig_cmp (head, 0, sizeof head) == 0) {

@@ -101,20 +101,6 @@ msx_config_picture_bytes (const MsxConfig *c, int stream)
   return 4 * bands * sizeof (double) + bands * sizeof (float) + pixels;
 }
 
-/* Fills @msg (if any) and returns MSX_ERROR_INVALID_ARGUMENT. */
-static MsxStatus
-refuse (char *msg, size_t msg_size, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (msg && msg_size) {
-    va_start (ap, fmt);
-    vsnprintf (msg, msg_size, fmt, ap);
-    va_end (ap);
-  }
-  return MSX_ERROR_INVALID_ARGUMENT;
-}
-
 static int
 int_out_of (int v, int lo, int hi)
 {
@@ -126,40 +112,41 @@ static MsxStatus
 validate_framing (const MsxConfig *c, char *msg, size_t n)
 {
   if (int_out_of (c->sample_rate, 1, MSX_MAX_SAMPLE_RATE))
-    return refuse (msg, n, "sample-rate is %d but must be between 1 and %d Hz",
-        c->sample_rate, MSX_MAX_SAMPLE_RATE);
+    return msx_refuse (msg, n,
+        "sample-rate is %d but must be between 1 and %d Hz", c->sample_rate,
+        MSX_MAX_SAMPLE_RATE);
   if (int_out_of (c->channels, 1, MSX_MAX_CHANNELS))
-    return refuse (msg, n, "channels is %d but must be between 1 and %d",
+    return msx_refuse (msg, n, "channels is %d but must be between 1 and %d",
         c->channels, MSX_MAX_CHANNELS);
   if (int_out_of (c->channel_mode, MSX_CHANNELS_MIX, MSX_CHANNELS_MID_SIDE))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "channel-mode is %d but must be mix (0), separate (1) or mid-side (2)",
         (int)c->channel_mode);
   if (c->channel_mode == MSX_CHANNELS_MID_SIDE && c->channels != 2)
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "channel-mode=mid-side needs stereo input, but it has %d channel%s "
         "(use mix or separate)",
         c->channels, c->channels == 1 ? "" : "s");
   if (int_out_of (c->n_fft, MSX_MIN_N_FFT, MSX_MAX_N_FFT) || c->n_fft % 2)
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "n-fft is %d but must be an even number between "
         "%d and %d",
         c->n_fft, MSX_MIN_N_FFT, MSX_MAX_N_FFT);
   if (int_out_of (c->win_length, 0, c->n_fft))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "win-length is %d but must be 0 (= n-fft) or "
         "between 1 and n-fft (%d)",
         c->win_length, c->n_fft);
   if (int_out_of (c->hop_length, 1, MSX_MAX_HOP_LENGTH))
-    return refuse (msg, n, "hop-length is %d but must be between 1 and %d",
+    return msx_refuse (msg, n, "hop-length is %d but must be between 1 and %d",
         c->hop_length, MSX_MAX_HOP_LENGTH);
   if (int_out_of (c->pad_mode, MSX_PAD_REFLECT, MSX_PAD_CONSTANT))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "pad-mode is %d but must be reflect (0) or "
         "constant (1)",
         (int)c->pad_mode);
   if (int_out_of (c->window, MSX_WINDOW_HANN, MSX_WINDOW_RECTANGULAR))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "window is %d but must be hann (0), hamming (1), "
         "blackman (2) or rectangular (3)",
         (int)c->window);
@@ -176,50 +163,51 @@ validate_mel (const MsxConfig *c, char *msg, size_t n)
   double f_max = msx_config_f_max (c);
 
   if (!(c->power == 1.0 || c->power == 2.0))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "power is %g but must be 1.0 (magnitude) or 2.0 "
         "(power)",
         c->power);
   if (int_out_of (c->n_mels, 1, max_mels))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "n-mels is %d but must be between 1 and %d "
         "(n-fft/2+1 = %d, at most %d)",
         c->n_mels, max_mels, n_bins, MSX_MAX_N_MELS);
   if (!(c->f_max >= 0.0) || isinf (c->f_max))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "f-max is %g Hz but must be 0 (Nyquist) or a "
         "positive frequency",
         c->f_max);
   if (!(c->f_min >= 0.0 && c->f_min < f_max))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "f-min is %g Hz but must be at least 0 and below "
         "f-max (%g Hz)",
         c->f_min, f_max);
   if (int_out_of (c->mel_scale, MSX_MEL_SCALE_SLANEY, MSX_MEL_SCALE_HTK))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "mel-scale is %d but must be slaney (0) or htk "
         "(1)",
         (int)c->mel_scale);
   if (int_out_of (c->mel_norm, MSX_MEL_NORM_SLANEY, MSX_MEL_NORM_NONE))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "mel-norm is %d but must be slaney (0) or none "
         "(1)",
         (int)c->mel_norm);
   if (int_out_of (c->ref, MSX_REF_MAX, MSX_REF_DBFS))
-    return refuse (
+    return msx_refuse (
         msg, n, "ref is %d but must be max (0) or dbfs (1)", (int)c->ref);
   if (!(c->top_db >= MSX_MIN_TOP_DB && c->top_db <= MSX_MAX_TOP_DB))
-    return refuse (msg, n, "top-db is %g but must be between %g and %g dB",
+    return msx_refuse (msg, n, "top-db is %g but must be between %g and %g dB",
         c->top_db, MSX_MIN_TOP_DB, MSX_MAX_TOP_DB);
   /* In float, amin below FLT_MIN's neighbourhood rounds to 0 (the dB of
    * silence becomes −Inf) and above FLT_MAX to Inf. */
   if (!(c->amin >= FLT_MIN && c->amin <= FLT_MAX))
-    return refuse (msg, n, "amin is %g but must be between %g and %g", c->amin,
-        FLT_MIN, FLT_MAX);
+    return msx_refuse (msg, n, "amin is %g but must be between %g and %g",
+        c->amin, FLT_MIN, FLT_MAX);
   if (int_out_of (c->output_db, 0, 1))
-    return refuse (msg, n, "output_db is %d but must be 0 or 1", c->output_db);
+    return msx_refuse (
+        msg, n, "output_db is %d but must be 0 or 1", c->output_db);
   if (!(c->db_ref > 0.0) || isinf (c->db_ref))
-    return refuse (msg, n, "db_ref is %g but must be positive", c->db_ref);
+    return msx_refuse (msg, n, "db_ref is %g but must be positive", c->db_ref);
   return MSX_OK;
 }
 
@@ -228,27 +216,27 @@ static MsxStatus
 validate_output (const MsxConfig *c, char *msg, size_t n)
 {
   if (!msx_colormap_valid (c->colormap))
-    return refuse (msg, n, "colormap is %d but must be between 0 and %d",
+    return msx_refuse (msg, n, "colormap is %d but must be between 0 and %d",
         (int)c->colormap, MSX_COLORMAP_COUNT - 1);
   if (int_out_of (c->width, 1, MSX_MAX_WIDTH))
-    return refuse (msg, n, "width is %d but must be between 1 and %d", c->width,
-        MSX_MAX_WIDTH);
+    return msx_refuse (msg, n, "width is %d but must be between 1 and %d",
+        c->width, MSX_MAX_WIDTH);
   if (int_out_of (c->height, 1, MSX_MAX_HEIGHT))
-    return refuse (msg, n, "height is %d but must be between 1 and %d",
+    return msx_refuse (msg, n, "height is %d but must be between 1 and %d",
         c->height, MSX_MAX_HEIGHT);
   if (int_out_of (c->chunk_size, 1, MSX_MAX_CHUNK_SIZE))
-    return refuse (msg, n, "chunk-size is %d but must be between 1 and %d",
+    return msx_refuse (msg, n, "chunk-size is %d but must be between 1 and %d",
         c->chunk_size, MSX_MAX_CHUNK_SIZE);
   if (int_out_of (c->threads, 0, MSX_MAX_THREADS))
-    return refuse (msg, n, "threads is %d but must be between 0 and %d",
+    return msx_refuse (msg, n, "threads is %d but must be between 0 and %d",
         c->threads, MSX_MAX_THREADS);
   if (int_out_of (c->backend, MSX_BACKEND_AUTO, MSX_BACKEND_VULKAN))
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "backend is %d but must be auto (0), cpu (1) or "
         "vulkan (2)",
         (int)c->backend);
   if (c->device_index < -1)
-    return refuse (msg, n,
+    return msx_refuse (msg, n,
         "device-index is %d but must be -1 (choose) or "
         "at least 0",
         c->device_index);
@@ -403,7 +391,7 @@ msx_config_check_picture (
 
   if (bytes <= MSX_PICTURE_MEMORY)
     return MSX_OK;
-  return refuse (msg, msg_size,
+  return msx_refuse (msg, msg_size,
       "width %d x n-mels %d x %d lane%s (height %d) would keep %.0f MiB for "
       "the picture, more than the %.0f MiB allowed: lower width or n-mels%s",
       c->width, c->n_mels, lanes, lanes == 1 ? "" : "s", c->height,

@@ -1,7 +1,23 @@
 /* melspecx core — status codes.
  * SPDX-License-Identifier: MIT
  */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "msx_status.h"
+
+MsxStatus
+msx_refuse (char *msg, size_t msg_size, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (msg && msg_size) {
+    va_start (ap, fmt);
+    vsnprintf (msg, msg_size, fmt, ap);
+    va_end (ap);
+  }
+  return MSX_ERROR_INVALID_ARGUMENT;
+}
 
 const char *
 msx_status_string (MsxStatus status)
