@@ -142,6 +142,8 @@ ramp_csv (int unit, int lines, int bad_line)
   char *text = malloc (64 * (lines + 2)), *p = text;
   int i;
 
+  if (text == NULL)
+    abort ();
   p += sprintf (p, "# a test ramp\n\n");
   for (i = 0; i < lines; i++) {
     if (i + 1 == bad_line)
