@@ -157,6 +157,29 @@ ramp_csv (int unit, int lines, int bad_line)
   return text;
 }
 
+/* msx_colormap_load of @len bytes of @data written to a temporary file. */
+static MsxStatus
+load_bytes (const void *data, size_t len, uint8_t *rgb, char *msg, size_t size)
+{
+  const char *path = temp_file (data, len);
+  MsxStatus st = msx_colormap_load (path, rgb, msg, size);
+
+  unlink (path);
+  return st;
+}
+
+/* msx_colormap_load of a ramp_csv(). */
+static MsxStatus
+load_ramp (
+    int unit, int lines, int bad_line, uint8_t *rgb, char *msg, size_t size)
+{
+  char *csv = ramp_csv (unit, lines, bad_line);
+  MsxStatus st = load_bytes (csv, strlen (csv), rgb, msg, size);
+
+  free (csv);
+  return st;
+}
+
 static int
 is_ramp (const uint8_t *rgb)
 {
@@ -174,28 +197,19 @@ static void
 test_custom (void)
 {
   uint8_t rgb[768], again[768], px[4 * 3];
-  char msg[256] = "", *csv;
+  char msg[256] = "";
   MsxColormap id, id2, g;
   uint8_t *png = NULL, row[768];
   size_t png_size = 0;
   float db[4] = { -80.0f, -40.0f, -20.0f, 0.0f };
-  const char *path;
   int i;
 
-  csv = ramp_csv (0, 256, 0);
-  path = temp_file (csv, strlen (csv));
   msx_check (
-      msx_colormap_load (path, rgb, msg, sizeof msg) == MSX_OK && is_ramp (rgb),
+      load_ramp (0, 256, 0, rgb, msg, sizeof msg) == MSX_OK && is_ramp (rgb),
       "CSV of 0-255 with a comment and a blank line");
-  unlink (path);
-  free (csv);
-  csv = ramp_csv (1, 256, 0);
-  path = temp_file (csv, strlen (csv));
-  msx_check (msx_colormap_load (path, again, msg, sizeof msg) == MSX_OK &&
+  msx_check (load_ramp (1, 256, 0, again, msg, sizeof msg) == MSX_OK &&
                  is_ramp (again),
       "CSV of 0-1 values");
-  unlink (path);
-  free (csv);
 
   for (i = 0; i < 256; i++) {
     row[3 * i] = (uint8_t)i;
@@ -203,43 +217,27 @@ test_custom (void)
     row[3 * i + 2] = (uint8_t)(i / 2);
   }
   msx_png_encode (row, MSX_PIXEL_RGB, 256, 1, 768, NULL, NULL, &png, &png_size);
-  path = temp_file ((const char *)png, png_size);
-  msx_check (msx_colormap_load (path, again, msg, sizeof msg) == MSX_OK &&
+  msx_check (load_bytes (png, png_size, again, msg, sizeof msg) == MSX_OK &&
                  is_ramp (again),
       "a 256x1 PNG");
-  unlink (path);
   free (png);
 
-  csv = ramp_csv (0, 256, 7);
-  path = temp_file (csv, strlen (csv));
-  msx_check (msx_colormap_load (path, again, msg, sizeof msg) ==
+  msx_check (load_ramp (0, 256, 7, again, msg, sizeof msg) ==
                      MSX_ERROR_INVALID_ARGUMENT &&
                  strstr (msg, "line 9"),
       "a bad line is refused, naming it (line 9: two header lines)");
   printf ("# %s\n", msg);
-  unlink (path);
-  free (csv);
-  csv = ramp_csv (0, 255, 0);
-  path = temp_file (csv, strlen (csv));
-  msx_check (msx_colormap_load (path, again, msg, sizeof msg) ==
+  msx_check (load_ramp (0, 255, 0, again, msg, sizeof msg) ==
                      MSX_ERROR_INVALID_ARGUMENT &&
                  strstr (msg, "255 colours"),
       "255 colours are refused");
-  unlink (path);
-  free (csv);
-  csv = ramp_csv (0, 257, 0);
-  path = temp_file (csv, strlen (csv));
-  msx_check (msx_colormap_load (path, again, msg, sizeof msg) ==
+  msx_check (load_ramp (0, 257, 0, again, msg, sizeof msg) ==
                      MSX_ERROR_INVALID_ARGUMENT &&
                  strstr (msg, "more than 256"),
       "257 colours are refused");
-  unlink (path);
-  free (csv);
-  path = temp_file ("300,0,0\n", 8);
-  msx_check (msx_colormap_load (path, again, msg, sizeof msg) ==
+  msx_check (load_bytes ("300,0,0\n", 8, again, msg, sizeof msg) ==
                  MSX_ERROR_INVALID_ARGUMENT,
       "a file of one colour is refused");
-  unlink (path);
   msx_check (msx_colormap_load ("/nonexistent/x.csv", again, msg, sizeof msg) ==
                      MSX_ERROR_INVALID_ARGUMENT &&
                  strstr (msg, "cannot open"),
