@@ -25,6 +25,7 @@
 #include "msx_scroll.h"
 #include "msx_pace.h"
 #include "msx_dbfs.h"
+#include "msx_preset.h"
 
 /** Returns: the library version, e.g. "0.1.0". */
 const char *msx_version (void);

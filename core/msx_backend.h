@@ -57,9 +57,9 @@ MsxStatus msx_backend_new (const MsxConfig *cfg, const float *window,
 
 /**
  * msx_backend_process:
- * @signal: (n_frames-1)*hop_length + n_fft samples, finite and within
- *   ±MSX_SAMPLE_LIMIT (msx_stft ensures both); frame b starts at
- *   signal[b*hop_length]
+ * @signal: (n_frames-1)*hop_length + n_fft samples (win_length with
+ *   framing kaldi), finite and within ±MSX_SAMPLE_LIMIT (msx_stft ensures
+ *   both); frame b starts at signal[b*hop_length]
  * @n_frames: 1..cfg->chunk_size
  * @mel_out: (out): n_frames × n_mels values, time-major: frame b, band m
  *   at mel_out[b*n_mels+m]; each the mel-weighted sum S of |X_k|^power,
@@ -109,7 +109,9 @@ void msx_backend_free (MsxBackend *be);
  * table exists only when MSX_HAVE_VULKAN is defined.  Its create() must, for
  * cfg->backend == MSX_BACKEND_AUTO, refuse (MSX_ERROR_BACKEND_UNAVAILABLE,
  * msg saying why) when no discrete/integrated/virtual GPU exists, so that
- * the factory falls back to the CPU. */
+ * the factory falls back to the CPU.  It refuses framing kaldi the same way
+ * (only the CPU computes it): auto then uses the CPU, and backend vulkan is
+ * an error with that sentence. */
 extern const MsxBackendOps msx_backend_cpu_ops;
 extern const MsxBackendOps msx_backend_vulkan_ops;
 

@@ -1,12 +1,12 @@
 /* melspecx core — the CPU analysis backend, the reference implementation.
  * SPDX-License-Identifier: MIT
  *
- * Frame by frame: window, real FFT (msx_fft: FFTW or kissfft), |X|^power,
- * mel filterbank, and with cfg->output_db the dB conversion (msx_db).  Working
- * one frame at a time keeps the buffers in cache and the memory independent of
- * chunk_size; a CPU FFT gains nothing from batching (measured with FFTW here).
- * Every frame goes through exactly the same arithmetic whatever the batch, so
- * chunk_size never changes the numbers.
+ * Frame by frame: window (or kaldi's framing), real FFT (msx_fft: FFTW or
+ * kissfft), |X|^power, mel filterbank, and with cfg->output_db the dB
+ * conversion (msx_db).  Working one frame at a time keeps the buffers in cache
+ * and the memory independent of chunk_size; a CPU FFT gains nothing from
+ * batching (measured with FFTW here). Every frame goes through exactly the same
+ * arithmetic whatever the batch, so chunk_size never changes the numbers.
  *
  * The window is applied straight into the FFT's own aligned input and the
  * power read straight from its output: no copy per frame.  Only the bins
@@ -66,9 +66,12 @@ struct CpuState {
   int output_db;                  /* emit dB re db_ref instead of mel power */
   double power_exp, db_ref, amin; /* cfg->power, db_ref, amin */
   const float *window;            /* n_fft, owned by the caller */
-  const MsxMelBank *bank;         /* owned by the caller */
-  int n_used;    /* bins below the end of the highest mel band */
-  int n_workers; /* allocated; workers[0] is the calling thread */
+  int kaldi;                      /* framing kaldi (cpu_kaldi_frame) */
+  int win_length, win_offset;     /* where the window sits in n_fft */
+  double preemphasis;
+  const MsxMelBank *bank; /* owned by the caller */
+  int n_used;             /* bins below the end of the highest mel band */
+  int n_workers;          /* allocated; workers[0] is the calling thread */
   CpuWorker *workers;
   int started;          /* helpers_start() called */
   int n_running;        /* the caller and the helpers that run */
@@ -119,6 +122,28 @@ cpu_window (const float *restrict x, const float *restrict w,
     frame[i] = x[i] * w[i];
 }
 
+/* A kaldi frame (MSX_FRAMING_KALDI): the win_length samples @x minus their
+ * mean, pre-emphasised (y[i] = x[i] − c·x[i−1], y[0] = x[0] − c·x[0]),
+ * times the window, at the window's place in the n_fft zeros (|X| does
+ * not depend on where the frame sits).  In double, rounded once. */
+static void
+cpu_kaldi_frame (const CpuState *s, const float *x, float *frame)
+{
+  const float *w = s->window + s->win_offset;
+  double mean = 0.0, c = s->preemphasis;
+  int i, n = s->win_length;
+
+  for (i = 0; i < n; i++)
+    mean += x[i];
+  mean /= n;
+  for (i = 0; i < s->n_fft; i++)
+    frame[i] = 0.0f;
+  for (i = 0; i < n; i++) {
+    double prev = x[i > 0 ? i - 1 : 0] - mean;
+    frame[s->win_offset + i] = (float)(((x[i] - mean) - c * prev) * w[i]);
+  }
+}
+
 /* @n_frames consecutive frames with @w's plan and buffers. */
 static void
 cpu_frames (const CpuState *s, CpuWorker *w, const float *signal,
@@ -128,8 +153,11 @@ cpu_frames (const CpuState *s, CpuWorker *w, const float *signal,
 
   for (b = 0; b < n_frames; b++) {
     float *mel = mel_out + b * (size_t)s->n_mels;
-    cpu_window (signal + b * (size_t)s->hop, s->window, msx_fft_input (w->fft),
-        s->n_fft);
+    if (s->kaldi)
+      cpu_kaldi_frame (s, signal + b * (size_t)s->hop, msx_fft_input (w->fft));
+    else
+      cpu_window (signal + b * (size_t)s->hop, s->window,
+          msx_fft_input (w->fft), s->n_fft);
     cpu_power (msx_fft_execute (w->fft), w->power, s->n_used, s->magnitude);
     msx_mel_bank_apply (s->bank, w->power, mel);
     if (s->output_db)
@@ -336,6 +364,10 @@ cpu_create (const MsxConfig *cfg, const float *window, const MsxMelBank *bank,
   s->db_ref = cfg->db_ref;
   s->amin = cfg->amin;
   s->window = window;
+  s->kaldi = cfg->framing == MSX_FRAMING_KALDI;
+  s->win_length = msx_config_win_length (cfg);
+  s->win_offset = (cfg->n_fft - s->win_length) / 2; /* msx_window_fill */
+  s->preemphasis = cfg->preemphasis;
   s->bank = bank;
   s->n_used = msx_mel_bank_bins_used (bank);
   st = workers_new (s, thread_count (cfg));

@@ -36,7 +36,8 @@
  * Limits: B is capped so that no buffer exceeds maxStorageBufferRange
  * (lavapipe: 128 MiB, i.e. B <= 16367 at n_fft 2048).  n_fft with a prime
  * factor above 13 is refused (VkFFT's Bluestein path is not trusted); the
- * factory's auto mode then uses the CPU.
+ * factory's auto mode then uses the CPU.  So is framing kaldi, which only
+ * the CPU backend computes.
  */
 #include <math.h>
 #include <stdint.h>
@@ -84,8 +85,8 @@ typedef struct {
   VkPipelineLayout frames_layout, mel_layout;
   VkPipeline frames_pipe, mel_pipe;
   VkDescriptorPool dpool;
-  VkQueryPool queries; /* 2 timestamps per slot, or none */
-  MsxFftVulkan *fft;   /* B frames */
+  VkQueryPool queries;          /* 2 timestamps per slot, or none */
+  MsxFftVulkan *fft;            /* B frames */
   MsxFftVulkan *small[N_SMALL]; /* 2^c frames, made on demand */
   int small_wanted[N_SMALL];    /* times asked for; -1: could not make */
   Slot slot[N_SLOTS];
@@ -738,6 +739,12 @@ vk_process (void *state, const float *signal, size_t n_frames, float *mel_out)
 static MsxStatus
 check_size (const MsxConfig *cfg, char *msg, size_t msg_size)
 {
+  if (cfg->framing == MSX_FRAMING_KALDI) {
+    snprintf (msg, msg_size,
+        "framing=kaldi (mean removal and pre-emphasis per frame) is "
+        "computed on the CPU only: use backend cpu or auto");
+    return MSX_ERROR_BACKEND_UNAVAILABLE;
+  }
   if (msx_fft_vulkan_supported (cfg->n_fft))
     return MSX_OK;
   snprintf (msg, msg_size,

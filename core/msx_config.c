@@ -20,7 +20,10 @@
 #endif
 
 static const char *const window_names[] = { "hann", "hamming", "blackman",
-  "rectangular" };
+  "rectangular", "povey" };
+static const char *const mel_scale_names[] = { "slaney", "htk", "kaldi" };
+static const char *const framing_names[] = { "stft", "kaldi" };
+static const char *const log_scale_names[] = { "db", "ln", "whisper" };
 
 static const char *const colormap_names[MSX_COLORMAP_COUNT] = { "inferno",
   "viridis", "magma", "plasma", "cividis", "greys", "blues", "greens", "reds",
@@ -45,6 +48,10 @@ msx_config_init (MsxConfig *cfg)
   cfg->center = 1;
   cfg->pad_mode = MSX_PAD_REFLECT;
   cfg->window = MSX_WINDOW_HANN;
+  cfg->framing = MSX_FRAMING_STFT;
+  cfg->preemphasis = 0.0;
+  cfg->drop_last = 0;
+  cfg->log_scale = MSX_LOG_DB;
   cfg->power = 2.0;
   cfg->n_mels = 128;
   cfg->f_min = 0.0;
@@ -107,6 +114,31 @@ int_out_of (int v, int lo, int hi)
   return v < lo || v > hi;
 }
 
+/* framing, preemphasis and drop_last. */
+static MsxStatus
+validate_kaldi_framing (const MsxConfig *c, char *msg, size_t n)
+{
+  if (int_out_of (c->framing, MSX_FRAMING_STFT, MSX_FRAMING_KALDI))
+    return msx_refuse (msg, n,
+        "framing is %d but must be stft (0) or kaldi (1)", (int)c->framing);
+  if (!(c->preemphasis >= 0.0 && c->preemphasis <= MSX_MAX_PREEMPHASIS))
+    return msx_refuse (msg, n, "preemphasis is %g but must be between 0 and %g",
+        c->preemphasis, MSX_MAX_PREEMPHASIS);
+  if (c->preemphasis != 0.0 && c->framing != MSX_FRAMING_KALDI)
+    return msx_refuse (msg, n,
+        "preemphasis is %g but pre-emphasis is applied to kaldi frames "
+        "only: use framing=kaldi or preemphasis=0",
+        c->preemphasis);
+  if (c->framing == MSX_FRAMING_KALDI && c->center)
+    return msx_refuse (msg, n,
+        "framing=kaldi cuts frames from the first sample on (kaldi's "
+        "snip-edges): use center=false");
+  if (int_out_of (c->drop_last, 0, 1))
+    return msx_refuse (
+        msg, n, "drop-last is %d but must be 0 or 1", c->drop_last);
+  return MSX_OK;
+}
+
 /* Input and framing parameters. */
 static MsxStatus
 validate_framing (const MsxConfig *c, char *msg, size_t n)
@@ -145,12 +177,12 @@ validate_framing (const MsxConfig *c, char *msg, size_t n)
         "pad-mode is %d but must be reflect (0) or "
         "constant (1)",
         (int)c->pad_mode);
-  if (int_out_of (c->window, MSX_WINDOW_HANN, MSX_WINDOW_RECTANGULAR))
+  if (int_out_of (c->window, MSX_WINDOW_HANN, MSX_WINDOW_POVEY))
     return msx_refuse (msg, n,
         "window is %d but must be hann (0), hamming (1), "
-        "blackman (2) or rectangular (3)",
+        "blackman (2), rectangular (3) or povey (4)",
         (int)c->window);
-  return MSX_OK;
+  return validate_kaldi_framing (c, msg, n);
 }
 
 /* Spectrum, mel and dB parameters.  Comparisons are written so that NaN
@@ -182,16 +214,23 @@ validate_mel (const MsxConfig *c, char *msg, size_t n)
         "f-min is %g Hz but must be at least 0 and below "
         "f-max (%g Hz)",
         c->f_min, f_max);
-  if (int_out_of (c->mel_scale, MSX_MEL_SCALE_SLANEY, MSX_MEL_SCALE_HTK))
+  if (int_out_of (c->mel_scale, MSX_MEL_SCALE_SLANEY, MSX_MEL_SCALE_KALDI))
     return msx_refuse (msg, n,
-        "mel-scale is %d but must be slaney (0) or htk "
-        "(1)",
+        "mel-scale is %d but must be slaney (0), htk (1) or kaldi (2)",
         (int)c->mel_scale);
   if (int_out_of (c->mel_norm, MSX_MEL_NORM_SLANEY, MSX_MEL_NORM_NONE))
     return msx_refuse (msg, n,
         "mel-norm is %d but must be slaney (0) or none "
         "(1)",
         (int)c->mel_norm);
+  if (c->mel_scale == MSX_MEL_SCALE_KALDI && c->mel_norm != MSX_MEL_NORM_NONE)
+    return msx_refuse (msg, n,
+        "mel-scale=kaldi builds kaldi's filters, which are not normalised: "
+        "use mel-norm=none");
+  if (int_out_of (c->log_scale, MSX_LOG_DB, MSX_LOG_WHISPER))
+    return msx_refuse (msg, n,
+        "log-scale is %d but must be db (0), ln (1) or whisper (2)",
+        (int)c->log_scale);
   if (int_out_of (c->ref, MSX_REF_MAX, MSX_REF_DBFS))
     return msx_refuse (
         msg, n, "ref is %d but must be max (0) or dbfs (1)", (int)c->ref);
@@ -313,24 +352,29 @@ json_framing (JsonOut *j, const MsxConfig *c, double duration_s)
       msx_config_win_length (c), c->hop_length);
   json_add (j, ",\"center\":%s", c->center ? "true" : "false");
   json_add (j, ",\"pad_mode\":\"%s\"", enum_name (pads, 2, c->pad_mode));
-  json_add (j, ",\"window\":\"%s\"", enum_name (window_names, 4, c->window));
+  json_add (j, ",\"window\":\"%s\"", enum_name (window_names, 5, c->window));
+  json_add (j, ",\"framing\":\"%s\"", enum_name (framing_names, 2, c->framing));
+  json_number (j, "preemphasis", c->preemphasis);
+  json_add (j, ",\"drop_last\":%s", c->drop_last ? "true" : "false");
 }
 
 static void
 json_mel (JsonOut *j, const MsxConfig *c)
 {
-  static const char *const scales[] = { "slaney", "htk" };
   static const char *const norms[] = { "slaney", "none" };
 
   json_number (j, "power", c->power);
   json_add (j, ",\"n_mels\":%d", c->n_mels);
   json_number (j, "f_min", c->f_min);
   json_number (j, "f_max", msx_config_f_max (c));
-  json_add (j, ",\"mel_scale\":\"%s\"", enum_name (scales, 2, c->mel_scale));
+  json_add (
+      j, ",\"mel_scale\":\"%s\"", enum_name (mel_scale_names, 3, c->mel_scale));
   json_add (j, ",\"mel_norm\":\"%s\"", enum_name (norms, 2, c->mel_norm));
   json_number (j, "top_db", c->top_db);
   json_number (j, "amin", c->amin);
   json_add (j, ",\"ref\":\"%s\"", c->ref == MSX_REF_DBFS ? "dbfs" : "max");
+  json_add (
+      j, ",\"log_scale\":\"%s\"", enum_name (log_scale_names, 3, c->log_scale));
   json_add (j, ",\"colormap\":\"%s\"",
       (int)c->colormap < MSX_COLORMAP_COUNT
           ? enum_name (colormap_names, MSX_COLORMAP_COUNT, c->colormap)
@@ -360,7 +404,54 @@ msx_config_to_json (
 const char *
 msx_window_type_name (MsxWindowType w)
 {
-  return (int)w >= 0 && w <= MSX_WINDOW_RECTANGULAR ? window_names[w] : NULL;
+  return (int)w >= 0 && w <= MSX_WINDOW_POVEY ? window_names[w] : NULL;
+}
+
+const char *
+msx_mel_scale_name (MsxMelScale s)
+{
+  return (int)s >= 0 && s <= MSX_MEL_SCALE_KALDI ? mel_scale_names[s] : NULL;
+}
+
+const char *
+msx_framing_name (MsxFraming f)
+{
+  return (int)f >= 0 && f <= MSX_FRAMING_KALDI ? framing_names[f] : NULL;
+}
+
+const char *
+msx_log_scale_name (MsxLogScale s)
+{
+  return (int)s >= 0 && s <= MSX_LOG_WHISPER ? log_scale_names[s] : NULL;
+}
+
+double
+msx_log_scale_slope (MsxLogScale scale, double power)
+{
+  double k = power == 1.0 ? 20.0 : 10.0;
+
+  switch (scale) {
+    case MSX_LOG_LN:
+      return M_LN10 / k;
+    case MSX_LOG_WHISPER:
+      return 1.0 / (4.0 * k);
+    default:
+      return 1.0;
+  }
+}
+
+/* ln(v) = dB·ln(10)/k; (log10(v) + 4)/4 = dB/(4k) + 1. */
+void
+msx_log_scale_apply (MsxLogScale scale, double power, float *db, size_t n)
+{
+  double slope = msx_log_scale_slope (scale, power);
+  double offset = scale == MSX_LOG_WHISPER ? 1.0 : 0.0;
+  size_t i;
+
+  if (scale == MSX_LOG_DB)
+    return;
+  for (i = 0; i < n; i++)
+    db[i] = (float)(slope * (double)db[i] + offset);
 }
 
 const char *

@@ -25,9 +25,36 @@ typedef enum {
   MSX_WINDOW_HANN,
   MSX_WINDOW_HAMMING,
   MSX_WINDOW_BLACKMAN,
-  MSX_WINDOW_RECTANGULAR
+  MSX_WINDOW_RECTANGULAR,
+  MSX_WINDOW_POVEY /* kaldi: the symmetric Hann window to the power 0.85 */
 } MsxWindowType;
-typedef enum { MSX_MEL_SCALE_SLANEY, MSX_MEL_SCALE_HTK } MsxMelScale;
+/* slaney and htk: librosa.filters.mel, triangles linear in Hz over bins
+ * 0..n_fft/2.  kaldi: mel = 1127·ln(1 + f/700), triangles linear in mel
+ * over bins 0..n_fft/2−1, the Nyquist bin weighted 0 (kaldi's
+ * MelBanks, torchaudio.compliance.kaldi.get_mel_banks). */
+typedef enum {
+  MSX_MEL_SCALE_SLANEY,
+  MSX_MEL_SCALE_HTK,
+  MSX_MEL_SCALE_KALDI
+} MsxMelScale;
+/* How frames are cut.  stft: librosa and torch.stft, frame t is n_fft
+ * samples from t·hop of the (centred) signal, times the window centred in
+ * them.  kaldi: frame t is the win_length samples x[t·hop ..
+ * t·hop + win_length) of the input (center must be off: kaldi's
+ * snip-edges), minus their mean, pre-emphasised (y[i] = x[i] −
+ * preemphasis·x[i−1], y[0] = x[0] − preemphasis·x[0]), times the
+ * window, zero-padded to n_fft; 1 + (L − win_length)/hop frames. */
+typedef enum { MSX_FRAMING_STFT, MSX_FRAMING_KALDI } MsxFraming;
+/* The unit of raw frames and of the Python package's numbers (pictures
+ * are drawn from dB whatever it is).  With v the mel value S clamped below
+ * at amin and k the dB multiplier (10 for power 2, 20 for power 1):
+ * db: k·log10(v) (librosa.power_to_db, torchaudio's AmplitudeToDB);
+ * ln: ln(v) (kaldi's log mel energies);
+ * whisper: (log10(v) + 4) / 4 for power 2 (whisper's log_mel_spectrogram,
+ *   before its whole-input clamp at max − 8, i.e. max − top_db 80 dB).
+ * Each is an increasing affine function of the dB value, so a floor at
+ * max − top_db dB is a floor at max − top_db·(the slope). */
+typedef enum { MSX_LOG_DB, MSX_LOG_LN, MSX_LOG_WHISPER } MsxLogScale;
 typedef enum { MSX_MEL_NORM_SLANEY, MSX_MEL_NORM_NONE } MsxMelNorm;
 typedef enum {
   MSX_BACKEND_AUTO, /* a real GPU if one exists, else the CPU */
@@ -64,6 +91,8 @@ typedef enum {
 #define MSX_MAX_CHUNK_SIZE 16384
 #define MSX_MAX_THREADS 64
 #define MSX_DEFAULT_AMIN 1e-10
+/* preemphasis's range (framing kaldi only). */
+#define MSX_MAX_PREEMPHASIS 1.0
 /* top_db's range (the element's).  Some bound is needed at both ends:
  * stream mode draws its reference in steps of top_db/MSX_SCROLL_REF_STEPS,
  * which a denormal top_db turns into a division by zero, and pictures
@@ -119,6 +148,11 @@ typedef struct {
   int center;     /* pad n_fft/2 each side */
   MsxPadMode pad_mode;
   MsxWindowType window;
+  MsxFraming framing;
+  double preemphasis; /* 0..MSX_MAX_PREEMPHASIS; nonzero only with
+                       * framing kaldi */
+  int drop_last;      /* 1: the last frame of the input is not emitted
+                       * (whisper's stft[..., :-1]) */
 
   /* spectrum and mel */
   double power; /* 1.0 magnitude or 2.0 power */
@@ -129,10 +163,11 @@ typedef struct {
   MsxMelNorm mel_norm;
 
   /* dB */
-  double top_db; /* MSX_MIN_TOP_DB..MSX_MAX_TOP_DB */
-  double amin;   /* FLT_MIN..FLT_MAX (dB is computed in float); default
-                  * MSX_DEFAULT_AMIN */
-  MsxRef ref;    /* what 0 dB is in a picture of the whole input */
+  double top_db;         /* MSX_MIN_TOP_DB..MSX_MAX_TOP_DB */
+  double amin;           /* FLT_MIN..FLT_MAX (dB is computed in float); default
+                          * MSX_DEFAULT_AMIN */
+  MsxRef ref;            /* what 0 dB is in a picture of the whole input */
+  MsxLogScale log_scale; /* the unit of raw frames (msx_log_scale_apply) */
 
   /* image */
   MsxColormap colormap;
@@ -163,7 +198,8 @@ typedef struct {
  * Sets the defaults (librosa's, f_max 8000): 44100 Hz mono, n_fft 2048, hop
  * 512, center with reflect padding, hann, power 2, 128 Slaney mels 0..8000 Hz
  * with Slaney norm, top_db 80, amin 1e-10, inferno 1024x256, chunk 1024, auto,
- * threads 0; mel power output (output_db 0, db_ref 1.0).
+ * threads 0; mel power output (output_db 0, db_ref 1.0); framing stft
+ * without pre-emphasis, every frame kept, raw frames in dB.
  */
 void msx_config_init (MsxConfig *cfg);
 
@@ -244,6 +280,28 @@ MsxStatus msx_config_to_json (
 /* Names of enum values as used by the element and the JSON ("hann",
  * "slaney", "inferno"...); NULL when out of range. */
 const char *msx_window_type_name (MsxWindowType w);
+const char *msx_mel_scale_name (MsxMelScale s);
+const char *msx_framing_name (MsxFraming f);
+const char *msx_log_scale_name (MsxLogScale s);
+
+/**
+ * msx_log_scale_apply:
+ * @scale: the unit wanted
+ * @power: cfg->power (the dB multiplier k is 10 for 2.0, 20 for 1.0)
+ * @db: (inout): @n values in dB (k·log10 of the mel value), turned into
+ *   @scale in place (see MsxLogScale); MSX_LOG_DB leaves them as they are
+ * @n: count
+ *
+ * Computed in double, stored as float.
+ */
+void msx_log_scale_apply (MsxLogScale scale, double power, float *db, size_t n);
+
+/**
+ * msx_log_scale_slope:
+ * Returns: how much one dB is in @scale: 1 for db, ln(10)/k for ln,
+ * 1/(4k) for whisper (k the dB multiplier of @power).
+ */
+double msx_log_scale_slope (MsxLogScale scale, double power);
 const char *msx_colormap_name (MsxColormap c);
 /* Returns the colormap for @name, or -1. */
 int msx_colormap_from_name (const char *name);

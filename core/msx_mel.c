@@ -18,9 +18,15 @@
 #define SLANEY_MIN_LOG_MEL (SLANEY_MIN_LOG_HZ / SLANEY_F_SP)
 #define SLANEY_LOGSTEP (log (6.4) / 27.0)
 
+/* kaldi's MelScale: 1127·ln(1 + f/700), HTK's scale with kaldi's rounded
+ * constant. */
+#define KALDI_MEL 1127.0
+
 double
 msx_hz_to_mel (double hz, MsxMelScale scale)
 {
+  if (scale == MSX_MEL_SCALE_KALDI)
+    return KALDI_MEL * log (1.0 + hz / 700.0);
   if (scale == MSX_MEL_SCALE_HTK)
     return 2595.0 * log10 (1.0 + hz / 700.0);
   if (hz >= SLANEY_MIN_LOG_HZ)
@@ -31,6 +37,8 @@ msx_hz_to_mel (double hz, MsxMelScale scale)
 double
 msx_mel_to_hz (double mel, MsxMelScale scale)
 {
+  if (scale == MSX_MEL_SCALE_KALDI)
+    return 700.0 * (exp (mel / KALDI_MEL) - 1.0);
   if (scale == MSX_MEL_SCALE_HTK)
     return 700.0 * (pow (10.0, mel / 2595.0) - 1.0);
   if (mel >= SLANEY_MIN_LOG_MEL)
@@ -60,6 +68,26 @@ mel_edges (const MsxConfig *cfg, double f_max, double *edges)
     edges[i] = msx_mel_to_hz (linspace_at (lo, hi, n, i), cfg->mel_scale);
 }
 
+/* kaldi's MelBanks (torchaudio.compliance.kaldi.get_mel_banks): the
+ * edges mel_lo + i·delta, delta = (mel_hi − mel_lo)/(n_mels + 1), and the
+ * bins k·sr/n_fft, k = 0..n_fft/2 − 1, both in mel: the triangles are
+ * linear in mel. */
+static void
+kaldi_positions (const MsxConfig *cfg, double *edges, double *mels)
+{
+  double lo = msx_hz_to_mel (cfg->f_min, MSX_MEL_SCALE_KALDI);
+  double hi = msx_hz_to_mel (msx_config_f_max (cfg), MSX_MEL_SCALE_KALDI);
+  double delta = (hi - lo) / (cfg->n_mels + 1), bin_hz;
+  int i;
+
+  for (i = 0; i < cfg->n_mels + 2; i++)
+    edges[i] = lo + i * delta;
+  bin_hz = (double)cfg->sample_rate / cfg->n_fft;
+  for (i = 0; i < cfg->n_fft / 2; i++)
+    mels[i] = msx_hz_to_mel (bin_hz * i, MSX_MEL_SCALE_KALDI);
+  mels[cfg->n_fft / 2] = hi; /* never searched: the Nyquist bin */
+}
+
 /* Weight of band m at frequency f: the triangle
  * max(0, min((f - e[m]) / (e[m+1] - e[m]), (e[m+2] - f) / (e[m+2] - e[m+1]))),
  * times 2/(e[m+2] - e[m]) with Slaney norm (constant area). */
@@ -78,14 +106,14 @@ tri_weight (const double *e, int m, double f, MsxMelNorm norm)
 /* Finds the bins with a positive weight (a triangle: one run) for every
  * band; returns the total. */
 static int
-band_extents (
-    MsxMelBank *bank, const double *e, const double *freqs, MsxMelNorm norm)
+band_extents (MsxMelBank *bank, const double *e, const double *freqs,
+    MsxMelNorm norm, int n_search)
 {
   int m, k, total = 0;
 
   for (m = 0; m < bank->n_mels; m++) {
     int first = -1, last = -2;
-    for (k = 0; k < bank->n_bins; k++) {
+    for (k = 0; k < n_search; k++) {
       if (tri_weight (e, m, freqs[k], norm) > 0.0) {
         if (first < 0)
           first = k;
@@ -183,7 +211,7 @@ bank_alloc (int n_mels, int n_bins, MsxMelBank **out)
 MsxStatus
 msx_mel_bank_new (const MsxConfig *cfg, MsxMelBank **out)
 {
-  int n_bins = cfg->n_fft / 2 + 1, k;
+  int n_bins = cfg->n_fft / 2 + 1, n_search = n_bins, k;
   double *edges = NULL, *freqs = NULL;
   MsxMelBank *bank = NULL;
   MsxStatus st;
@@ -197,12 +225,18 @@ msx_mel_bank_new (const MsxConfig *cfg, MsxMelBank **out)
   if (st || !edges || !freqs)
     goto fail;
 
-  /* librosa.fft_frequencies: linspace(0, sr/2, n_fft/2 + 1) */
-  for (k = 0; k < n_bins; k++)
-    freqs[k] = linspace_at (0.0, cfg->sample_rate / 2.0, n_bins, k);
-  mel_edges (cfg, msx_config_f_max (cfg), edges);
+  if (cfg->mel_scale == MSX_MEL_SCALE_KALDI) {
+    /* kaldi: bin and edge positions in mel, the Nyquist bin left out */
+    kaldi_positions (cfg, edges, freqs);
+    n_search = n_bins - 1;
+  } else {
+    /* librosa.fft_frequencies: linspace(0, sr/2, n_fft/2 + 1) */
+    for (k = 0; k < n_bins; k++)
+      freqs[k] = linspace_at (0.0, cfg->sample_rate / 2.0, n_bins, k);
+    mel_edges (cfg, msx_config_f_max (cfg), edges);
+  }
 
-  bank->n_weights = band_extents (bank, edges, freqs, cfg->mel_norm);
+  bank->n_weights = band_extents (bank, edges, freqs, cfg->mel_norm, n_search);
   /* Each bin lies in at most two triangles: n_weights <= 2 * n_bins. */
   bank->weights = malloc ((size_t)(bank->n_weights + 1) * sizeof (float));
   if (!bank->weights)

@@ -42,8 +42,10 @@ typedef struct {
  * n_mels+2 points equally spaced on the mel scale (Slaney: linear below
  * 1 kHz, logarithmic above; HTK: 2595·log10(1+f/700)), triangles over the
  * FFT bin frequencies k·sr/n_fft, and with Slaney norm each triangle scaled
- * by 2/(f[m+2]-f[m]) so that its area is constant.  Weights are computed in
- * double precision.
+ * by 2/(f[m+2]-f[m]) so that its area is constant.  mel_scale kaldi builds
+ * kaldi's MelBanks instead: 1127·ln(1+f/700), edges f_min + i·delta in mel,
+ * triangles linear in mel over bins 0..n_fft/2−1, the Nyquist bin 0.
+ * Weights are computed in double precision.
  *
  * Returns: MSX_OK or MSX_ERROR_NO_MEMORY.
  */
@@ -73,7 +75,8 @@ int msx_mel_bank_empty_bands (const MsxMelBank *bank);
 /** msx_mel_bank_free: NULL-safe. */
 void msx_mel_bank_free (MsxMelBank *bank);
 
-/* Hz <-> mel conversions of librosa (htk=0: Slaney, htk=1: HTK). */
+/* Hz <-> mel conversions of librosa (htk=0: Slaney, htk=1: HTK) and
+ * kaldi (1127·ln(1 + f/700)). */
 double msx_hz_to_mel (double hz, MsxMelScale scale);
 double msx_mel_to_hz (double mel, MsxMelScale scale);
 

@@ -3,7 +3,9 @@
  *
  * Index conventions: x[j] is the input (one lane, j = 0..L-1) and y[i] the
  * padded signal librosa frames, y[i] = x[i - P] with P = n_fft/2 when
- * centring (else P = 0).  Frame t covers y[t*hop .. t*hop + n_fft - 1].
+ * centring (else P = 0).  Frame t covers y[t*hop .. t*hop + n_fft - 1]
+ * (framing kaldi: y[t*hop .. t*hop + win_length - 1], the backend pads it
+ * to n_fft).
  *
  * Each lane keeps a sliding window of y in a fixed buffer: buf[0] is
  * y[buf_pos], and samples before the next frame's start are dropped except
@@ -27,6 +29,8 @@ struct MsxStft {
   MsxConfig cfg;
   int lanes;
   size_t pad;       /* P: n_fft/2 with center, else 0 */
+  size_t span;      /* samples of y a frame reads: n_fft, or win_length
+                     * with framing kaldi */
   size_t batch;     /* frames per batch: chunk_size, or a cap (choose_batch) */
   size_t batch_len; /* samples of y for a batch */
   float *window;
@@ -58,15 +62,20 @@ y_avail (const MsxStft *s)
   return s->buf_pos + s->len;
 }
 
-/* Frames whose samples are all in the buffer and not yet emitted. */
+/* Frames whose samples are all in the buffer and not yet emitted.  With
+ * drop_last the last of them waits: until the input ends, a later frame
+ * may follow it; once it has ended (the right padding is in), it is the
+ * input's last frame and is never emitted. */
 static uint64_t
 frames_ready (const MsxStft *s)
 {
-  uint64_t n_fft = (uint64_t)s->cfg.n_fft, end = y_avail (s), total;
+  uint64_t span = (uint64_t)s->span, end = y_avail (s), total;
 
-  if (!s->head_done || end < n_fft)
+  if (!s->head_done || end < span)
     return 0;
-  total = (end - n_fft) / (uint64_t)s->cfg.hop_length + 1;
+  total = (end - span) / (uint64_t)s->cfg.hop_length + 1;
+  if (s->cfg.drop_last)
+    total--;
   return total > s->n_frames ? total - s->n_frames : 0;
 }
 
@@ -493,6 +502,9 @@ msx_stft_new (const MsxConfig *cfg, MsxFramesFunc func, void *user,
   s->user = user;
   s->lanes = msx_config_lanes (cfg);
   s->pad = cfg->center ? (size_t)cfg->n_fft / 2 : 0;
+  s->span = cfg->framing == MSX_FRAMING_KALDI
+                ? (size_t)msx_config_win_length (cfg)
+                : (size_t)cfg->n_fft;
   if ((st = build_analysis (s, msg, msg_size)) || (st = alloc_buffers (s))) {
     msx_stft_free (s);
     return st;

@@ -114,7 +114,10 @@ MsxStatus msx_stft_flush (MsxStft *stft);
  * msx_stft_finish:
  * Ends the input: applies the right padding and emits the remaining frames.
  * With center, a total of L samples gives 1 + L/hop frames (librosa);
- * without, 1 + (L-n_fft)/hop, or none if L < n_fft.  After finish, push
+ * without, 1 + (L-n_fft)/hop, or none if L < n_fft; with framing kaldi,
+ * 1 + (L-win_length)/hop, or none if L < win_length.  drop_last emits one
+ * frame fewer (whisper), and holds the latest frame back until more input
+ * or the end shows that it is not the last.  After finish, push
  * is refused until msx_stft_reset().
  */
 MsxStatus msx_stft_finish (MsxStft *stft);

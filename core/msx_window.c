@@ -49,6 +49,16 @@ msx_window_fill (MsxWindowType type, int win_length, int n_fft, float *out)
       /* scipy.signal.windows.blackman: the "exact" 0.42/0.5/0.08 form */
       cosine_window (0.42, 0.5, 0.08, win_length, w);
       break;
+    case MSX_WINDOW_POVEY:
+      /* kaldi's povey window, symmetric: (0.5 − 0.5 cos(2πn/(N−1)))^0.85
+       * (torch.hann_window(N, periodic=False).pow(0.85)); one point is 1 */
+      for (i = 0; i < win_length; i++)
+        w[i] = win_length == 1
+                   ? 1.0f
+                   : (float)pow (
+                         0.5 - 0.5 * cos (2.0 * M_PI * i / (win_length - 1)),
+                         0.85);
+      break;
     case MSX_WINDOW_RECTANGULAR:
     default:
       for (i = 0; i < win_length; i++)

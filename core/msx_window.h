@@ -14,11 +14,11 @@
  * @out: (out): @n_fft values
  *
  * Writes the periodic ("DFT-even", scipy.signal.get_window(fftbins=True))
- * window of @win_length samples, zero-padded to @n_fft and centred at offset
- * (n_fft - win_length) / 2 as librosa.util.pad_center does.  Computed in
- * double precision, stored as float.
+ * window (povey: kaldi's symmetric one) of @win_length samples, zero-padded to
+ * @n_fft and centred at offset (n_fft - win_length) / 2 as
+ * librosa.util.pad_center does.  Computed in double precision, stored as float.
  */
-void msx_window_fill (MsxWindowType type, int win_length, int n_fft,
-    float *out);
+void msx_window_fill (
+    MsxWindowType type, int win_length, int n_fft, float *out);
 
 #endif /* MSX_WINDOW_H */

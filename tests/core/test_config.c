@@ -62,8 +62,8 @@ CASE (chan_big, c->channels = 65)
 CASE (rate_0, c->sample_rate = 0)
 CASE (mode_bad, c->channel_mode = 3)
 CASE (pad_bad, c->pad_mode = 5)
-CASE (window_bad, c->window = 4)
-CASE (scale_bad, c->mel_scale = 2)
+CASE (window_bad, c->window = 5)
+CASE (scale_bad, c->mel_scale = 3)
 CASE (norm_bad, c->mel_norm = -1)
 CASE (cmap_bad, c->colormap = MSX_COLORMAP_COUNT)
 CASE (backend_bad, c->backend = 3)
@@ -113,8 +113,8 @@ static const Invalid invalid[] = {
   { "sample_rate 0", "sample-rate", "0", rate_0 },
   { "channel_mode 3", "channel-mode", "3", mode_bad },
   { "pad_mode 5", "pad-mode", "5", pad_bad },
-  { "window 4", "window", "4", window_bad },
-  { "mel_scale 2", "mel-scale", "2", scale_bad },
+  { "window 5", "window", "5", window_bad },
+  { "mel_scale 3", "mel-scale", "3", scale_bad },
   { "mel_norm -1", "mel-norm", "-1", norm_bad },
   { "colormap 11", "colormap", "11", cmap_bad },
   { "backend 3", "backend", "3", backend_bad },
@@ -311,7 +311,8 @@ test_names (void)
   msx_check (!strcmp (msx_window_type_name (MSX_WINDOW_HANN), "hann") &&
                  !strcmp (msx_window_type_name (MSX_WINDOW_RECTANGULAR),
                      "rectangular") &&
-                 msx_window_type_name (4) == NULL,
+                 !strcmp (msx_window_type_name (MSX_WINDOW_POVEY), "povey") &&
+                 msx_window_type_name (5) == NULL,
       "window names");
 }
 
