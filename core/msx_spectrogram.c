@@ -7,6 +7,7 @@
  * of the whole input (all lanes), as librosa's ref=np.max.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,6 +261,96 @@ msx_spectrogram_render_png (
 
 done:
   free (pixels);
+  free (json);
+  return st;
+}
+
+/* Appends @s to @j as a JSON string: quotes, backslashes, control and
+ * non-ASCII characters escaped (\uXXXX, surrogate pairs past U+FFFF), so
+ * that the tEXt chunk stays ASCII; a byte that is not UTF-8 is U+FFFD. */
+static size_t
+json_string (char *j, size_t at, size_t size, const char *s)
+{
+  const unsigned char *p = (const unsigned char *)s;
+
+#define PUT(...)                                                               \
+  do {                                                                         \
+    int n_ = snprintf (j + at, at < size ? size - at : 0, __VA_ARGS__);        \
+    at += n_ > 0 ? (size_t)n_ : 0;                                             \
+  } while (0)
+  PUT ("\"");
+  while (*p) {
+    unsigned cp = *p, len = 1, i;
+    if (cp >= 0x80) {
+      len = cp >= 0xF0 && cp < 0xF5 ? 4 : cp >= 0xE0 ? 3 : cp >= 0xC2 ? 2 : 0;
+      cp = len == 4 ? cp & 7 : len == 3 ? cp & 15 : cp & 31;
+      for (i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+          len = 0;
+          break;
+        }
+        cp = cp << 6 | (p[i] & 63);
+      }
+      if (len == 0 || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+          cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) {
+        cp = 0xFFFD;
+        len = 1;
+      }
+    }
+    if (cp == '"' || cp == '\\')
+      PUT ("\\%c", (char)cp);
+    else if (cp < 0x20 || (cp >= 0x7F && cp < 0x10000))
+      PUT ("\\u%04x", cp);
+    else if (cp >= 0x10000)
+      PUT ("\\u%04x\\u%04x", 0xD800 + ((cp - 0x10000) >> 10),
+          0xDC00 + ((cp - 0x10000) & 0x3FF));
+    else
+      PUT ("%c", (char)cp);
+    p += len;
+  }
+  PUT ("\"");
+#undef PUT
+  return at;
+}
+
+MsxStatus
+msx_spectrogram_encode_png (MsxSpectrogram *sg, const uint8_t *pixels,
+    int frame_width, int frame_height, size_t stride, int plot_width,
+    int plot_height, const char *title, uint8_t **png, size_t *png_size)
+{
+  char *json, *all = NULL;
+  size_t len, size, at;
+  MsxStatus st;
+
+  *png = NULL;
+  *png_size = 0;
+  if (pixels == NULL || plot_width < 1 || plot_height < 1 ||
+      plot_width > MSX_MAX_WIDTH || plot_height > MSX_MAX_HEIGHT)
+    return MSX_ERROR_INVALID_ARGUMENT;
+  json = config_json (sg, plot_width, plot_height);
+  if (json == NULL)
+    return MSX_ERROR_NO_MEMORY;
+  len = strlen (json);
+  if (title != NULL && len > 0 && json[len - 1] == '}') {
+    size = len + 32 + 12 * strlen (title);
+    all = malloc (size);
+    if (all == NULL) {
+      free (json);
+      return MSX_ERROR_NO_MEMORY;
+    }
+    memcpy (all, json, len - 1);
+    at = len - 1;
+    at += snprintf (all + at, size - at, ",\"annotate\":true");
+    if (title[0]) {
+      at += snprintf (all + at, size - at, ",\"title\":");
+      at = json_string (all, at, size, title);
+    }
+    snprintf (all + at, size - at, "}");
+    free (json);
+    json = all;
+  }
+  st = msx_png_encode (pixels, MSX_PIXEL_RGB, frame_width, frame_height, stride,
+      MSX_PNG_TEXT_KEY, json, png, png_size);
   free (json);
   return st;
 }

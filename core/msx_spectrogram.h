@@ -71,6 +71,22 @@ MsxStatus msx_spectrogram_render_png (
     MsxSpectrogram *sg, int width, int height, uint8_t **png, size_t *png_size);
 
 /**
+ * msx_spectrogram_encode_png:
+ * @pixels: an RGB frame of @frame_width × @frame_height, @stride bytes a
+ *   row (an annotated picture: msx_annotate.h)
+ * @plot_width, @plot_height: the picture inside it, as the JSON records
+ *   width and height (so that a picture made like it has the same plot)
+ * @title: (nullable): NULL for a picture without annotation; else the
+ *   JSON adds "annotate": true and, when @title is not empty, "title"
+ *
+ * Encodes a PNG with the "melspecx" tEXt chunk of
+ * msx_spectrogram_render_png().  Free *@png with free().
+ */
+MsxStatus msx_spectrogram_encode_png (MsxSpectrogram *sg, const uint8_t *pixels,
+    int frame_width, int frame_height, size_t stride, int plot_width,
+    int plot_height, const char *title, uint8_t **png, size_t *png_size);
+
+/**
  * msx_spectrogram_set_ref:
  * What the next render's 0 dB is: the loudest frame (MSX_REF_MAX) or, per
  * band, a full-scale sine (MSX_REF_DBFS, msx_dbfs.h); the PNG's JSON says

@@ -145,6 +145,8 @@ GST_DEBUG_CATEGORY (gst_melspecx_debug);
 #define DEFAULT_CHANNEL_MODE    MSX_CHANNELS_MIX
 #define DEFAULT_SCROLL_DURATION 0.0
 #define DEFAULT_GAMMA           1.0
+#define DEFAULT_ANNOTATE        FALSE
+#define DEFAULT_TITLE           NULL
 #define MAX_SCROLL_DURATION     3600.0
 
 #define MAX_FREQUENCY           500000.0
@@ -192,7 +194,9 @@ enum {
   PROP_CHANNEL_MODE,
   PROP_SCROLL_DURATION,
   PROP_COLORMAP_FILE,
-  PROP_GAMMA
+  PROP_GAMMA,
+  PROP_ANNOTATE,
+  PROP_TITLE
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
@@ -333,6 +337,15 @@ gst_melspecx_prop_rebuilds (guint prop_id)
   }
 }
 
+/* annotate and title change the frame size: a scrolling picture follows
+ * them at the next frame by renegotiating (as for a RECONFIGURE from
+ * downstream); one picture of the whole input has negotiated its size. */
+static gboolean
+gst_melspecx_prop_reshapes (guint prop_id)
+{
+  return prop_id == PROP_ANNOTATE || prop_id == PROP_TITLE;
+}
+
 /* gst-inspect-1.0 shows these as "changeable in PLAYING state" or
  * "changeable only in NULL or READY state", and "controllable". */
 static GParamFlags
@@ -344,7 +357,8 @@ gst_melspecx_prop_flags (guint prop_id)
       prop_id != PROP_COLORMAP_FILE)
     flags |= GST_PARAM_CONTROLLABLE;
   if (gst_melspecx_prop_is_live (prop_id) ||
-      gst_melspecx_prop_rebuilds (prop_id))
+      gst_melspecx_prop_rebuilds (prop_id) ||
+      gst_melspecx_prop_reshapes (prop_id))
     return flags | GST_PARAM_MUTABLE_PLAYING;
   return flags | GST_PARAM_MUTABLE_READY;
 }
@@ -480,6 +494,17 @@ gst_melspecx_install_picture_props (GObjectClass *k)
       "part darkens and the loud part gets more colours; below 1 the quiet "
       "part brightens.  GRAY8 output is the level itself, without it.",
       0.1, 10.0, DEFAULT_GAMMA);
+  gst_melspecx_install_boolean (k, PROP_ANNOTATE, "annotate", "Annotate",
+      "Whether to draw axes around the picture: time (from the stream's "
+      "timestamps), frequency in Hz at its place on the mel scale, a colour "
+      "bar in dB, the title and lane names.  The plot keeps width x height "
+      "and the frame grows by the margins; raw frames ignore it.",
+      DEFAULT_ANNOTATE);
+  g_object_class_install_property (k, PROP_TITLE,
+      g_param_spec_string ("title", "Title",
+          "A title drawn above the picture when annotate is true; empty or "
+          "unset draws none.",
+          DEFAULT_TITLE, gst_melspecx_prop_flags (PROP_TITLE)));
   gst_melspecx_install_int (k, PROP_WIDTH, "width", "Width",
       "The picture width in pixels when downstream does not fix it.", 1,
       MSX_MAX_WIDTH, DEFAULT_WIDTH);
@@ -570,6 +595,8 @@ gst_melspecx_finalize (GObject *object)
   gst_melspecx_worker_free (self->worker);
   g_free (self->colormap_file);
   g_free (self->cmap_path);
+  g_free (self->title);
+  g_free (self->ann_title);
   g_array_free (self->pending, TRUE);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -586,7 +613,8 @@ gst_melspecx_prop_is_frozen (GstMelspecx *self, guint prop_id)
 {
   if (!self->configured || gst_melspecx_prop_is_live (prop_id))
     return FALSE;
-  return !(self->can_rebuild && gst_melspecx_prop_rebuilds (prop_id));
+  return !(self->can_rebuild && (gst_melspecx_prop_rebuilds (prop_id) ||
+                                     gst_melspecx_prop_reshapes (prop_id)));
 }
 
 /* Called with the object lock held. */
@@ -682,6 +710,15 @@ gst_melspecx_store_property (
     case PROP_GAMMA:
       self->gamma = g_value_get_double (value);
       break;
+    case PROP_ANNOTATE:
+      self->annotate = g_value_get_boolean (value);
+      break;
+    case PROP_TITLE:
+      g_free (self->title);
+      self->title = g_value_dup_string (value);
+      if (self->title && !self->title[0])
+        g_clear_pointer (&self->title, g_free);
+      break;
     default:
       g_assert_not_reached ();
   }
@@ -692,9 +729,9 @@ gst_melspecx_set_property (
     GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstMelspecx *self = GST_MELSPECX (object);
-  gboolean refused;
+  gboolean refused, reshape;
 
-  if (prop_id == PROP_0 || prop_id > PROP_GAMMA) {
+  if (prop_id == PROP_0 || prop_id > PROP_TITLE) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
   }
@@ -705,14 +742,19 @@ gst_melspecx_set_property (
     if (self->configured && gst_melspecx_prop_rebuilds (prop_id))
       self->rebuild = TRUE;
   }
+  reshape = !refused && self->configured && gst_melspecx_prop_reshapes (prop_id);
   GST_OBJECT_UNLOCK (self);
+  /* the next video frame renegotiates its size */
+  if (reshape)
+    gst_pad_mark_reconfigure (self->srcpad);
 
   /* Posted outside the lock: posting takes it for the object path. */
   if (refused)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("Cannot change %s while %s; set it in the READY or NULL state.",
             pspec->name,
-            gst_melspecx_prop_rebuilds (prop_id)
+            gst_melspecx_prop_rebuilds (prop_id) ||
+                    gst_melspecx_prop_reshapes (prop_id)
                 ? "one picture of the whole input is analysed (image mode)"
                 : "an analysis runs"),
         (NULL));
@@ -807,6 +849,12 @@ gst_melspecx_get_property (
       break;
     case PROP_GAMMA:
       g_value_set_double (value, self->gamma);
+      break;
+    case PROP_ANNOTATE:
+      g_value_set_boolean (value, self->annotate);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1078,6 +1126,126 @@ gst_melspecx_change_state (GstElement *element, GstStateChange transition)
   return ret;
 }
 
+/* helpers: annotation */
+
+/* Short names of the usual channel positions, for lane labels. */
+static const gchar *
+gst_melspecx_position_name (GstAudioChannelPosition pos)
+{
+  switch (pos) {
+    case GST_AUDIO_CHANNEL_POSITION_MONO:
+      return "mono";
+    case GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT:
+      return "L";
+    case GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT:
+      return "R";
+    case GST_AUDIO_CHANNEL_POSITION_FRONT_CENTER:
+      return "C";
+    case GST_AUDIO_CHANNEL_POSITION_LFE1:
+      return "LFE";
+    case GST_AUDIO_CHANNEL_POSITION_REAR_LEFT:
+      return "Lb";
+    case GST_AUDIO_CHANNEL_POSITION_REAR_RIGHT:
+      return "Rb";
+    case GST_AUDIO_CHANNEL_POSITION_REAR_CENTER:
+      return "Cb";
+    case GST_AUDIO_CHANNEL_POSITION_SIDE_LEFT:
+      return "Ls";
+    case GST_AUDIO_CHANNEL_POSITION_SIDE_RIGHT:
+      return "Rs";
+    default:
+      return NULL;
+  }
+}
+
+/**
+ * gst_melspecx_annotation:
+ * The annotation of the negotiated plot (self->cfg's size and mel scale,
+ * the title taken at negotiation) with the look given and the properties'
+ * invert and top-db.  Lane names: "mid" and "side", the channel positions
+ * ("L", "R"...), else "ch N".  Streaming thread.
+ */
+void
+gst_melspecx_annotation (GstMelspecx *self, MsxAnnotation *a,
+    MsxPixelFormat fmt, MsxColormap map, double db_top, const char *unit,
+    gchar names[][MSX_ANNOTATE_MAX_NAME + 1], const char **name_ptrs)
+{
+  gint i;
+
+  memset (a, 0, sizeof *a);
+  a->width = self->cfg.width;
+  a->height = self->cfg.height;
+  a->n_lanes = self->lanes;
+  a->fmt = fmt;
+  a->n_mels = self->cfg.n_mels;
+  a->f_min = self->cfg.f_min;
+  a->f_max = msx_config_f_max (&self->cfg);
+  a->mel_scale = self->cfg.mel_scale;
+  a->map = map;
+  GST_OBJECT_LOCK (self);
+  a->invert = self->props.invert;
+  a->top_db = self->props.top_db;
+  GST_OBJECT_UNLOCK (self);
+  a->db_top = db_top;
+  a->db_unit = unit;
+  a->title = self->ann_title;
+  if (self->lanes < 2)
+    return;
+  for (i = 0; i < self->lanes && i < MSX_ANNOTATE_MAX_LANES; i++) {
+    const gchar *name = NULL;
+    if (self->cfg.channel_mode == MSX_CHANNELS_MID_SIDE)
+      name = i == 0 ? "mid" : "side";
+    else if (!GST_AUDIO_INFO_IS_UNPOSITIONED (&self->info))
+      name = gst_melspecx_position_name (self->info.position[i]);
+    if (name)
+      g_strlcpy (names[i], name, MSX_ANNOTATE_MAX_NAME + 1);
+    else
+      g_snprintf (names[i], MSX_ANNOTATE_MAX_NAME + 1, "ch %d", i + 1);
+    name_ptrs[i] = names[i];
+  }
+  a->lane_names = name_ptrs;
+}
+
+/* Takes annotate and title from the properties for this negotiation.
+ * Returns: whether they changed. */
+static gboolean
+gst_melspecx_take_annotation (GstMelspecx *self)
+{
+  gboolean changed;
+
+  GST_OBJECT_LOCK (self);
+  changed = self->ann_on != self->annotate ||
+            g_strcmp0 (self->ann_title, self->title) != 0;
+  self->ann_on = self->annotate;
+  g_free (self->ann_title);
+  self->ann_title = g_strdup (self->title);
+  GST_OBJECT_UNLOCK (self);
+  if (self->ann_title && !g_utf8_validate (self->ann_title, -1, NULL)) {
+    gchar *valid = g_utf8_make_valid (self->ann_title, -1);
+    g_free (self->ann_title);
+    self->ann_title = valid;
+  }
+  return changed;
+}
+
+/* The margins around a plot of the properties' width × height. */
+static MsxStatus
+gst_melspecx_requested_margins (
+    GstMelspecx *self, MsxMargins *m, gchar *msg, gsize msg_size)
+{
+  gchar names[MSX_ANNOTATE_MAX_LANES][MSX_ANNOTATE_MAX_NAME + 1];
+  const char *ptrs[MSX_ANNOTATE_MAX_LANES];
+  MsxAnnotation a;
+
+  gst_melspecx_annotation (self, &a, MSX_PIXEL_RGB, self->cfg.colormap, 0.0,
+      "dB", names, ptrs);
+  GST_OBJECT_LOCK (self);
+  a.width = self->props.width;
+  a.height = self->props.height;
+  GST_OBJECT_UNLOCK (self);
+  return msx_annotate_margins (&a, m, msg, msg_size);
+}
+
 /* helpers: negotiation */
 
 static gint
@@ -1191,6 +1359,14 @@ gst_melspecx_choose_caps (GstMelspecx *self)
     width = self->props.width;
     height = self->props.height;
     GST_OBJECT_UNLOCK (self);
+    if (self->ann_on && !gst_structure_has_name (s, RAW_CAPS_NAME)) {
+      MsxMargins m;
+      /* checked at configure: refused there when it fails */
+      if (gst_melspecx_requested_margins (self, &m, NULL, 0) == MSX_OK) {
+        width += m.left + m.right;
+        height += m.top + m.bottom;
+      }
+    }
     if (gst_structure_has_field (s, "width"))
       gst_structure_fixate_field_nearest_int (s, "width", width);
     if (gst_structure_has_field (s, "height"))
@@ -1223,10 +1399,11 @@ gst_melspecx_pixel_format (GstVideoFormat fmt)
 
 /* What the chosen caps mean: the operations, the size, the pixels. */
 static const GstMelspecxOps *
-gst_melspecx_parse_src_caps (GstMelspecx *self, GstCaps *caps)
+gst_melspecx_parse_src_caps (GstMelspecx *self, GstCaps *caps, gboolean *posted)
 {
   GstStructure *s = gst_caps_get_structure (caps, 0);
 
+  *posted = FALSE;
   gst_video_info_init (&self->vinfo);
   self->png = FALSE;
   if (gst_structure_has_name (s, RAW_CAPS_NAME))
@@ -1234,6 +1411,30 @@ gst_melspecx_parse_src_caps (GstMelspecx *self, GstCaps *caps)
   if (!gst_structure_get_int (s, "width", &self->cfg.width) ||
       !gst_structure_get_int (s, "height", &self->cfg.height))
     return NULL;
+  /* annotate: the caps are the frame; the plot is what the margins leave */
+  if (self->ann_on) {
+    gchar names[MSX_ANNOTATE_MAX_LANES][MSX_ANNOTATE_MAX_NAME + 1];
+    const char *ptrs[MSX_ANNOTATE_MAX_LANES];
+    gchar msg[512] = "";
+    MsxAnnotation a;
+    gint fw = self->cfg.width, fh = self->cfg.height;
+
+    gst_melspecx_annotation (self, &a, MSX_PIXEL_RGB, self->cfg.colormap, 0.0,
+        "dB", names, ptrs);
+    if (msx_annotate_fit (&a, fw, fh, &self->ann_margins, msg, sizeof msg) !=
+        MSX_OK) {
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("annotate: %s.", msg),
+          ("caps %" GST_PTR_FORMAT, caps));
+      *posted = TRUE;
+      return NULL;
+    }
+    self->cfg.width = a.width;
+    self->cfg.height = a.height;
+    GST_DEBUG_OBJECT (self, "%dx%d frame: %dx%d plot, margins %d %d %d %d",
+        fw, fh, a.width, a.height, self->ann_margins.left,
+        self->ann_margins.right, self->ann_margins.top,
+        self->ann_margins.bottom);
+  }
   if (gst_structure_has_name (s, "image/png")) {
     self->png = TRUE;
     return &gst_melspecx_picture_ops;
@@ -1291,6 +1492,7 @@ gst_melspecx_build_config (GstMelspecx *self)
     mode = self->live ? GST_MELSPECX_MODE_STREAM : GST_MELSPECX_MODE_IMAGE;
   self->active_mode = mode;
   self->lanes = msx_config_lanes (&self->cfg);
+  gst_melspecx_take_annotation (self);
 }
 
 static void
@@ -1362,15 +1564,17 @@ static GstCaps *
 gst_melspecx_negotiate (GstMelspecx *self)
 {
   GstCaps *caps = gst_melspecx_choose_caps (self);
+  gboolean posted;
 
   if (caps == NULL) {
     gst_melspecx_post_no_format (self);
     return NULL;
   }
-  self->ops = gst_melspecx_parse_src_caps (self, caps);
+  self->ops = gst_melspecx_parse_src_caps (self, caps, &posted);
   if (self->ops == NULL) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("unusable output caps %" GST_PTR_FORMAT, caps));
+    if (!posted)
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+          ("unusable output caps %" GST_PTR_FORMAT, caps));
     gst_caps_unref (caps);
     return NULL;
   }
@@ -1408,6 +1612,18 @@ gst_melspecx_configure (GstMelspecx *self)
   caps = gst_melspecx_negotiate (self);
   if (caps == NULL)
     return FALSE;
+  /* a frame past the size limit once the margins are added */
+  if (self->ann_on && self->ops != &gst_melspecx_raw_ops) {
+    MsxMargins m;
+    msg[0] = '\0';
+    if (gst_melspecx_requested_margins (self, &m, msg, sizeof msg) != MSX_OK) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("annotate: %s.", msg),
+          (NULL));
+      gst_caps_unref (caps);
+      self->ops = NULL;
+      return FALSE;
+    }
+  }
   GST_INFO_OBJECT (self, "%s mode, %s, output %" GST_PTR_FORMAT,
       self->active_mode == GST_MELSPECX_MODE_IMAGE ? "image" : "stream",
       self->ops->name, caps);
@@ -1446,6 +1662,7 @@ gboolean
 gst_melspecx_renegotiate (GstMelspecx *self)
 {
   const GstMelspecxOps *ops = self->ops;
+  gboolean ann_changed = gst_melspecx_take_annotation (self);
   GstCaps *caps = gst_melspecx_choose_caps (self);
   /* What parsing the new caps overwrites: if they are refused, the stream
    * goes on with the caps it has (a scrolling video whose framerate had
@@ -1453,13 +1670,16 @@ gst_melspecx_renegotiate (GstMelspecx *self)
   GstVideoInfo vinfo = self->vinfo;
   MsxPixelFormat pixfmt = self->pixfmt;
   gint width = self->cfg.width, height = self->cfg.height;
-  gboolean png = self->png;
+  gboolean png = self->png, posted = FALSE;
+  MsxMargins margins = self->ann_margins;
 
-  if (caps && self->src_caps && gst_caps_is_equal (caps, self->src_caps)) {
+  /* the same caps: unless annotate or the title changed the plot */
+  if (caps && self->src_caps && gst_caps_is_equal (caps, self->src_caps) &&
+      !ann_changed) {
     gst_caps_unref (caps);
     return TRUE;
   }
-  if (caps == NULL || gst_melspecx_parse_src_caps (self, caps) != ops ||
+  if (caps == NULL || gst_melspecx_parse_src_caps (self, caps, &posted) != ops ||
       !gst_melspecx_check_lanes (self) ||
       !gst_pad_set_caps (self->srcpad, caps)) {
     self->vinfo = vinfo;
@@ -1467,12 +1687,13 @@ gst_melspecx_renegotiate (GstMelspecx *self)
     self->cfg.width = width;
     self->cfg.height = height;
     self->png = png;
-    if (caps)
+    self->ann_margins = margins;
+    if (caps && !posted)
       GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
           ("Downstream asked for a format melspecx cannot switch to while "
            "playing."),
           ("new caps %" GST_PTR_FORMAT, caps));
-    else
+    else if (!posted)
       gst_melspecx_post_no_format (self);
     gst_clear_caps (&caps);
     return FALSE;

@@ -9,6 +9,7 @@
 #include <gst/video/video.h>
 
 #include "melspecx.h"
+#include "msx_annotate.h"
 
 G_BEGIN_DECLS
 
@@ -137,6 +138,12 @@ MsxStatus gst_melspecx_stft_silence (GstMelspecx *self, guint64 n);
 MsxStatus gst_melspecx_stft_new (
     GstMelspecx *self, MsxFramesFunc func, gchar *msg, gsize msg_size);
 void gst_melspecx_video_qos (GstMelspecx *self, GstEvent *event);
+/* annotate=true (gstmelspecx.c): what is drawn around the plot now, for
+ * @db_top dB at the top of the colour bar in @unit; @names holds the lane
+ * names the annotation points to. */
+void gst_melspecx_annotation (GstMelspecx *self, MsxAnnotation *a,
+    MsxPixelFormat fmt, MsxColormap map, double db_top, const char *unit,
+    gchar names[][MSX_ANNOTATE_MAX_NAME + 1], const char **name_ptrs);
 
 struct _GstMelspecx {
   GstElement element;
@@ -152,6 +159,8 @@ struct _GstMelspecx {
   gdouble scroll_duration; /* 0: one frame per column */
   gchar *colormap_file;    /* NULL: the colormap property */
   gdouble gamma;
+  gboolean annotate; /* axes, colour bar and labels around the plot */
+  gchar *title;      /* NULL: none */
   gboolean configured; /* analysis built: analysis props frozen in image mode */
   gboolean can_rebuild; /* video or raw frames: analysis props may change */
   gboolean rebuild;     /* one did: rebuild at the next buffer */
@@ -169,6 +178,15 @@ struct _GstMelspecx {
   GstVideoInfo vinfo;
   MsxPixelFormat pixfmt;
   gint lanes;
+  /* annotate: the negotiated frame is the plot (cfg.width × cfg.height)
+   * with these margins; taken from the properties at each negotiation */
+  gboolean ann_on;
+  gchar *ann_title;
+  MsxMargins ann_margins;
+  MsxAnnotator *annotator; /* stream mode: the static parts, kept */
+  MsxColormap look_map; /* stream mode: the look of the frame drawn now */
+  gdouble look_db_top;
+  const gchar *look_unit;
   gboolean live;    /* upstream is live (LATENCY query) */
   gchar *cmap_path; /* the colormap-file last loaded, and its table */
   gboolean cmap_ok;

@@ -58,24 +58,87 @@ picture_silence (GstMelspecx *self, guint64 n)
   return GST_FLOW_OK;
 }
 
+/* annotate: the plot drawn into the frame at the margins, then the axes
+ * around it (time from 0 to the input's duration).  @frame is @fw × @fh. */
+static MsxStatus
+picture_render_annotated (GstMelspecx *self, MsxPixelFormat fmt,
+    MsxColormap map, gboolean dbfs, guint8 *frame, gsize stride, gint fw,
+    gint fh, gchar *msg, gsize msg_size)
+{
+  gchar names[MSX_ANNOTATE_MAX_LANES][MSX_ANNOTATE_MAX_NAME + 1];
+  const char *ptrs[MSX_ANNOTATE_MAX_LANES];
+  MsxAnnotator *an = NULL;
+  MsxAnnotation a;
+  MsxMargins m;
+  MsxStatus st;
+  gint pw, ph;
+
+  gst_melspecx_annotation (
+      self, &a, fmt, map, 0.0, dbfs ? "dBFS" : "dB", names, ptrs);
+  st = msx_annotator_new_fit (&a, fw, fh, &an, msg, msg_size);
+  if (st != MSX_OK)
+    return st;
+  m = msx_annotator_margins (an);
+  msx_annotator_plot_size (an, &pw, &ph);
+  st = msx_spectrogram_render (self->sg, fmt, pw, ph,
+      frame + (gsize)m.top * stride + (gsize)m.left * msx_pixel_size (fmt),
+      stride);
+  if (st == MSX_OK)
+    msx_annotator_draw (
+        an, 0.0, msx_spectrogram_duration (self->sg), frame, stride);
+  msx_annotator_free (an);
+  return st;
+}
+
 static GstFlowReturn
 picture_render (GstMelspecx *self, GstBuffer **out)
 {
   gint w = self->cfg.width, h = self->cfg.height;
   MsxColormap map = gst_melspecx_colormap (self);
+  gboolean dbfs;
+  gchar msg[512] = "";
   MsxStatus st;
 
   /* The look may have changed since the analysis started. */
   GST_OBJECT_LOCK (self);
+  dbfs = self->ref_mode == GST_MELSPECX_REF_DBFS;
   st = msx_spectrogram_set_look (
       self->sg, map, self->props.invert, self->props.top_db);
   if (st == MSX_OK)
-    st = msx_spectrogram_set_ref (self->sg,
-        self->ref_mode == GST_MELSPECX_REF_DBFS ? MSX_REF_DBFS : MSX_REF_MAX);
+    st = msx_spectrogram_set_ref (self->sg, dbfs ? MSX_REF_DBFS : MSX_REF_MAX);
   GST_OBJECT_UNLOCK (self);
   g_assert (st == MSX_OK); /* the param specs keep them valid */
 
-  if (self->png) {
+  if (self->ann_on) {
+    gint fw = w + self->ann_margins.left + self->ann_margins.right;
+    gint fh = h + self->ann_margins.top + self->ann_margins.bottom;
+    MsxPixelFormat fmt = self->png ? MSX_PIXEL_RGB : self->pixfmt;
+    gsize stride = self->png
+                       ? (gsize)fw * 3
+                       : (gsize)GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0);
+    GstMapInfo mi;
+
+    *out = gst_buffer_new_allocate (NULL,
+        self->png ? stride * fh : GST_VIDEO_INFO_SIZE (&self->vinfo), NULL);
+    gst_buffer_map (*out, &mi, GST_MAP_WRITE);
+    st = picture_render_annotated (
+        self, fmt, map, dbfs, mi.data, stride, fw, fh, msg, sizeof msg);
+    if (st == MSX_OK && self->png) {
+      uint8_t *png = NULL;
+      size_t size = 0;
+      st = msx_spectrogram_encode_png (self->sg, mi.data, fw, fh, stride, w, h,
+          self->ann_title ? self->ann_title : "", &png, &size);
+      gst_buffer_unmap (*out, &mi);
+      gst_buffer_unref (*out);
+      *out = NULL;
+      if (st == MSX_OK)
+        *out = gst_buffer_new_wrapped_full (0, png, size, 0, size, png, free);
+    } else {
+      gst_buffer_unmap (*out, &mi);
+      if (st != MSX_OK)
+        gst_clear_buffer (out);
+    }
+  } else if (self->png) {
     uint8_t *png = NULL;
     size_t size = 0;
     st = msx_spectrogram_render_png (self->sg, w, h, &png, &size);
@@ -93,7 +156,7 @@ picture_render (GstMelspecx *self, GstBuffer **out)
       gst_clear_buffer (out);
   }
   if (st != MSX_OK) {
-    gst_melspecx_post_error (self, st, NULL);
+    gst_melspecx_post_error (self, st, msg[0] ? msg : NULL);
     return GST_FLOW_ERROR;
   }
   return GST_FLOW_OK;

@@ -272,6 +272,70 @@ video_post_qos (GstMelspecx *self, GstClockTime pts, GstClockTime duration,
   gst_element_post_message (GST_ELEMENT (self), msg);
 }
 
+/* annotate: the annotator for this frame's look, kept while it stays the
+ * same (the frequency axis, colour bar and title are drawn once), and the
+ * plot's place in the frame.  FALSE once an error is posted. */
+static gboolean
+video_annotator (GstMelspecx *self, MsxColormap map, gdouble db_top,
+    const gchar *unit, MsxMargins *m)
+{
+  gchar names[MSX_ANNOTATE_MAX_LANES][MSX_ANNOTATE_MAX_NAME + 1];
+  const char *ptrs[MSX_ANNOTATE_MAX_LANES];
+  gchar msg[512] = "";
+  MsxAnnotation a;
+  MsxStatus st;
+
+  gst_melspecx_annotation (
+      self, &a, self->pixfmt, map, db_top, unit, names, ptrs);
+  if (self->annotator == NULL || !msx_annotator_matches (self->annotator, &a)) {
+    gint fw = GST_VIDEO_INFO_WIDTH (&self->vinfo);
+    gint fh = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+    g_clear_pointer (&self->annotator, msx_annotator_free);
+    st = msx_annotator_new_fit (&a, fw, fh, &self->annotator, msg, sizeof msg);
+    if (st == MSX_OK) {
+      gint pw, ph;
+      msx_annotator_plot_size (self->annotator, &pw, &ph);
+      /* the fit of the negotiation, from the same frame and labels */
+      if (pw != self->cfg.width || ph != self->cfg.height) {
+        g_snprintf (msg, sizeof msg,
+            "annotate: the %dx%d plot does not fit the %dx%d frame", pw, ph, fw,
+            fh);
+        st = MSX_ERROR_INVALID_ARGUMENT;
+      }
+    }
+    if (st != MSX_OK) {
+      g_clear_pointer (&self->annotator, msx_annotator_free);
+      gst_melspecx_post_error (self, st, msg);
+      return FALSE;
+    }
+  }
+  *m = msx_annotator_margins (self->annotator);
+  return TRUE;
+}
+
+/* The seconds at the plot's left and right edges for the frame at @pts:
+ * the newest column is the frame centred n-fft/2 before where the input
+ * reached (with center), and the width spans scroll-duration, or one hop
+ * per column. */
+static void
+video_time_range (GstMelspecx *self, GstClockTime pts, gdouble *t0, gdouble *t1)
+{
+  GstClockTime st =
+      gst_segment_to_stream_time (&self->segment, GST_FORMAT_TIME, pts);
+  gdouble span;
+
+  GST_OBJECT_LOCK (self);
+  span = self->scroll_duration;
+  GST_OBJECT_UNLOCK (self);
+  if (span <= 0.0)
+    span =
+        (gdouble)self->cfg.width * self->cfg.hop_length / self->cfg.sample_rate;
+  *t1 = GST_CLOCK_TIME_IS_VALID (st) ? (gdouble)st / GST_SECOND : 0.0;
+  if (self->cfg.center)
+    *t1 -= (gdouble)(self->cfg.n_fft / 2) / self->cfg.sample_rate;
+  *t0 = *t1 - span;
+}
+
 /* The look and the reference at @pts (a GstController may move them). */
 static void
 video_sync_look (GstMelspecx *self, GstClockTime pts)
@@ -296,6 +360,11 @@ video_sync_look (GstMelspecx *self, GstClockTime pts)
   msx_scroll_set_look (self->scroll, map, invert, top_db);
   msx_scroll_set_reference (
       self->scroll, fixed ? MSX_SCROLL_REF_FIXED : MSX_SCROLL_REF_AUTO, ref_db);
+  /* what the colour bar says: dB below the tracked peak, dBFS, or the
+   * fixed reference's dB re 1.0 */
+  self->look_map = map;
+  self->look_db_top = self->ref_mode == GST_MELSPECX_REF_FIXED ? ref_db : 0.0;
+  self->look_unit = self->ref_mode == GST_MELSPECX_REF_DBFS ? "dBFS" : "dB";
 }
 
 static GstFlowReturn
@@ -305,8 +374,14 @@ video_push_frame (GstMelspecx *self, GstClockTime pts, GstClockTime duration)
   GstVideoFrame frame;
   GstFlowReturn ret;
   MsxStatus st;
+  MsxMargins m = { 0, 0, 0, 0 };
+  guint8 *data;
+  gsize stride;
 
   video_sync_look (self, pts);
+  if (self->ann_on && !video_annotator (self, self->look_map, self->look_db_top,
+                          self->look_unit, &m))
+    return GST_FLOW_ERROR;
   ret = gst_buffer_pool_acquire_buffer (self->pool, &buf, NULL);
   if (ret != GST_FLOW_OK)
     return ret;
@@ -316,9 +391,18 @@ video_push_frame (GstMelspecx *self, GstClockTime pts, GstClockTime duration)
         ("Could not map a video buffer for writing."), (NULL));
     return GST_FLOW_ERROR;
   }
+  data = GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
+  stride = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+  /* annotate: the plot in place, then what surrounds it */
   st = msx_scroll_render (self->scroll, self->pixfmt,
-      GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
-      GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0));
+      data + (gsize)m.top * stride +
+          (gsize)m.left * msx_pixel_size (self->pixfmt),
+      stride);
+  if (st == MSX_OK && self->ann_on) {
+    gdouble t0, t1;
+    video_time_range (self, pts, &t0, &t1);
+    msx_annotator_draw (self->annotator, t0, t1, data, stride);
+  }
   gst_video_frame_unmap (&frame);
   if (st != MSX_OK) {
     gst_buffer_unref (buf);
@@ -440,6 +524,7 @@ video_stop (GstMelspecx *self)
   g_clear_pointer (&self->stft, msx_stft_free);
   g_clear_pointer (&self->scroll, msx_scroll_free);
   g_clear_pointer (&self->pace, msx_pace_free);
+  g_clear_pointer (&self->annotator, msx_annotator_free);
   g_clear_pointer (&self->dbfs, g_free);
   g_clear_pointer (&self->shifted, g_free);
   self->shifted_size = 0;
