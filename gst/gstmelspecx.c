@@ -94,6 +94,7 @@
 #include "config.h"
 #endif
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -183,6 +184,12 @@ enum {
   PROP_F_MAX,
   PROP_MEL_SCALE,
   PROP_MEL_NORM,
+  PROP_PRESET,
+  PROP_FRAMING,
+  PROP_PREEMPHASIS,
+  PROP_DROP_LAST,
+  PROP_AMIN,
+  PROP_LOG_SCALE,
   PROP_TOP_DB,
   PROP_REF_MODE,
   PROP_REF_DB,
@@ -266,10 +273,40 @@ DEFINE_ENUM_TYPE (gst_melspecx_window_get_type, "GstMelspecxWindow",
     { MSX_WINDOW_HANN, "Periodic Hann window", "hann" },
     { MSX_WINDOW_HAMMING, "Periodic Hamming window", "hamming" },
     { MSX_WINDOW_BLACKMAN, "Periodic Blackman window", "blackman" },
-    { MSX_WINDOW_RECTANGULAR, "Rectangular window", "rectangular" });
+    { MSX_WINDOW_RECTANGULAR, "Rectangular window", "rectangular" },
+    { MSX_WINDOW_POVEY,
+        "Kaldi's povey window: the symmetric Hann window to the power 0.85",
+        "povey" });
 DEFINE_ENUM_TYPE (gst_melspecx_mel_scale_get_type, "GstMelspecxMelScale",
     { MSX_MEL_SCALE_SLANEY, "Slaney (Auditory Toolbox) mel scale", "slaney" },
-    { MSX_MEL_SCALE_HTK, "HTK mel scale, 2595 log10(1 + f/700)", "htk" });
+    { MSX_MEL_SCALE_HTK, "HTK mel scale, 2595 log10(1 + f/700)", "htk" },
+    { MSX_MEL_SCALE_KALDI,
+        "Kaldi's mel banks: 1127 ln(1 + f/700), triangles linear in mel, "
+        "the Nyquist bin left out",
+        "kaldi" });
+DEFINE_ENUM_TYPE (gst_melspecx_preset_get_type, "GstMelspecxPreset",
+    { MSX_PRESET_NONE, "melspecx's own defaults", "none" },
+    { MSX_PRESET_LIBROSA, "librosa.feature.melspectrogram and power_to_db",
+        "librosa" },
+    { MSX_PRESET_TORCHAUDIO,
+        "torchaudio.transforms.MelSpectrogram and AmplitudeToDB",
+        "torchaudio" },
+    { MSX_PRESET_WHISPER, "whisper's log_mel_spectrogram (16 kHz input)",
+        "whisper" },
+    { MSX_PRESET_KALDI,
+        "torchaudio.compliance.kaldi.fbank without dither (16 kHz input)",
+        "kaldi" });
+DEFINE_ENUM_TYPE (gst_melspecx_framing_get_type, "GstMelspecxFraming",
+    { MSX_FRAMING_STFT, "n-fft samples every hop-length, windowed (STFT)",
+        "stft" },
+    { MSX_FRAMING_KALDI,
+        "win-length samples every hop-length from the first, mean removed, "
+        "pre-emphasised, windowed, zero-padded to n-fft (kaldi)",
+        "kaldi" });
+DEFINE_ENUM_TYPE (gst_melspecx_log_scale_get_type, "GstMelspecxLogScale",
+    { MSX_LOG_DB, "Decibels, 10 log10 (20 log10 for power 1)", "db" },
+    { MSX_LOG_LN, "Natural log (kaldi)", "ln" },
+    { MSX_LOG_WHISPER, "(log10 + 4) / 4 (whisper)", "whisper" });
 DEFINE_ENUM_TYPE (gst_melspecx_mel_norm_get_type, "GstMelspecxMelNorm",
     { MSX_MEL_NORM_SLANEY, "Divide each filter by its width (equal area)",
         "slaney" },
@@ -461,6 +498,38 @@ gst_melspecx_install_analysis_props (GObjectClass *k)
   gst_melspecx_install_enum (k, PROP_MEL_NORM, "mel-norm", "Mel norm",
       "The normalisation of the mel filters.",
       gst_melspecx_mel_norm_get_type (), DEFAULT_MEL_NORM);
+  gst_melspecx_install_enum (k, PROP_PRESET, "preset", "Preset",
+      "Sets every analysis property (n-fft, win-length, hop-length, center, "
+      "pad-mode, window, framing, preemphasis, drop-last, power, n-mels, "
+      "f-min, f-max, mel-scale, mel-norm, amin, log-scale and top-db) to a "
+      "library's defaults, so that the numbers match it; set it first, "
+      "since properties set after it override it.  The whisper and kaldi "
+      "presets refuse input that is not 16 kHz.",
+      gst_melspecx_preset_get_type (), MSX_PRESET_NONE);
+  gst_melspecx_install_enum (k, PROP_FRAMING, "framing", "Framing",
+      "How frames are cut: n-fft samples of the (centred) signal times the "
+      "window (stft), or kaldi's frames of win-length samples from the "
+      "first sample on, their mean removed and pre-emphasised before the "
+      "window, zero-padded to n-fft (kaldi, needs center=false, computed on "
+      "the CPU).",
+      gst_melspecx_framing_get_type (), MSX_FRAMING_STFT);
+  gst_melspecx_install_double (k, PROP_PREEMPHASIS, "preemphasis",
+      "Pre-emphasis",
+      "The pre-emphasis coefficient c of framing=kaldi: each frame becomes "
+      "x[i] - c x[i-1] (its first sample x[0] - c x[0]); 0 turns it off, "
+      "and it must be 0 with framing=stft.",
+      0.0, MSX_MAX_PREEMPHASIS, 0.0);
+  gst_melspecx_install_boolean (k, PROP_DROP_LAST, "drop-last", "Drop last",
+      "Whether to leave out the input's last frame, as whisper does.", FALSE);
+  gst_melspecx_install_double (k, PROP_AMIN, "amin", "Smallest level",
+      "The mel value below which the logarithm is taken of this value "
+      "instead (librosa's amin).",
+      FLT_MIN, FLT_MAX, MSX_DEFAULT_AMIN);
+  gst_melspecx_install_enum (k, PROP_LOG_SCALE, "log-scale", "Log scale",
+      "The unit of raw frames: decibels (db), the natural log (ln, kaldi) "
+      "or whisper's (log10 + 4) / 4; pictures are drawn from the dB value "
+      "whatever it is.",
+      gst_melspecx_log_scale_get_type (), MSX_LOG_DB);
 }
 
 static void
@@ -670,6 +739,25 @@ gst_melspecx_store_property (
     case PROP_MEL_NORM:
       c->mel_norm = g_value_get_enum (value);
       break;
+    case PROP_PRESET:
+      self->preset = g_value_get_enum (value);
+      msx_preset_apply (self->preset, c);
+      break;
+    case PROP_FRAMING:
+      c->framing = g_value_get_enum (value);
+      break;
+    case PROP_PREEMPHASIS:
+      c->preemphasis = g_value_get_double (value);
+      break;
+    case PROP_DROP_LAST:
+      c->drop_last = g_value_get_boolean (value);
+      break;
+    case PROP_AMIN:
+      c->amin = g_value_get_double (value);
+      break;
+    case PROP_LOG_SCALE:
+      c->log_scale = g_value_get_enum (value);
+      break;
     case PROP_TOP_DB:
       c->top_db = g_value_get_double (value);
       break;
@@ -724,11 +812,51 @@ gst_melspecx_store_property (
   }
 }
 
+/* A preset changed the analysis properties: notify those whose value
+ * changed, in one batch. */
+static void
+gst_melspecx_notify_preset (GstMelspecx *self, const MsxConfig *a)
+{
+  const MsxConfig *b = &self->props;
+  GObject *o = G_OBJECT (self);
+  const struct {
+    const gchar *name;
+    gboolean changed;
+  } props[] = {
+    { "n-fft", a->n_fft != b->n_fft },
+    { "win-length", a->win_length != b->win_length },
+    { "hop-length", a->hop_length != b->hop_length },
+    { "center", a->center != b->center },
+    { "pad-mode", a->pad_mode != b->pad_mode },
+    { "window", a->window != b->window },
+    { "framing", a->framing != b->framing },
+    { "preemphasis", a->preemphasis != b->preemphasis },
+    { "drop-last", a->drop_last != b->drop_last },
+    { "power", a->power != b->power },
+    { "n-mels", a->n_mels != b->n_mels },
+    { "f-min", a->f_min != b->f_min },
+    { "f-max", a->f_max != b->f_max },
+    { "mel-scale", a->mel_scale != b->mel_scale },
+    { "mel-norm", a->mel_norm != b->mel_norm },
+    { "amin", a->amin != b->amin },
+    { "log-scale", a->log_scale != b->log_scale },
+    { "top-db", a->top_db != b->top_db },
+  };
+  gsize i;
+
+  g_object_freeze_notify (o);
+  for (i = 0; i < G_N_ELEMENTS (props); i++)
+    if (props[i].changed)
+      g_object_notify (o, props[i].name);
+  g_object_thaw_notify (o);
+}
+
 static void
 gst_melspecx_set_property (
     GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstMelspecx *self = GST_MELSPECX (object);
+  MsxConfig before;
   gboolean refused, reshape;
 
   if (prop_id == PROP_0 || prop_id > PROP_TITLE) {
@@ -737,6 +865,7 @@ gst_melspecx_set_property (
   }
   GST_OBJECT_LOCK (self);
   refused = gst_melspecx_prop_is_frozen (self, prop_id);
+  before = self->props;
   if (!refused) {
     gst_melspecx_store_property (self, prop_id, value);
     if (self->configured && gst_melspecx_prop_rebuilds (prop_id))
@@ -747,6 +876,8 @@ gst_melspecx_set_property (
   /* the next video frame renegotiates its size */
   if (reshape)
     gst_pad_mark_reconfigure (self->srcpad);
+  if (!refused && prop_id == PROP_PRESET)
+    gst_melspecx_notify_preset (self, &before);
 
   /* Posted outside the lock: posting takes it for the object path. */
   if (refused)
@@ -813,6 +944,24 @@ gst_melspecx_get_property (
       break;
     case PROP_MEL_NORM:
       g_value_set_enum (value, c->mel_norm);
+      break;
+    case PROP_PRESET:
+      g_value_set_enum (value, self->preset);
+      break;
+    case PROP_FRAMING:
+      g_value_set_enum (value, c->framing);
+      break;
+    case PROP_PREEMPHASIS:
+      g_value_set_double (value, c->preemphasis);
+      break;
+    case PROP_DROP_LAST:
+      g_value_set_boolean (value, c->drop_last);
+      break;
+    case PROP_AMIN:
+      g_value_set_double (value, c->amin);
+      break;
+    case PROP_LOG_SCALE:
+      g_value_set_enum (value, c->log_scale);
       break;
     case PROP_TOP_DB:
       g_value_set_double (value, c->top_db);
@@ -1593,9 +1742,14 @@ gst_melspecx_configure (GstMelspecx *self)
 {
   gchar msg[512];
   GstCaps *caps;
+  MsxPreset preset;
 
   gst_melspecx_build_config (self);
-  if (msx_config_validate (&self->cfg, msg, sizeof msg) != MSX_OK) {
+  GST_OBJECT_LOCK (self);
+  preset = self->preset;
+  GST_OBJECT_UNLOCK (self);
+  if (msx_config_validate (&self->cfg, msg, sizeof msg) != MSX_OK ||
+      msx_preset_check_rate (preset, self->cfg.sample_rate, msg, sizeof msg)) {
     gst_melspecx_post_error (self, MSX_ERROR_INVALID_ARGUMENT, msg);
     return FALSE;
   }

@@ -156,6 +156,7 @@ struct _GstMelspecx {
   GstMelspecxMode mode;
   GstMelspecxRefMode ref_mode;
   gdouble ref_db;
+  MsxPreset preset;        /* the last preset set (its rate is checked) */
   gdouble scroll_duration; /* 0: one frame per column */
   gchar *colormap_file;    /* NULL: the colormap property */
   gdouble gamma;

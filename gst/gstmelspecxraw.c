@@ -3,7 +3,9 @@
  *
  * application/x-mel-spectrogram in any mode: every frame as soon as it is
  * computed, k·log10(max(amin, S)) − ref-db (ref-mode=dbfs: − each band's
- * full-scale sine), time-major (frame, lane, band).  Frame f is centred on
+ * full-scale sine), in the unit of log-scale (dB, or that value turned into
+ * ln or whisper's unit by msx_log_scale_apply), time-major (frame, lane,
+ * band).  Frame f is centred on
  * input sample f × hop-length (librosa's frame times), so its PTS is that
  * sample's time on the input's timeline (gst_melspecx_sample_time()).
  */
@@ -34,6 +36,7 @@ raw_on_frames (void *user, int lane, const float *mel, size_t n_frames)
                   (self->pending_frames + f) * stride + lane * nm;
     for (gsize m = 0; m < nm; m++)
       dst[m] = (gfloat)(mel[f * nm + m] - (dbfs ? self->dbfs[m] : ref_db));
+    msx_log_scale_apply (self->cfg.log_scale, self->cfg.power, dst, nm);
   }
   if (lane == self->lanes - 1)
     self->pending_frames += n_frames;

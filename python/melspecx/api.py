@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from . import pipeline, properties
 from .config import MelConfig, check_parameters, config_values, \
     element_properties_of
+from .config import log_slope as config_log_slope
 from .errors import MelSpecError, MelSpecParameterError
 from .pipeline import DEFAULT_TIMEOUT, AudioInfo, ProgressCallback
 
@@ -160,7 +161,10 @@ def mel_spectrogram_db(config: MelConfig, audio: Any, *,
     ``power_to_db(melspectrogram(...), ref=1.0, amin=1e-10, top_db=...)``
     returns: ``10*log10(max(1e-10, S))`` (``20*log10`` for ``power=1``),
     minus ``config.ref_db`` when set, floored at ``max - top_db`` over the
-    whole result.
+    whole result.  With ``log_scale`` "ln" or "whisper" (the kaldi and
+    whisper presets) the values are in that unit and the floor is top_db
+    dB in it: ``create_mel_config(16000, preset="whisper")`` gives
+    whisper's ``log_mel_spectrogram`` (its clamp at max - 8 included).
 
     Args:
         config: from :func:`create_mel_config`; its ``sample_rate`` is the
@@ -196,7 +200,7 @@ def mel_spectrogram_db(config: MelConfig, audio: Any, *,
     lanes = _lanes(config.channel_mode, channels)
     return _db_array(raw, config.n_mels, lanes, config.top_db,
                      config.channel_mode == "mid-side" or
-                     (lanes > 1 and array.ndim == 2))
+                     (lanes > 1 and array.ndim == 2), config.log_slope())
 
 
 def _lanes(channel_mode: str, channels: int) -> int:
@@ -208,10 +212,12 @@ def _lanes(channel_mode: str, channels: int) -> int:
 
 
 def _db_array(raw: pipeline.RawSpectrogram, n_mels: int, lanes: int,
-              top_db: float | None, per_lane: bool) -> np.ndarray:
-    """The element's raw dB values as (n_mels, frames), or (lanes, n_mels,
-    frames) when ``per_lane``, floored at max - top_db (the element leaves
-    the floor to the consumer)."""
+              top_db: float | None, per_lane: bool,
+              slope: float = 1.0) -> np.ndarray:
+    """The element's raw values (dB, or the unit of log-scale, ``slope``
+    of it per dB) as (n_mels, frames), or (lanes, n_mels, frames) when
+    ``per_lane``, floored at max - top_db dB (the element leaves the floor
+    to the consumer): whisper's max - 8 in log10 is top_db 80."""
     import numpy as np
     got = (raw.n_mels, raw.lanes) if raw.n_mels >= 0 else (n_mels, lanes)
     if got != (n_mels, lanes):
@@ -221,7 +227,7 @@ def _db_array(raw: pipeline.RawSpectrogram, n_mels: int, lanes: int,
     db = np.frombuffer(raw.data, dtype="<f4").astype(np.float32)
     db = db.reshape(-1, lanes, n_mels).transpose(1, 2, 0)
     if top_db is not None and db.size:
-        db = np.maximum(db, db.max() - np.float32(top_db))
+        db = np.maximum(db, db.max() - np.float32(top_db * slope))
     return np.ascontiguousarray(db if per_lane else db[0])
 
 
@@ -267,4 +273,5 @@ def mel_spectrogram_db_from_path(path: str | os.PathLike[str],
     lanes = raw.lanes if several and raw.lanes > 0 else 1
     return _db_array(raw, values["n_mels"], lanes, values["top_db"],
                      several and (lanes > 1 or
-                                  values["channel_mode"] == "mid-side"))
+                                  values["channel_mode"] == "mid-side"),
+                     config_log_slope(values["log_scale"], values["power"]))

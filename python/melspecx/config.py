@@ -12,6 +12,7 @@ Parameter names are the element's property names with '-' written as '_'.
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from typing import Any, Mapping
 
@@ -109,6 +110,9 @@ class MelConfig:
 
     Attributes:
         sample_rate: input rate in Hz.
+        preset: the library whose defaults the other fields started from
+            ("none", "librosa", "torchaudio", "whisper", "kaldi"); the
+            element checks the rate whisper and kaldi need (16 kHz).
         n_fft: FFT size, even.
         win_length: window length 1..n_fft; None means n_fft.
         hop_length: samples between frames.
@@ -123,7 +127,16 @@ class MelConfig:
             means Nyquist and is stored as Nyquist).
         mel_scale: "slaney" or "htk".
         mel_norm: "slaney" (area normalisation) or "none".
-        top_db: floor the result at max - top_db dB; None for no floor.
+        framing: "stft", or "kaldi" (win_length samples from the first on,
+            mean removed, pre-emphasised, zero-padded to n_fft).
+        preemphasis: the pre-emphasis coefficient of kaldi framing.
+        drop_last: leave out the last frame (whisper).
+        amin: the smallest mel value the logarithm sees.
+        log_scale: the unit of the numbers: "db", "ln" (kaldi) or
+            "whisper" ((log10 + 4) / 4).
+        top_db: floor the result at max - top_db dB (in the unit of
+            log_scale: max - top_db times its size of a dB); None for no
+            floor.
         ref_db: fixed reference in dB subtracted from every value; None
             means 0 dB (ref = 1.0, librosa's default).
         channel_mode: "mix" (average the channels) or "separate" (one
@@ -134,6 +147,7 @@ class MelConfig:
     """
 
     sample_rate: int
+    preset: str
     n_fft: int
     win_length: int | None
     hop_length: int
@@ -146,6 +160,11 @@ class MelConfig:
     f_max: float
     mel_scale: str
     mel_norm: str
+    framing: str
+    preemphasis: float
+    drop_last: bool
+    amin: float
+    log_scale: str
     top_db: float | None
     ref_db: float | None
     channel_mode: str
@@ -171,12 +190,21 @@ class MelConfig:
 
     def n_frames(self, n_samples: int) -> int:
         """Number of STFT frames for ``n_samples`` input samples (librosa's
-        and torchaudio's count: 1 + n // hop when centred)."""
+        and torchaudio's count: 1 + n // hop when centred; kaldi's
+        1 + (n - win_length) // hop; one fewer with drop_last)."""
+        span = self.effective_win_length if self.framing == "kaldi" \
+            else self.n_fft
         if self.center:
-            return 1 + n_samples // self.hop_length
-        if n_samples < self.n_fft:
-            return 0
-        return 1 + (n_samples - self.n_fft) // self.hop_length
+            count = 1 + n_samples // self.hop_length
+        elif n_samples < span:
+            count = 0
+        else:
+            count = 1 + (n_samples - span) // self.hop_length
+        return max(0, count - 1) if self.drop_last else count
+
+    def log_slope(self) -> float:
+        """How much one dB is in the unit of ``log_scale``."""
+        return log_slope(self.log_scale, self.power)
 
     def element_properties(self) -> dict[str, Any]:
         """The melspecx element properties (hyphenated names) that carry
@@ -195,6 +223,24 @@ def element_properties_of(values: Mapping[str, Any]) -> dict[str, Any]:
         if key != "sample_rate" and value is not None:
             props[key.replace("_", "-")] = value
     return props
+
+
+#: The presets whose library floors nothing: torchaudio's AmplitudeToDB()
+#: (top_db=None) and kaldi's fbank.  Their top_db stays the element's for
+#: pictures, but the numbers are not floored unless top_db is given.
+UNFLOORED_PRESETS = ("torchaudio", "kaldi")
+
+
+def log_slope(log_scale: str, power: float) -> float:
+    """The size of one dB in ``log_scale`` (the core's
+    msx_log_scale_slope): 1 for db, ln(10)/k for ln, 1/(4k) for whisper,
+    k = 10 for power 2 and 20 for power 1."""
+    k = 20.0 if power == 1.0 else 10.0
+    if log_scale == "ln":
+        return math.log(10.0) / k
+    if log_scale == "whisper":
+        return 1.0 / (4.0 * k)
+    return 1.0
 
 
 def _fields() -> list[str]:
@@ -245,6 +291,14 @@ def config_values(params: Mapping[str, Any],
             f"unknown parameter {unknown[0]!r}; known: "
             + ", ".join(sorted(fields)))
     values = {key: _config_default(key) for key in fields}
+    preset = params.get("preset", values["preset"])
+    if preset is not None and preset != values["preset"]:
+        chosen = properties.get("preset").check(preset)
+        preset_values = properties.preset_values(chosen)
+        values.update({key: preset_values[key] for key in fields
+                       if key in preset_values and key != "ref_db"})
+        if chosen in UNFLOORED_PRESETS:
+            values["top_db"] = None
     values.update(params)
     values = check_parameters(values, sample_rate)
     if values["win_length"] == 0:

@@ -47,7 +47,11 @@ def set_properties(element: Gst.Element, props: Mapping[str, Any]) -> None:
         MelSpecParameterError: for an unknown property (naming it) or a value
             the property cannot hold.
     """
-    for key, value in props.items():
+    # a preset first: it sets the analysis properties, the others given
+    # then change what differs
+    items = sorted(props.items(),
+                   key=lambda item: item[0].replace("_", "-") != "preset")
+    for key, value in items:
         prop = properties.get(key)
         element.set_property(prop.name, prop.gvalue(value))
 

@@ -143,7 +143,7 @@ def read_png_info(path: str | os.PathLike[str]) -> PngInfo | None:
 
 #: Metadata keys that are not element properties (facts about the input or
 #: the run), and those whose property is named otherwise.
-NOT_PROPERTIES = ("version", "sample_rate", "duration", "channels", "amin")
+NOT_PROPERTIES = ("version", "sample_rate", "duration", "channels")
 RENAMED = {"ref": "ref_mode"}
 #: The reference as written in the metadata, as ref-mode names it.
 REF_MODES = {"max": "auto", "dbfs": "dbfs"}

@@ -189,6 +189,25 @@ def properties() -> dict[str, Property]:
     return {p.key: p for p in map(_describe, specs)}
 
 
+@functools.lru_cache(maxsize=None)
+def preset_values(preset: str) -> dict[str, Any]:
+    """Every property's value (snake_case keyword -> value as
+    :meth:`Property.check` returns it) on an element whose ``preset`` is
+    ``preset``: the element's own table of what each preset sets, read
+    back.
+
+    Raises:
+        MelSpecParameterError: an unknown preset, naming the known ones.
+    """
+    element = make_element("melspecx")
+    element.set_property("preset", get("preset").gvalue(preset))
+    values = {}
+    for key, prop in properties().items():
+        value = element.get_property(prop.name)
+        values[key] = value.value_nick if prop.kind == "enum" else value
+    return values
+
+
 def get(key: str) -> Property:
     """The property for a keyword (``n_fft`` or ``n-fft``), or
     MelSpecParameterError naming it and listing the known ones."""
