@@ -104,6 +104,11 @@ def visualiser(name, width, height, fps):
     caps = f"video/x-raw,width={width},height={height},framerate={fps}/1"
     if name == "melspecx":
         return f"melspecx name=vis mode=stream ! {caps}"
+    if name == "melspecx-annotate":
+        # the plot keeps width x height; the axes add their margins
+        return (f"melspecx name=vis mode=stream annotate=true title=Live "
+                f"width={width} height={height} ! "
+                f"video/x-raw,framerate={fps}/1")
     if name == "spectrascope":
         return f"spectrascope name=vis ! {caps}"
     return "identity name=none"
@@ -134,11 +139,16 @@ def main():
     ap.add_argument("--fps", type=int, default=30)
     ap.add_argument("--buffer-samples", type=int, default=1600)
     ap.add_argument("--only", choices=["cpu", "lag", "drift"])
+    ap.add_argument("--annotate", action="store_true",
+                    help="also run melspecx annotate=true (axes, colour bar, "
+                    "title) with the same plot size")
     args = ap.parse_args()
     secs = args.seconds
     live = LIVE.format(spb=args.buffer_samples)
     rows = []
     names = ["melspecx", "spectrascope"]
+    if args.annotate:
+        names.insert(1, "melspecx-annotate")
 
     if args.only in (None, "cpu"):
         base = run(f"{live} ! {SINK}", secs)["cpu"]
