@@ -913,7 +913,7 @@ GST_START_TEST (test_mutable_flags)
 {
   static const gchar *live[] = { "colormap", "invert", "top-db", "ref-mode",
     "ref-db", "n-fft", "hop-length", "window", "n-mels", "f-min", "f-max",
-    "scroll-duration", "colormap-file", "gamma" };
+    "scroll-duration", "colormap-file", "gamma", "annotate", "title" };
   static const gchar *controllable[] = { "colormap", "invert", "top-db",
     "ref-db", "gamma" };
   GstElement *e = gst_element_factory_make ("melspecx", NULL);
