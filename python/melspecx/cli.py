@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import os
 import signal
-import stat
 import sys
 import threading
 import time
@@ -20,9 +19,10 @@ import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
+from .dataset import AUDIO_SUFFIXES, FORMATS, write_atomically
+from .errors import MelSpecError, one_line
+
 PROG = "melspecx"
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a",
-                  ".aac", ".aif", ".aiff", ".wv", ".webm", ".mka")
 
 
 class CommandError(Exception):
@@ -174,61 +174,6 @@ class ProgressBar:
 
 # -- commands ---------------------------------------------------------------------
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory, renamed over
-    ``path`` at the end, so that a failed run leaves no partial PNG (which
-    batch would then skip as done).
-
-    The file gets the mode any program would give it: a new one 0666
-    less the umask (the kernel applies it to os.open's mode), an existing
-    one keeps its own.  A symbolic link is written through (its target
-    gets the picture, as cp does), and an output that is not a regular
-    file (/dev/null, a FIFO) is written into, never renamed over: as root
-    that would replace the device node."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        found = None
-    if found is not None and not stat.S_ISREG(found.st_mode):
-        try:
-            with open(path, "wb") as out:
-                out.write(data)
-        except OSError as err:
-            raise CommandError(f"cannot write {str(path)!r}: "
-                               f"{err.strerror or err}") from None
-        return
-    if os.path.islink(path):
-        path = Path(os.path.realpath(path))
-    directory = path.parent if str(path.parent) else Path(".")
-    keep_mode = stat.S_IMODE(found.st_mode) if found is not None else None
-    try:
-        fd, tmp = _create_temporary(directory)
-    except OSError as err:
-        raise CommandError(f"cannot write {str(path)!r}: "
-                           f"{err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            if keep_mode is not None:
-                os.fchmod(out.fileno(), keep_mode)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _create_temporary(directory: Path) -> tuple[int, str]:
-    """A new hidden file in ``directory``, created with mode 0666 (so the
-    umask applies; tempfile.mkstemp would force 0600)."""
-    while True:
-        name = os.path.join(directory, f".melspecx-{os.urandom(6).hex()}.png")
-        try:
-            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                           | os.O_CLOEXEC, 0o666), name
-        except FileExistsError:
-            continue
-
-
 def _output_path(source: Path, output: Path) -> Path:
     """Where the picture of ``source`` goes: ``output``, or
     ``output/SOURCE-NAME.png`` when ``output`` is a directory (as cp
@@ -262,42 +207,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(png)
         sys.stdout.buffer.flush()
     else:
-        _write_atomically(output, png)
+        write_atomically(output, png)
     return 0
 
 
 def _batch_jobs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
-    in_dir, out_dir = Path(args.in_dir), Path(args.out_dir)
-    if not in_dir.is_dir():
-        raise CommandError(f"input directory {str(in_dir)!r} does not exist")
-    pattern = args.pattern or "*"
-    files = sorted(p for p in in_dir.glob(pattern) if p.is_file()
-                   and (args.pattern or p.suffix.lower() in AUDIO_SUFFIXES))
-    if not files:
-        raise CommandError(f"no files match {pattern!r} in {str(in_dir)!r}")
-    relative = [f.relative_to(in_dir) for f in files]
-    return list(zip(files, (out_dir / name for name in _png_names(relative))))
-
-
-def _png_names(files: list[Path]) -> list[Path]:
-    """NAME.png for each input NAME.EXT; inputs that differ only in their
-    extension (a.flac, a.opus) keep it instead (a.flac.png, a.opus.png), so
-    that no picture overwrites another.  Names that still collide are
-    refused, naming both inputs."""
-    plain = [f.with_suffix(".png") for f in files]
-    counts: dict[Path, int] = {}
-    for name in plain:
-        counts[name] = counts.get(name, 0) + 1
-    names = [f.with_name(f.name + ".png") if counts[p] > 1 else p
-             for f, p in zip(files, plain)]
-    seen: dict[Path, Path] = {}
-    for f, name in zip(files, names):
-        if name in seen:
-            raise CommandError(f"{str(seen[name])!r} and {str(f)!r} would "
-                               f"both be written to {str(name)!r}; rename "
-                               "one or select with --pattern")
-        seen[name] = f
-    return names
+    """(input, output stem) for every input of the batch."""
+    from .dataset import find_inputs, output_stems
+    files = find_inputs(args.in_dir, args.pattern)
+    return list(zip(files, output_stems(files, args.in_dir, args.out_dir,
+                                        args.format)))
 
 
 class _Cancelled(Exception):
@@ -305,18 +224,22 @@ class _Cancelled(Exception):
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from . import MelSpecError
     from .api import element_keywords
-    kwargs = _element_kwargs(args)
-    element_keywords(dict(kwargs))     # a bad option: one error, not one a file
+    from .dataset import is_done
+    kwargs = element_keywords(_element_kwargs(args))  # one error, not one a file
+    if args.html and args.format == "npy":
+        raise CommandError("--html shows pictures: use --format png or both")
+    if args.scheduler:
+        return _batch_on_cluster(args, kwargs)
     jobs = _batch_jobs(args)
-    todo = [(src, dst) for src, dst in jobs if args.force or not dst.exists()]
+    todo = [(src, stem) for src, stem in jobs
+            if args.force or not is_done(stem, args.format)]
     skipped = len(jobs) - len(todo)
     failures: list[tuple[Path, str]] = []
     written: list[Path] = []
     bar = ProgressBar("batch", delay=0.0)
     cancel = threading.Event()
-    render = _batch_renderer(kwargs, cancel, args.timeout)
+    render = _batch_renderer(args, kwargs, cancel)
     # Threads, not processes: a file's work is GStreamer's, in its own
     # threads and without the GIL; the calling thread holds the GIL for
     # about 2 ms of a file's 30-60 ms of CPU, and a process would pay the
@@ -324,7 +247,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     workers = args.jobs or os.cpu_count() or 1
     import concurrent.futures           # only batch needs it
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-    futures = {pool.submit(render, src, dst): src for src, dst in todo}
+    futures = {pool.submit(render, src, stem): src for src, stem in todo}
     try:
         with _terminate_as_interrupt():
             for done, future in enumerate(
@@ -332,7 +255,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 try:
                     written.append(future.result())
                 except (MelSpecError, CommandError, OSError) as err:
-                    failures.append((futures[future], _one_line(err)))
+                    failures.append((futures[future], one_line(err)))
                 bar.update(done, len(todo), "files")
     except KeyboardInterrupt:
         return _stop_batch(pool, cancel, bar, futures)
@@ -348,35 +271,72 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _batch_on_cluster(args: argparse.Namespace, kwargs: dict[str, Any]
+                      ) -> int:
+    """batch --scheduler: the same job on the workers of a Dask cluster."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise CommandError("--scheduler needs Dask's distributed package "
+                           "(Debian: python3-distributed)") from None
+    from . import dask as on_dask
+    if args.jobs:
+        raise CommandError("-j is for one machine; with --scheduler the "
+                           "workers' threads run the files")
+    jobs = _batch_jobs(args)
+    bar = ProgressBar("batch", delay=0.0)
+    try:
+        client = Client(args.scheduler, timeout=args.connect_timeout)
+    except (OSError, TimeoutError) as err:
+        raise CommandError(f"cannot reach the Dask scheduler at "
+                           f"{args.scheduler}: {one_line(err)}") from None
+    try:
+        summary = on_dask.batch(
+            client, [src for src, _ in jobs], args.out_dir,
+            in_dir=args.in_dir, format=args.format, force=args.force,
+            timeout=args.timeout,
+            on_result=lambda result, done, total:
+                bar.update(done, total, "files"), **kwargs)
+    finally:
+        client.close()
+        bar.close()
+    if args.html:
+        failures = {Path(src): message for src, message in summary.failed}
+        _write_gallery(args, jobs, failures)
+    for src, message in summary.failed:
+        print(f"{PROG}: failed: {src}: {message}", file=sys.stderr)
+    print(summary.line())
+    return 1 if summary.failed else 0
+
+
 def _write_gallery(args: argparse.Namespace, jobs: list[tuple[Path, Path]],
                    failures: dict[Path, str]) -> None:
     """OUT_DIR/index.html for --html, replaced whole on every run."""
     from .gallery import page
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)   # when every file failed
-    html = page(out_dir, Path(args.in_dir), jobs, failures)
-    _write_atomically(out_dir / "index.html", html.encode("utf-8"))
+    pictures = [(src, stem.with_name(stem.name + ".png"))
+                for src, stem in jobs]
+    html = page(out_dir, Path(args.in_dir), pictures, failures)
+    write_atomically(out_dir / "index.html", html.encode("utf-8"))
 
 
-def _batch_renderer(kwargs: dict[str, Any], cancel: threading.Event,
-                    timeout: float) -> Any:
+def _batch_renderer(args: argparse.Namespace, kwargs: dict[str, Any],
+                    cancel: threading.Event) -> Any:
     """The job of one file, which gives up as soon as ``cancel`` is set:
     before it starts, or at the next progress report of its pipeline
     (about every 0.1 s), which tears the pipeline down."""
-    from . import mel_spec_from_path
+    from .dataset import process
 
     def check(position: float, duration: float | None) -> None:
         if cancel.is_set():
             raise _Cancelled()
 
-    def render(src: Path, dst: Path) -> Path:
+    def render(src: Path, stem: Path) -> Path:
         check(0.0, None)
-        dst = _output_path(src, dst)
-        png = mel_spec_from_path(src, progress=check, timeout=timeout,
-                                 **kwargs)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(dst, png)
-        return dst
+        process(src, stem, args.format, kwargs, force=True,
+                timeout=args.timeout, progress=check)
+        return stem
 
     return render
 
@@ -521,18 +481,35 @@ def build_parser() -> argparse.ArgumentParser:
     batch = sub.add_parser("batch", formatter_class=fmt,
                            help="render every audio file of a directory",
                            description="Render every audio file of IN_DIR "
-                           "to OUT_DIR/NAME.png in parallel; existing PNGs "
-                           "are skipped unless --force.")
+                           "to OUT_DIR/NAME.png (and/or NAME.npy with its "
+                           "parameters in NAME.json) in parallel, on this "
+                           "machine or on a Dask cluster; files whose "
+                           "outputs all exist are skipped unless --force.")
     batch.add_argument("in_dir", metavar="IN_DIR")
     batch.add_argument("out_dir", metavar="OUT_DIR")
     batch.add_argument("-j", "--jobs", type=int, default=0,
-                       help="files rendered at once (0 = number of CPUs)")
+                       help="files rendered at once on this machine (0 = "
+                       "number of CPUs)")
     batch.add_argument("--pattern", default=None,
                        help="glob relative to IN_DIR, e.g. '*.flac' or "
                        "'**/*.mp3' (default: files with a known audio "
                        "extension: " + " ".join(AUDIO_SUFFIXES) + ")")
     batch.add_argument("--force", action="store_true",
-                       help="render files whose PNG already exists")
+                       help="render files whose outputs already exist")
+    batch.add_argument("--format", choices=FORMATS, default="png",
+                       help="png: the picture; npy: the float32 dB matrix "
+                       "(n_mels x frames, or lanes x n_mels x frames) that "
+                       "mel_spectrogram_db returns, with its parameters in "
+                       "NAME.json; both: all three from one decoding")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on the workers of the Dask cluster whose "
+                       "scheduler is at ADDRESS (tcp://HOST:8786); IN_DIR "
+                       "and OUT_DIR must have the same paths on the "
+                       "workers")
+    batch.add_argument("--connect-timeout", type=float, default=10.0,
+                       metavar="SECONDS",
+                       help="with --scheduler: give up if the scheduler "
+                       "does not answer within this long")
     batch.add_argument("--html", action="store_true",
                        help="also write OUT_DIR/index.html: every file's "
                        "picture, an audio player, its duration and "
@@ -595,14 +572,9 @@ def _version() -> str:
     return __version__
 
 
-def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    return text or type(err).__name__
-
-
 def _show_warning(message: Any, category: Any, filename: str, lineno: int,
                   file: Any = None, line: Any = None) -> None:
-    print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr)
+    print(f"{PROG}: warning: {one_line(message)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -612,7 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()      # its options come from the element
     except MelSpecError as err:
-        print(f"{PROG}: error: {_one_line(err)}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
         return 1
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
@@ -624,5 +596,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except Exception as err:     # noqa: BLE001 — one line, never a traceback
-        print(f"{PROG}: error: {_one_line(err)}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
         return 1

@@ -33,3 +33,10 @@ class MelSpecParameterError(MelSpecError, ValueError):
 class MelSpecWarning(UserWarning):
     """A warning of the melspecx element (GST_ELEMENT_WARNING on the bus),
     such as f-max above Nyquist or mel bands that catch no FFT bin."""
+
+
+def one_line(err: BaseException | str) -> str:
+    """An error (or a warning's text) on one line, as the command prints
+    it and as a batch reports a failed file."""
+    text = " ".join(str(err).split())
+    return text or type(err).__name__

@@ -17,7 +17,7 @@ import stat
 import threading
 import time
 import warnings
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from . import properties
 from ._gst import GLib, Gst
@@ -165,7 +165,9 @@ def run_pipeline(pipeline: Gst.Pipeline, sink: Gst.Element | None,
                  timeout: float = DEFAULT_TIMEOUT,
                  before_play: Callable[[], None] | None = None,
                  keep: bool = True, context: str | None = None,
-                 reader: Gst.Element | None = None) -> _Output:
+                 reader: Gst.Element | None = None,
+                 more: Sequence[tuple[Gst.Element, _Output]] = ()
+                 ) -> _Output:
     """Play ``pipeline`` to EOS and return what ``sink`` received.
 
     The bus is polled every POLL_INTERVAL for ERROR and EOS; the run fails
@@ -178,6 +180,7 @@ def run_pipeline(pipeline: Gst.Pipeline, sink: Gst.Element | None,
         keep: keep the received bytes (else only count them).
         context: prefix of error messages (the file name).
         reader: the element whose input position is the progress.
+        more: further (appsink, _Output) pairs to drain as ``sink``.
     """
     out = _Output(keep=keep)
     bus = pipeline.get_bus()
@@ -186,8 +189,8 @@ def run_pipeline(pipeline: Gst.Pipeline, sink: Gst.Element | None,
         if before_play is not None:
             before_play()
         _change_state(pipeline, bus, Gst.State.PLAYING, context)
-        _wait_eos(pipeline, bus, sink, out, progress, timeout, context,
-                  reader)
+        _wait_eos(pipeline, bus, [(sink, out), *more], progress, timeout,
+                  context, reader)
     finally:
         pipeline.set_state(Gst.State.NULL)
     return out
@@ -204,7 +207,7 @@ def _change_state(pipeline: Gst.Pipeline, bus: Gst.Bus,
 
 
 def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
-              sink: Gst.Element | None, out: _Output,
+              outputs: Sequence[tuple[Gst.Element | None, _Output]],
               progress: ProgressCallback | None, timeout: float,
               context: str | None, reader: Gst.Element | None) -> None:
     types = (Gst.MessageType.ERROR | Gst.MessageType.EOS
@@ -213,11 +216,10 @@ def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
     last_position = None
     while True:
         msg = bus.timed_pop_filtered(int(POLL_INTERVAL * Gst.SECOND), types)
-        moved = sink is not None and out.drain(sink)
+        moved = _drain(outputs)
         if msg is not None:
             if msg.type == Gst.MessageType.EOS:
-                if sink is not None:
-                    out.drain(sink)
+                _drain(outputs)
                 return
             if msg.type == Gst.MessageType.WARNING:
                 _warn(msg, context)
@@ -238,6 +240,15 @@ def _wait_eos(pipeline: Gst.Pipeline, bus: Gst.Bus,
                 (f"{context}: " if context else "") +
                 f"GStreamer pipeline made no progress for {timeout:g} s "
                 f"(stalled at {last_position or 0:.2f} s of input)")
+
+
+def _drain(outputs: Sequence[tuple[Gst.Element | None, _Output]]) -> bool:
+    """Drain every appsink; whether any held something."""
+    moved = False
+    for sink, out in outputs:
+        if sink is not None and out.drain(sink):
+            moved = True
+    return moved
 
 
 # -- decoding a file --------------------------------------------------------
@@ -320,12 +331,12 @@ def _discard(pipeline: Gst.Bin, pad: Gst.Pad) -> None:
     pad.link(sink.get_static_pad("sink"))
 
 
-def _app_sink(pipeline: Gst.Pipeline, caps: str) -> tuple[Gst.Element,
-                                                           Gst.Element]:
+def _app_sink(pipeline: Gst.Pipeline, caps: str, name: str = "sink"
+              ) -> tuple[Gst.Element, Gst.Element]:
     """capsfilter ! appsink; returns (capsfilter, appsink)."""
-    capsfilter = make_element("capsfilter", "format")
+    capsfilter = make_element("capsfilter", f"{name}-format")
     capsfilter.set_property("caps", Gst.Caps.from_string(caps))
-    sink = make_element("appsink", "sink")
+    sink = make_element("appsink", name)
     sink.set_property("sync", False)
     sink.set_property("emit-signals", False)
     # Post EOS at once, even with samples queued: the bus loop takes them
@@ -530,16 +541,17 @@ class RawSpectrogram:
     lanes: int
 
 
-def _melspecx_raw(pipeline: Gst.Pipeline, props: Mapping[str, Any]
+def _melspecx_raw(pipeline: Gst.Pipeline, props: Mapping[str, Any],
+                  caps: str = RAW_CAPS, name: str = "melspecx"
                   ) -> tuple[Gst.Element, Gst.Element]:
-    """melspecx ! application/x-mel-spectrogram ! appsink in ``pipeline``;
-    returns (melspecx, appsink)."""
-    element = make_element("melspecx", "melspecx")
+    """melspecx ! ``caps`` ! appsink in ``pipeline``; returns (melspecx,
+    appsink)."""
+    element = make_element("melspecx", name)
     set_properties(element, props)
     pipeline.add(element)
-    capsfilter, sink = _app_sink(pipeline, RAW_CAPS)
+    capsfilter, sink = _app_sink(pipeline, caps, f"{name}-sink")
     if not element.link(capsfilter):
-        raise MelSpecError(f"the melspecx element cannot produce {RAW_CAPS}")
+        raise MelSpecError(f"the melspecx element cannot produce {caps}")
     return element, sink
 
 
@@ -602,3 +614,53 @@ def raw_spectrogram_of_file(path: str | os.PathLike,
         out = run_pipeline(pipeline, sink, None, timeout, context=context,
                            reader=element)
     return _raw_result(out)
+
+
+def features_of_file(path: str | os.PathLike, props: Mapping[str, Any],
+                     with_png: bool, timeout: float = DEFAULT_TIMEOUT,
+                     progress: ProgressCallback | None = None
+                     ) -> tuple[RawSpectrogram, bytes | None, dict[str, int]]:
+    """The raw dB frames of a file and, with ``with_png``, its picture,
+    from one decoding: ``filesrc ! decodebin ! tee``, one branch into
+    ``melspecx ! application/x-mel-spectrogram ! appsink``, the other into
+    ``melspecx mode=image ! image/png ! appsink``.
+
+    Returns (frames, PNG bytes or None, {"sample_rate", "channels"} of the
+    decoded audio)."""
+    context = os.fsdecode(path)
+    pipeline = Gst.Pipeline.new("melspecx-features")
+    props = dict(props, mode="image")
+    raw_element, raw_sink = _melspecx_raw(pipeline, props, RAW_CAPS, "raw")
+    audio: dict[str, int] = {}
+
+    def note_format(caps: Gst.Caps) -> str | None:
+        structure = caps.get_structure(0)
+        audio["sample_rate"] = structure.get_int("rate")[1]
+        audio["channels"] = structure.get_int("channels")[1]
+        return None
+
+    more: list[tuple[Gst.Element, _Output]] = []
+    target = raw_element
+    if with_png:
+        tee = make_element("tee", "split")
+        pipeline.add(tee)
+        png_element, png_sink = _melspecx_raw(pipeline, props, "image/png",
+                                              "picture")
+        # The picture comes at EOS: waiting for it to preroll would hold
+        # the pipeline in PAUSED while the frames' queue fills (a deadlock).
+        png_sink.set_property("async", False)
+        for element in (raw_element, png_element):
+            queue = make_element("queue")
+            pipeline.add(queue)
+            tee.link(queue)
+            queue.link(element)
+        target = tee
+        more.append((png_sink, _Output()))
+    _file_source(pipeline, path, target, note_format)
+    with _readable(path, timeout):
+        out = run_pipeline(pipeline, raw_sink, progress, timeout,
+                           context=context, reader=raw_element, more=more)
+    png = b"".join(more[0][1].chunks) if more else None
+    if with_png and not png:
+        raise MelSpecError(f"no image was produced for {context!r}")
+    return _raw_result(out), png, audio
