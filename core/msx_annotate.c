@@ -27,17 +27,23 @@
  * a reference, top_db or unit changed while playing keeps the frame. */
 #define DB_LABEL_TEMPLATE "-000 dBFS"
 
+/* The label font's range in pixels: the smallest stays as legible as
+ * matplotlib's 10 pt tick labels at 100 dpi (about 14 px) allow in a small
+ * picture. */
+#define MIN_FONT_PX 11
+#define MAX_FONT_PX 22
+
 int
 msx_annotate_font_px (int plot_height)
 {
-  int px = 8 + plot_height / 64;
+  int px = 10 + plot_height / 64;
 
-  return px < 10 ? 10 : px > 20 ? 20 : px;
+  return px < MIN_FONT_PX ? MIN_FONT_PX : px > MAX_FONT_PX ? MAX_FONT_PX : px;
 }
 
 /* Spacing, all from the font size. */
 typedef struct {
-  int font_px, text_h, tick, gap, pad, bar_w;
+  int font_px, text_h, tick, gap, pad, bar_w, bar_gap;
 } Metrics;
 
 static Metrics
@@ -51,6 +57,8 @@ metrics_for (int font_px, int text_h)
   k.gap = font_px / 4 > 2 ? font_px / 4 : 2;
   k.pad = font_px / 3 > 3 ? font_px / 3 : 3;
   k.bar_w = font_px;
+  /* the colour bar stands apart from the plot, as matplotlib's does */
+  k.bar_gap = font_px;
   return k;
 }
 
@@ -198,7 +206,8 @@ msx_annotate_time_step (double span, int width, int label_px)
 
   if (!(span > 0.0) || width < 1)
     return 1.0;
-  want = span * 1.6 * (label_px > 1 ? label_px : 1) / width;
+  /* a label's width of white between neighbouring labels at least */
+  want = span * 2.0 * (label_px > 1 ? label_px : 1) / width;
   if (want < 10.0) {
     for (e = -6; e < 1; e++) {
       p = pow (10.0, e);
@@ -266,11 +275,12 @@ msx_annotate_bar_index (const MsxAnnotation *a, double db)
 }
 
 /* The dB step of the colour bar's labels: 1, 2 or 5 × 10^k, at least
- * 1.6 text heights apart over @rows. */
+ * 2.5 text heights apart over @rows (20 dB steps for top_db 80 on the
+ * default picture, like matplotlib's colour bar). */
 static double
 db_step (double top_db, int rows, int text_h)
 {
-  double want = top_db * 1.6 * text_h / (rows > 1 ? rows : 1), p;
+  double want = top_db * 2.5 * text_h / (rows > 1 ? rows : 1), p;
   int e;
 
   for (e = -3; e < 4; e++) {
@@ -511,7 +521,7 @@ margins_of (const MsxAnnotation *a, const Sizes *z)
            k->gap + k->tick + 1;
   m.bottom = 1 + k->tick + k->gap + k->text_h + k->pad;
   m.top = z->title_h ? k->pad + z->title_h + k->pad : k->text_h / 2 + 2;
-  m.right = 1 + 2 * k->gap + k->bar_w + 1 + k->tick + k->gap + z->db_w + k->pad;
+  m.right = 1 + k->bar_gap + k->bar_w + 1 + k->tick + k->gap + z->db_w + k->pad;
   return m;
 }
 
@@ -554,7 +564,7 @@ msx_annotate_fit (MsxAnnotation *a, int frame_width, int frame_height,
     MsxMargins *m, char *msg, size_t msg_size)
 {
   MsxAnnotation probe;
-  Sizes z[21];
+  Sizes z[MAX_FONT_PX + 1];
   int px, h, best_h = 0;
 
   if (a == NULL || m == NULL)
@@ -564,7 +574,7 @@ msx_annotate_fit (MsxAnnotation *a, int frame_width, int frame_height,
   if (arg_error (&probe, msg, msg_size))
     return MSX_ERROR_INVALID_ARGUMENT;
   /* The margins for each font size, measured once. */
-  for (px = 10; px <= 20; px++) {
+  for (px = MIN_FONT_PX; px <= MAX_FONT_PX; px++) {
     Text t;
     if (!text_init (&t, px)) {
       text_clear (&t);
@@ -725,7 +735,7 @@ line (cairo_t *cr, double x0, double y0, double x1, double y1)
 static int
 bar_x (const MsxAnnotator *an)
 {
-  return an->m.left + an->a.width + 1 + 2 * an->z.k.gap;
+  return an->m.left + an->a.width + 1 + an->z.k.bar_gap;
 }
 
 /* The frequency axis, lane names, title, spines and colour bar frame. */

@@ -73,7 +73,7 @@ int msx_annotate_supported (void);
 /**
  * msx_annotate_font_px:
  * Returns: the label font size in pixels for a plot @plot_height rows
- * high: height / 20, between 10 and 24.
+ * high: 10 + height / 64, between 11 and 22.
  */
 int msx_annotate_font_px (int plot_height);
 

@@ -380,7 +380,7 @@ test_time_axis (void)
                  msx_annotate_time_step (10.0, 500, 40) == 2.0 &&
                  msx_annotate_time_step (1.0, 1000, 40) == 0.1 &&
                  msx_annotate_time_step (600.0, 1000, 40) == 60.0 &&
-                 msx_annotate_time_step (0.9, 300, 40) == 0.2,
+                 msx_annotate_time_step (0.9, 500, 40) == 0.2,
       "time steps are 1, 2, 5 x 10^k s, then minutes");
 
   fill_db (1);
