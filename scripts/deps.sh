@@ -9,7 +9,8 @@
 #                            screenshots of the live window; Chromium,
 #                            headless, for the batch --html page; clang,
 #                            its libFuzzer runtime and llvm-symbolizer for
-#                            the fuzz targets)
+#                            the fuzz targets; Dask's distributed for the
+#                            cluster tests of batch --scheduler)
 # As root it runs apt-get; otherwise it prints the exact sudo line and fails.
 set -eu
 
@@ -25,7 +26,7 @@ RUNTIME="meson ninja-build pkg-config gcc libc6-dev
 TEST="python3-pytest python3-scipy python3-torchaudio python3-matplotlib
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly valgrind time
   ffmpeg libsox-fmt-mp3 python3-pil locales xvfb x11-utils imagemagick
-  chromium clang libclang-rt-14-dev llvm"
+  chromium clang libclang-rt-14-dev llvm python3-distributed"
 
 want="$RUNTIME"
 [ "${1:-}" = "--test" ] && want="$RUNTIME $TEST"

@@ -210,3 +210,21 @@ def test_command_line_on_a_cluster(twenty, cluster, tmp_path):
                                              "failed; ")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == \
         sorted(p.with_suffix(".png").name for p in ogg)
+
+
+def test_bench_batch_runs(tmp_path):
+    """bench/batch.py on 4 files, one round: every command runs and writes
+    every output, and the table has a row each."""
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).parents[2] / "bench" / "batch.py"),
+         "--quick", "--workdir", str(tmp_path)], capture_output=True,
+        text=True, env=python_env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines()
+            if line.startswith("| `melspecx batch")]
+    assert [row.split("`")[1] for row in rows] == [
+        "melspecx batch -j 1", "melspecx batch -j 2",
+        "melspecx batch Dask, 2 workers"]
+    for row in rows:
+        files_per_s = float(row.split("|")[3])
+        assert files_per_s > 0

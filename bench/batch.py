@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Files per second of `melspecx batch`: one job, two jobs, a Dask cluster.
+
+    meson devenv -C BUILD -w . /usr/bin/python3 bench/batch.py [--files 20]
+        [--rounds 5] [--format png] [--workers 2] [--quick]
+
+Makes --files short files (5-25 s of speech over music from
+bench/peers_audio.py, FLAC and MP3 alternately), then runs in alternating
+rounds, each a whole `melspecx batch` process writing into an empty folder:
+
+  -j 1, -j 2                  threads on this machine
+  --scheduler ADDRESS         a Dask LocalCluster the script starts first,
+                              --workers worker processes of one thread each
+
+and prints, per command, the median wall time, the files/s it gives and
+the ratio to -j 1's files/s, as a markdown table.  The cluster's start-up
+is not counted (it is running before the rounds, as a real one would be);
+each command's own start-up (Python, GStreamer, connecting) is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import peers_audio  # noqa: E402
+
+
+def make_files(folder: Path, count: int, work: Path) -> list[Path]:
+    """``count`` cuts of the peers' piece, 5 to 25 s long, FLAC and MP3."""
+    piece = peers_audio.make_piece(work)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i in range(count):
+        seconds = 5 + (i * 7) % 21
+        start = (i * 11) % 40
+        ext = ("flac", "mp3")[i % 2]
+        out = folder / f"clip{i:02d}.{ext}"
+        if not out.exists():
+            subprocess.run(["sox", str(piece), str(out), "trim", str(start),
+                            str(seconds)], check=True)
+        files.append(out)
+    return files
+
+
+def timed(command: list[str]) -> float:
+    start = time.monotonic()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.monotonic() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--format", default="png",
+                        choices=("png", "npy", "both"))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true",
+                        help="4 files, one round: proves the script works")
+    parser.add_argument("--workdir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "melspecx-batch")
+    args = parser.parse_args()
+    if args.quick:
+        args.files, args.rounds = 4, 1
+    inputs = args.workdir / f"in-{args.files}"
+    files = make_files(inputs, args.files, args.workdir)
+    seconds = sum(float(subprocess.run(
+        ["soxi", "-D", str(f)], check=True, capture_output=True,
+        text=True).stdout) for f in files)
+
+    from distributed import LocalCluster
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                           processes=True, dashboard_address=None)
+    base = [sys.executable, "-m", "melspecx", "batch", str(inputs)]
+    commands = {
+        "-j 1": ["-j", "1"],
+        "-j 2": ["-j", "2"],
+        f"Dask, {args.workers} workers": ["--scheduler",
+                                          cluster.scheduler_address],
+    }
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    out = args.workdir / "out"
+    try:
+        for _ in range(args.rounds):
+            for name, extra in commands.items():
+                shutil.rmtree(out, ignore_errors=True)
+                walls[name].append(timed(base + [str(out), "--format",
+                                                 args.format] + extra))
+                written = len(list(out.iterdir()))
+                expected = args.files * (1 if args.format == "png" else
+                                         2 if args.format == "npy" else 3)
+                if written != expected:
+                    raise SystemExit(f"{name}: {written} outputs, "
+                                     f"expected {expected}")
+    finally:
+        cluster.close()
+        shutil.rmtree(out, ignore_errors=True)
+    print(f"{args.files} files, {seconds:.0f} s of audio, --format "
+          f"{args.format}, medians of {args.rounds} alternating rounds, "
+          f"{os.cpu_count()} CPUs\n")
+    print("| command | wall | files/s | vs -j 1 |")
+    print("|---|---:|---:|---:|")
+    one = args.files / statistics.median(walls["-j 1"])
+    for name, times in walls.items():
+        rate = args.files / statistics.median(times)
+        print(f"| `melspecx batch {name}` | {statistics.median(times):.2f} s"
+              f" | {rate:.1f} | {rate / one:.2f} × |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
