@@ -1572,8 +1572,13 @@ gst_melspecx_parse_src_caps (GstMelspecx *self, GstCaps *caps, gboolean *posted)
         "dB", names, ptrs);
     if (msx_annotate_fit (&a, fw, fh, &self->ann_margins, msg, sizeof msg) !=
         MSX_OK) {
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("annotate: %s.", msg),
-          ("caps %" GST_PTR_FORMAT, caps));
+      /* a build without annotation: the sentence alone, whatever the caps */
+      if (!msx_annotate_supported ())
+        GST_ELEMENT_ERROR (
+            self, CORE, NOT_IMPLEMENTED, ("annotate: %s.", msg), (NULL));
+      else
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("annotate: %s.", msg),
+            ("caps %" GST_PTR_FORMAT, caps));
       *posted = TRUE;
       return NULL;
     }

@@ -14,6 +14,7 @@ gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
 
 from melspecx.pngmeta import read_metadata  # noqa: E402
+from test_cli import assert_one_line_error  # noqa: E402
 from test_cli import melspecx as run  # noqa: E402
 
 PIL = pytest.importorskip("PIL.Image")
@@ -30,8 +31,9 @@ def _supported() -> bool:
     return msg is not None and msg.type == Gst.MessageType.EOS
 
 
-pytestmark = pytest.mark.skipif(not _supported(),
-                                reason="this build has no annotation support")
+SUPPORTED = _supported()
+needs_annotate = pytest.mark.skipif(
+    not SUPPORTED, reason="this build has no annotation support")
 
 
 def _pixels(path) -> np.ndarray:
@@ -49,6 +51,7 @@ def _plot_offset(frame: np.ndarray, plot: np.ndarray) -> tuple[int, int]:
     return hits[0]
 
 
+@needs_annotate
 def test_generate_annotate_title(media, tmp_path):
     plain, ann = tmp_path / "plain.png", tmp_path / "ann.png"
     args = ["--width", "400", "--height", "160"]
@@ -69,6 +72,7 @@ def test_generate_annotate_title(media, tmp_path):
     assert (meta["width"], meta["height"]) == (400, 160)
 
 
+@needs_annotate
 def test_title_unicode_round_trips(media, tmp_path):
     out = tmp_path / "u.png"
     title = 'Fox "quoted" \\ é ✓'
@@ -78,6 +82,7 @@ def test_title_unicode_round_trips(media, tmp_path):
     assert read_metadata(out)[0].meta["title"] == title
 
 
+@needs_annotate
 def test_like_rebuilds_the_annotated_frame(media, tmp_path):
     first, again = tmp_path / "first.png", tmp_path / "again.png"
     assert run("generate", "--annotate", "--title", "Again", "--width", "300",
@@ -87,6 +92,7 @@ def test_like_rebuilds_the_annotated_frame(media, tmp_path):
     assert np.array_equal(_pixels(first), _pixels(again))
 
 
+@needs_annotate
 def test_annotate_off_is_the_picture(media, tmp_path):
     out = tmp_path / "off.png"
     assert run("generate", "--width", "123", "--height", "45",
@@ -95,6 +101,7 @@ def test_annotate_off_is_the_picture(media, tmp_path):
     assert "annotate" not in read_metadata(out)[0].meta
 
 
+@needs_annotate
 @pytest.mark.parametrize("fmt", ["RGBx", "GRAY8"])
 def test_stream_mode_frames(fmt):
     """Stream mode: frames are plot + margins, the plot keeps its size
@@ -123,6 +130,7 @@ def test_stream_mode_frames(fmt):
     assert sizes[1] == (640, 360)
 
 
+@needs_annotate
 def test_no_room_is_one_sentence():
     pipe = Gst.parse_launch(
         "audiotestsrc num-buffers=4 ! melspecx annotate=true ! "
@@ -133,3 +141,18 @@ def test_no_room_is_one_sentence():
     pipe.set_state(Gst.State.NULL)
     assert msg.type == Gst.MessageType.ERROR
     assert "no room for the plot" in msg.parse_error()[0].message
+
+
+@pytest.mark.skipif(SUPPORTED, reason="this build draws annotations")
+def test_unsupported_build_refuses_in_one_sentence(media, tmp_path):
+    """Built without cairo and pango (-Dannotate=disabled), --annotate is
+    one line naming what is missing, and the picture without it still
+    works."""
+    out = tmp_path / "ann.png"
+    done = run("generate", "--annotate", media["speech"], out)
+    err = assert_one_line_error(done)
+    assert "this build has no annotation support" in err, err
+    assert "libcairo2-dev" in err and "-Dannotate" in err, err
+    assert "caps" not in err, err
+    assert not out.exists()
+    assert run("generate", media["speech"], out).returncode == 0
