@@ -683,7 +683,7 @@ gst_melspecx_prop_is_frozen (GstMelspecx *self, guint prop_id)
   if (!self->configured || gst_melspecx_prop_is_live (prop_id))
     return FALSE;
   return !(self->can_rebuild && (gst_melspecx_prop_rebuilds (prop_id) ||
-                                     gst_melspecx_prop_reshapes (prop_id)));
+                                    gst_melspecx_prop_reshapes (prop_id)));
 }
 
 /* Called with the object lock held. */
@@ -871,7 +871,8 @@ gst_melspecx_set_property (
     if (self->configured && gst_melspecx_prop_rebuilds (prop_id))
       self->rebuild = TRUE;
   }
-  reshape = !refused && self->configured && gst_melspecx_prop_reshapes (prop_id);
+  reshape =
+      !refused && self->configured && gst_melspecx_prop_reshapes (prop_id);
   GST_OBJECT_UNLOCK (self);
   /* the next video frame renegotiates its size */
   if (reshape)
@@ -1386,8 +1387,8 @@ gst_melspecx_requested_margins (
   const char *ptrs[MSX_ANNOTATE_MAX_LANES];
   MsxAnnotation a;
 
-  gst_melspecx_annotation (self, &a, MSX_PIXEL_RGB, self->cfg.colormap, 0.0,
-      "dB", names, ptrs);
+  gst_melspecx_annotation (
+      self, &a, MSX_PIXEL_RGB, self->cfg.colormap, 0.0, "dB", names, ptrs);
   GST_OBJECT_LOCK (self);
   a.width = self->props.width;
   a.height = self->props.height;
@@ -1568,8 +1569,8 @@ gst_melspecx_parse_src_caps (GstMelspecx *self, GstCaps *caps, gboolean *posted)
     MsxAnnotation a;
     gint fw = self->cfg.width, fh = self->cfg.height;
 
-    gst_melspecx_annotation (self, &a, MSX_PIXEL_RGB, self->cfg.colormap, 0.0,
-        "dB", names, ptrs);
+    gst_melspecx_annotation (
+        self, &a, MSX_PIXEL_RGB, self->cfg.colormap, 0.0, "dB", names, ptrs);
     if (msx_annotate_fit (&a, fw, fh, &self->ann_margins, msg, sizeof msg) !=
         MSX_OK) {
       /* a build without annotation: the sentence alone, whatever the caps */
@@ -1584,10 +1585,9 @@ gst_melspecx_parse_src_caps (GstMelspecx *self, GstCaps *caps, gboolean *posted)
     }
     self->cfg.width = a.width;
     self->cfg.height = a.height;
-    GST_DEBUG_OBJECT (self, "%dx%d frame: %dx%d plot, margins %d %d %d %d",
-        fw, fh, a.width, a.height, self->ann_margins.left,
-        self->ann_margins.right, self->ann_margins.top,
-        self->ann_margins.bottom);
+    GST_DEBUG_OBJECT (self, "%dx%d frame: %dx%d plot, margins %d %d %d %d", fw,
+        fh, a.width, a.height, self->ann_margins.left, self->ann_margins.right,
+        self->ann_margins.top, self->ann_margins.bottom);
   }
   if (gst_structure_has_name (s, "image/png")) {
     self->png = TRUE;
@@ -1776,8 +1776,8 @@ gst_melspecx_configure (GstMelspecx *self)
     MsxMargins m;
     msg[0] = '\0';
     if (gst_melspecx_requested_margins (self, &m, msg, sizeof msg) != MSX_OK) {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("annotate: %s.", msg),
-          (NULL));
+      GST_ELEMENT_ERROR (
+          self, RESOURCE, SETTINGS, ("annotate: %s.", msg), (NULL));
       gst_caps_unref (caps);
       self->ops = NULL;
       return FALSE;
@@ -1838,7 +1838,8 @@ gst_melspecx_renegotiate (GstMelspecx *self)
     gst_caps_unref (caps);
     return TRUE;
   }
-  if (caps == NULL || gst_melspecx_parse_src_caps (self, caps, &posted) != ops ||
+  if (caps == NULL ||
+      gst_melspecx_parse_src_caps (self, caps, &posted) != ops ||
       !gst_melspecx_check_lanes (self) ||
       !gst_pad_set_caps (self->srcpad, caps)) {
     self->vinfo = vinfo;

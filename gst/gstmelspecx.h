@@ -160,8 +160,8 @@ struct _GstMelspecx {
   gdouble scroll_duration; /* 0: one frame per column */
   gchar *colormap_file;    /* NULL: the colormap property */
   gdouble gamma;
-  gboolean annotate; /* axes, colour bar and labels around the plot */
-  gchar *title;      /* NULL: none */
+  gboolean annotate;   /* axes, colour bar and labels around the plot */
+  gchar *title;        /* NULL: none */
   gboolean configured; /* analysis built: analysis props frozen in image mode */
   gboolean can_rebuild; /* video or raw frames: analysis props may change */
   gboolean rebuild;     /* one did: rebuild at the next buffer */
@@ -185,7 +185,7 @@ struct _GstMelspecx {
   gchar *ann_title;
   MsxMargins ann_margins;
   MsxAnnotator *annotator; /* stream mode: the static parts, kept */
-  MsxColormap look_map; /* stream mode: the look of the frame drawn now */
+  MsxColormap look_map;    /* stream mode: the look of the frame drawn now */
   gdouble look_db_top;
   const gchar *look_unit;
   gboolean live;    /* upstream is live (LATENCY query) */
