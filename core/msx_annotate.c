@@ -10,6 +10,7 @@
 
 #include "msx_annotate.h"
 #include "msx_colormap.h"
+#include "msx_image.h"
 #include "msx_mel.h"
 
 #ifdef MSX_HAVE_ANNOTATE
@@ -693,37 +694,6 @@ convert_row (const uint32_t *src, MsxPixelFormat fmt, uint8_t *dst, int n)
 }
 
 static void
-put_level (
-    MsxPixelFormat fmt, const uint8_t *table, int invert, int index, uint8_t *p)
-{
-  const uint8_t *rgb = table + 3 * (invert ? 255 - index : index);
-
-  switch (fmt) {
-    case MSX_PIXEL_GRAY8:
-      p[0] = (uint8_t)index;
-      break;
-    case MSX_PIXEL_RGB:
-      p[0] = rgb[0];
-      p[1] = rgb[1];
-      p[2] = rgb[2];
-      break;
-    case MSX_PIXEL_BGRA:
-    case MSX_PIXEL_BGRX:
-      p[0] = rgb[2];
-      p[1] = rgb[1];
-      p[2] = rgb[0];
-      p[3] = 255;
-      break;
-    default:
-      p[0] = rgb[0];
-      p[1] = rgb[1];
-      p[2] = rgb[2];
-      p[3] = 255;
-      break;
-  }
-}
-
-static void
 line (cairo_t *cr, double x0, double y0, double x1, double y1)
 {
   cairo_move_to (cr, x0, y0);
@@ -824,7 +794,7 @@ draw_bar (MsxAnnotator *an)
     int index = msx_annotate_bar_index (a, db);
     uint8_t *p = an->bg + (size_t)(an->m.top + r) * an->bg_stride;
     for (c = 0; c < an->z.k.bar_w; c++)
-      put_level (
+      msx_image_put_level (
           a->fmt, table, a->invert, index, p + (size_t)(bx + c) * an->bpp);
   }
 }

@@ -36,8 +36,39 @@ index_of (double db, double db_min, double db_max)
   return l < 1.0 ? (int)(l * 255.0 + 0.5) : 255;
 }
 
+void
+msx_image_put_level (
+    MsxPixelFormat fmt, const uint8_t *table, int invert, int index, uint8_t *p)
+{
+  const uint8_t *rgb = table + 3 * (invert ? 255 - index : index);
+
+  switch (fmt) {
+    case MSX_PIXEL_GRAY8:
+      p[0] = (uint8_t)index; /* the level itself: no colormap */
+      break;
+    case MSX_PIXEL_BGRA:
+    case MSX_PIXEL_BGRX:
+      p[0] = rgb[2];
+      p[1] = rgb[1];
+      p[2] = rgb[0];
+      p[3] = 255;
+      break;
+    case MSX_PIXEL_RGB:
+      p[0] = rgb[0];
+      p[1] = rgb[1];
+      p[2] = rgb[2];
+      break;
+    default: /* RGBA, RGBx */
+      p[0] = rgb[0];
+      p[1] = rgb[1];
+      p[2] = rgb[2];
+      p[3] = 255;
+      break;
+  }
+}
+
 /* Writes @rows pixels of one column, bottom row = col[0], from colormap
- * indices.  One loop per format, chosen once per column. */
+ * indices. */
 static void
 put_column (uint8_t *p, size_t stride, MsxPixelFormat fmt, const uint8_t *table,
     int invert, const uint8_t *index, int rows)
@@ -45,32 +76,8 @@ put_column (uint8_t *p, size_t stride, MsxPixelFormat fmt, const uint8_t *table,
   int r;
 
   p += (size_t)(rows - 1) * stride;
-  for (r = 0; r < rows; r++, p -= stride) {
-    const uint8_t *rgb = table + 3 * (invert ? 255 - index[r] : index[r]);
-    switch (fmt) {
-      case MSX_PIXEL_GRAY8:
-        p[0] = index[r]; /* the level itself: no colormap */
-        break;
-      case MSX_PIXEL_BGRA:
-      case MSX_PIXEL_BGRX:
-        p[0] = rgb[2];
-        p[1] = rgb[1];
-        p[2] = rgb[0];
-        p[3] = 255;
-        break;
-      case MSX_PIXEL_RGB:
-        p[0] = rgb[0];
-        p[1] = rgb[1];
-        p[2] = rgb[2];
-        break;
-      default: /* RGBA, RGBx */
-        p[0] = rgb[0];
-        p[1] = rgb[1];
-        p[2] = rgb[2];
-        p[3] = 255;
-        break;
-    }
-  }
+  for (r = 0; r < rows; r++, p -= stride)
+    msx_image_put_level (fmt, table, invert, index[r], p);
 }
 
 /* Scratch for one lane: the band values of a column, its resized rows,

@@ -42,6 +42,15 @@ int msx_image_lane (
     int height, int n_lanes, MsxPixelFormat fmt, int lane, int *top, int *rows);
 
 /**
+ * msx_image_put_level:
+ * Writes one pixel of colormap level @index (0..255) at @p in @fmt: the
+ * level itself for GRAY8, else entry @index of the 256×3 @table (reversed
+ * with @invert).  The picture and its colour bar are drawn with it.
+ */
+void msx_image_put_level (MsxPixelFormat fmt, const uint8_t *table, int invert,
+    int index, uint8_t *p);
+
+/**
  * msx_image_separator:
  * Draws @n_cols pixels of separator grey at @row.
  */
