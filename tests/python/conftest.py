@@ -133,6 +133,22 @@ def long_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       wave="pink-noise")
 
 
+def available_backends() -> list[str]:
+    """cpu, and vulkan unless the build left Vulkan out (-Dvulkan=disabled:
+    the element then says so).  Any other Vulkan failure (no driver, no
+    lavapipe) keeps "vulkan" in the list, so it fails the tests."""
+    import numpy as np
+    import melspecx
+    config = melspecx.create_mel_config(16000, n_fft=64, hop_length=32,
+                                        n_mels=8, backend="vulkan")
+    try:
+        melspecx.mel_spectrogram_db(config, np.zeros(256, np.float32))
+    except melspecx.MelSpecError as err:
+        if "built without Vulkan" in str(err):
+            return ["cpu"]
+    return ["cpu", "vulkan"]
+
+
 def python_env() -> dict[str, str]:
     """The environment for subprocesses: the devenv's (GST_PLUGIN_PATH,
     PYTHONPATH) as inherited by pytest."""

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ import pytest
 
 import melspecx
 from melspecx.pngmeta import read_metadata
-from conftest import make_audio, make_speech, python_env
+from conftest import make_audio, make_speech, python_env, wait_for
 
 distributed = pytest.importorskip("distributed")
 import melspecx.dask  # noqa: E402  (after the skip: it needs distributed)
@@ -135,7 +134,7 @@ def test_a_killed_worker_still_writes_every_file_once(cluster, tmp_path):
 
     runner = threading.Thread(target=job)
     runner.start()
-    assert wait_until(lambda: len(list(out.glob("*.json"))) >= 2)
+    assert wait_for(lambda: len(list(out.glob("*.json"))) >= 2, 120)
     busy = [w for w, keys in client.processing().items() if keys]
     pids = client.run(os.getpid)
     before = {p.name: p.stat().st_ino for p in out.glob("*.npy")}
@@ -152,15 +151,6 @@ def test_a_killed_worker_still_writes_every_file_once(cluster, tmp_path):
     after = {p.name: p.stat().st_ino for p in out.glob("*.npy")}
     assert {k: after[k] for k in before} == before   # not written again
     assert sorted(client.run(os.getpid).values()) != sorted(pids.values())
-
-
-def wait_until(predicate, timeout: float = 120.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_npy_holds_what_mel_spectrogram_db_returns(twenty, tmp_path):

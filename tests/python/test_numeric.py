@@ -15,28 +15,14 @@ import scipy.signal
 
 import melspecx
 import msx_reference as ref
-from conftest import make_speech
+from conftest import available_backends, make_speech
 
 DB_TOL = 0.01
 L2_TOL = 1e-4
 SR = 22050          # espeak-ng's rate; the synthetic signals use it too
 
 
-def _backends() -> list[str]:
-    """cpu, and vulkan unless the build left Vulkan out (-Dvulkan=disabled:
-    the element then says so).  Any other Vulkan failure (no driver, no
-    lavapipe) keeps "vulkan" in the list, so it fails the tests."""
-    config = melspecx.create_mel_config(16000, n_fft=64, hop_length=32,
-                                        n_mels=8, backend="vulkan")
-    try:
-        melspecx.mel_spectrogram_db(config, np.zeros(256, np.float32))
-    except melspecx.MelSpecError as err:
-        if "built without Vulkan" in str(err):
-            return ["cpu"]
-    return ["cpu", "vulkan"]
-
-
-BACKENDS = _backends()
+BACKENDS = available_backends()
 
 
 def _signal(kind: str, tmp_path) -> np.ndarray:

@@ -33,7 +33,7 @@ import scipy.signal
 
 import melspecx
 import msx_reference as ref
-from conftest import make_speech
+from conftest import available_backends, make_speech
 from melspecx.pngmeta import read_metadata
 from test_cli import melspecx as run
 
@@ -44,18 +44,7 @@ DB_TOL = 0.01                       # dB, over the top 80 dB
 FLT_EPSILON = float(np.finfo(np.float32).eps)
 
 
-def _backends() -> list[str]:
-    config = melspecx.create_mel_config(16000, n_fft=64, hop_length=32,
-                                        n_mels=8, backend="vulkan")
-    try:
-        melspecx.mel_spectrogram_db(config, np.zeros(256, np.float32))
-    except melspecx.MelSpecError as err:
-        if "built without Vulkan" in str(err):
-            return ["cpu"]
-    return ["cpu", "vulkan"]
-
-
-BACKENDS = _backends()
+BACKENDS = available_backends()
 
 
 def _tones(rate: int, seconds: float) -> np.ndarray:
