@@ -258,9 +258,13 @@ def test_interrupted_parallel_batch_leaves_only_whole_pictures(tmp_path,
     src.mkdir()
     for i in range(10):
         long_wav(src / f"f{i}.wav", 20.0)
+    # hop 64: about 0.2 s of analysis a file, so that the signal lands
+    # while files are being rendered (at the default hop the ten files
+    # can all end within the poll interval before it is sent)
     proc = subprocess.Popen(
         [sys.executable, "-m", "melspecx", "batch", str(src), str(out),
-         "-j", "3", "--backend", "cpu"], env=python_env(),
+         "-j", "3", "--backend", "cpu", "--hop-length", "64"],
+        env=python_env(),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert wait_for(lambda: out.is_dir() and any(
