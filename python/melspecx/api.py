@@ -269,6 +269,14 @@ def mel_spectrogram_db_from_path(path: str | os.PathLike[str],
     values = config_values(params, rate)
     props = dict(element_properties_of(values), mode="image")
     raw = pipeline.raw_spectrogram_of_file(path, props, rate, timeout)
+    return db_of_file(raw, values)
+
+
+def db_of_file(raw: pipeline.RawSpectrogram,
+               values: dict[str, Any]) -> np.ndarray:
+    """The array of a file's raw frames made with the MelConfig field
+    ``values`` (:func:`config_values`): (n_mels, frames), or (lanes,
+    n_mels, frames) for several lanes, floored as the fields say."""
     several = values["channel_mode"] in ("separate", "mid-side")
     lanes = raw.lanes if several and raw.lanes > 0 else 1
     return _db_array(raw, values["n_mels"], lanes, values["top_db"],

@@ -188,19 +188,19 @@ def _features(source: Path, props: Mapping[str, Any], with_png: bool,
     """The dB matrix of ``source`` with its sidecar, and with ``with_png``
     its picture too, from one decoding."""
     from . import pipeline
-    from .api import _db_array
-    from .config import check_parameters
+    from .api import db_of_file
+    from .config import _fields, config_values
     from .properties import properties
-    known = properties()
-    values = {key: prop.default for key, prop in known.items()}
-    values.update(check_parameters(dict(props)))
+    # the numbers mel_spectrogram_db_from_path gives for these options:
+    # its MelConfig fields (a preset's floor included), the element's
+    # properties for the rest (ref-mode)
+    fields = set(_fields())
+    values = config_values({k: v for k, v in props.items() if k in fields})
     raw, png, audio = pipeline.features_of_file(source, dict(props),
                                                 with_png, timeout, progress)
-    mode = values["channel_mode"]
-    several = mode in ("separate", "mid-side")
-    lanes = raw.lanes if several and raw.lanes > 0 else 1
-    db = _db_array(raw, values["n_mels"], lanes, values["top_db"],
-                   several and (lanes > 1 or mode == "mid-side"))
+    db = db_of_file(raw, values)
+    values["ref_mode"] = props.get("ref_mode",
+                                   properties()["ref_mode"].default)
     sidecar = _sidecar(source, values, db, audio)
     return (db, sidecar), png
 
@@ -211,9 +211,8 @@ def _sidecar(source: Path, values: Mapping[str, Any], db: Any,
     fast (backend, chunk size) nor how they would be drawn."""
     from .config import _fields
     from . import __version__
-    analysis = {key: values[key] for key in _fields()
+    analysis = {key: values[key] for key in [*_fields(), "ref_mode"]
                 if key in values and key not in _SPEED_FIELDS}
-    analysis["ref_mode"] = values.get("ref_mode")
     return {
         "version": __version__,
         "source": source.name,

@@ -175,6 +175,28 @@ def test_npy_holds_what_mel_spectrogram_db_returns(twenty, tmp_path):
         assert meta["sample_rate"] == (16000, 22050)[i % 2]
 
 
+@pytest.mark.parametrize("preset", ["whisper", "kaldi"])
+def test_npy_of_a_preset_is_in_its_unit(twenty, tmp_path, preset):
+    """whisper's (log10 + 4) / 4 with its clamp, kaldi's unfloored ln:
+    what mel_spectrogram_db_from_path gives with the preset."""
+    out = tmp_path / "out"
+    result = run_batch(twenty, out, "--format", "npy", "--pattern",
+                       "clip0[02].*", "--preset", preset)
+    assert result.returncode == 0, result.stderr
+    for name in ("clip00.wav", "clip02.ogg"):
+        db = np.load(out / Path(name).with_suffix(".npy").name)
+        expected = melspecx.mel_spectrogram_db_from_path(twenty / name,
+                                                         preset=preset)
+        np.testing.assert_array_equal(db, expected)
+        meta = json.loads((out / Path(name).with_suffix(".json").name)
+                          .read_text())
+        assert meta["parameters"]["preset"] == preset
+        assert meta["parameters"]["log_scale"] == \
+            ("whisper" if preset == "whisper" else "ln")
+    if preset == "whisper":
+        assert db.max() - db.min() <= 2.0 + 1e-6      # max - 8 in log10
+
+
 def test_html_needs_pictures_and_scheduler_needs_a_scheduler(twenty,
                                                              tmp_path):
     refused = run_batch(twenty, tmp_path / "o", "--format", "npy", "--html")
