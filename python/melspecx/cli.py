@@ -301,7 +301,10 @@ def _batch_on_cluster(args: argparse.Namespace, kwargs: dict[str, Any]
         client.close()
         bar.close()
     if args.html:
-        failures = {Path(src): message for src, message in summary.failed}
+        # the summary names inputs by absolute path, the gallery as given
+        given = {src.absolute(): src for src, _ in jobs}
+        failures = {given.get(Path(src), Path(src)): message
+                    for src, message in summary.failed}
         _write_gallery(args, jobs, failures)
     for src, message in summary.failed:
         print(f"{PROG}: failed: {src}: {message}", file=sys.stderr)

@@ -52,10 +52,10 @@ def cluster():
     cluster.close()
 
 
-def run_batch(*args) -> subprocess.CompletedProcess:
+def run_batch(*args, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "melspecx", "batch",
                            *map(str, args)], capture_output=True,
-                          env=python_env(), timeout=600)
+                          env=python_env(), timeout=600, cwd=cwd)
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
@@ -240,3 +240,22 @@ def test_bench_batch_runs(tmp_path):
     for row in rows:
         files_per_s = float(row.split("|")[3])
         assert files_per_s > 0
+
+
+def test_gallery_of_a_cluster_run_names_its_failures(twenty, cluster,
+                                                     tmp_path, media):
+    cl, _ = cluster
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.wav").write_bytes((twenty / "clip00.wav").read_bytes())
+    (src / "broken.mp3").write_bytes(media["garbage"].read_bytes())
+    # relative names, as typed: the workers get absolute ones
+    result = run_batch("in", "out", "--scheduler", cl.scheduler_address,
+                       "--html", cwd=tmp_path)
+    assert result.returncode == 1
+    page = (tmp_path / "out" / "index.html").read_text()
+    row = page[page.index("broken.mp3"):]
+    row = row[:row.index("</tr>")]
+    # the decoder's own error, not the gallery's "no picture"
+    assert "failed: " in row and "no picture" not in row, row
+    assert "good.png" in page
