@@ -133,8 +133,9 @@ def process(source: Path, stem: Path, fmt: str, props: Mapping[str, Any],
     Args:
         props: melspecx properties by snake_case name (checked by the
             caller); ``mode`` is set here.
-        progress: for pictures, called with (position_s, duration_s) about
-            ten times a second.
+        progress: called with (position_s, duration_s) about ten times a
+            second while the file is decoded; an exception it raises
+            stops the file.
 
     Raises:
         MelSpecError: the file cannot be decoded or an output written; the
