@@ -84,12 +84,17 @@ def output_stems(files: list[Path], in_dir: str | os.PathLike[str],
     return [Path(out_dir) / name for name in names]
 
 
-def outputs(stem: Path, fmt: str) -> list[Path]:
-    """The files a run in format ``fmt`` writes for ``stem``; the one that
-    completes a file comes last."""
+def check_format(fmt: str) -> None:
+    """Raises MelSpecError unless ``fmt`` is one of FORMATS."""
     if fmt not in FORMATS:
         raise MelSpecError(f"format {fmt!r} is not one of "
                            + ", ".join(FORMATS))
+
+
+def outputs(stem: Path, fmt: str) -> list[Path]:
+    """The files a run in format ``fmt`` writes for ``stem``; the one that
+    completes a file comes last."""
+    check_format(fmt)
     png = [_suffixed(stem, ".png")] if fmt in ("png", "both") else []
     npy = [_suffixed(stem, ".npy"), _suffixed(stem, ".json")] \
         if fmt in ("npy", "both") else []
@@ -176,8 +181,8 @@ def _finish(source: Path, stem: Path, png: bytes | None,
         seconds = sidecar["frames"] / sidecar["frame_rate"]
     if png is not None:
         write_atomically(_suffixed(stem, ".png"), png)
-        from .pngmeta import read_metadata
-        seconds = float(read_metadata(_suffixed(stem, ".png"))[0]
+        from .pngmeta import parse_metadata
+        seconds = float(parse_metadata(png, str(source))[0]
                         .meta.get("duration", seconds))
     return FileResult(str(source), "written", None, seconds)
 

@@ -13,12 +13,13 @@ gallery uses.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import MelSpecError
 
@@ -81,33 +82,43 @@ def read_metadata(path: str | os.PathLike[str]) -> tuple[PngInfo, str]:
     name = os.fsdecode(path)
     try:
         with open(path, "rb") as f:
-            if f.read(8) != PNG_SIGNATURE:
-                raise MelSpecError(f"{name!r} is not a PNG")
-            size, text = None, None
-            for kind, length, data, intact in _chunks(f):
-                if size is None:
-                    if kind != b"IHDR" or length != 13 or not intact:
-                        raise MelSpecError(f"{name!r} is a damaged PNG (its "
-                                           "header chunk is missing or wrong)")
-                    size = struct.unpack(">II", data[:8])
-                    continue
-                if kind != b"tEXt":
-                    continue
-                if intact is None:            # longer than MAX_TEXT
-                    if data == TEXT_KEY:
-                        raise MelSpecError(
-                            f"{name!r}: its melspecx metadata is larger than "
-                            f"{MAX_TEXT // 1024} KiB")
-                    continue
-                key, _, body = data.partition(b"\0")
-                if key != TEXT_KEY:
-                    continue
-                if not intact:
-                    raise MelSpecError(f"{name!r}: its melspecx metadata is "
-                                       "damaged (CRC mismatch)")
-                text = body.decode("latin-1")
+            return _metadata(f, name)
     except OSError as err:
         raise MelSpecError(f"cannot read {name!r}: {err.strerror}") from None
+
+
+def parse_metadata(png: bytes, name: str) -> tuple[PngInfo, str]:
+    """:func:`read_metadata` of a PNG held in memory; ``name`` is what the
+    errors call it."""
+    return _metadata(io.BytesIO(png), name)
+
+
+def _metadata(f: BinaryIO, name: str) -> tuple[PngInfo, str]:
+    if f.read(8) != PNG_SIGNATURE:
+        raise MelSpecError(f"{name!r} is not a PNG")
+    size, text = None, None
+    for kind, length, data, intact in _chunks(f):
+        if size is None:
+            if kind != b"IHDR" or length != 13 or not intact:
+                raise MelSpecError(f"{name!r} is a damaged PNG (its "
+                                   "header chunk is missing or wrong)")
+            size = struct.unpack(">II", data[:8])
+            continue
+        if kind != b"tEXt":
+            continue
+        if intact is None:            # longer than MAX_TEXT
+            if data == TEXT_KEY:
+                raise MelSpecError(
+                    f"{name!r}: its melspecx metadata is larger than "
+                    f"{MAX_TEXT // 1024} KiB")
+            continue
+        key, _, body = data.partition(b"\0")
+        if key != TEXT_KEY:
+            continue
+        if not intact:
+            raise MelSpecError(f"{name!r}: its melspecx metadata is "
+                               "damaged (CRC mismatch)")
+        text = body.decode("latin-1")
     if size is None:
         raise MelSpecError(f"{name!r} is a damaged PNG (no header chunk)")
     if text is None:
