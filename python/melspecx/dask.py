@@ -176,7 +176,7 @@ def batch(client: Any, inputs: str | os.PathLike[str] | Iterable[Any],
     from distributed import as_completed
     start = time.monotonic()
     props = element_keywords(dict(props))
-    dataset.outputs(Path("x"), format)             # refuses a bad format
+    dataset.check_format(format)
     files, root = resolve_inputs(inputs, pattern, in_dir)
     stems = dataset.output_stems(files, root, Path(out_dir).absolute(),
                                  format)
