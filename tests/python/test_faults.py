@@ -94,23 +94,31 @@ def test_file_truncated_mid_read_draws_what_was_read(tmp_path):
         soak.set_state(pipeline, Gst.State.NULL)
 
 
+def played_to_end(description: str, deadline: float = 30
+                  ) -> tuple[soak.End, Gst.StateChangeReturn]:
+    """Play a gst-launch description until it ends (EOS or ERROR), then
+    set it to NULL; returns the end and how the change to NULL went."""
+    pipeline = Gst.parse_launch(description)
+    try:
+        soak.set_state(pipeline, Gst.State.PLAYING)
+        end = soak.wait_end(pipeline, deadline)
+    finally:
+        stopped = soak.set_state(pipeline, Gst.State.NULL, 10)
+    return end, stopped
+
+
 def test_decoder_error_mid_stream_is_a_clean_error(tmp_path):
     """An upstream element that fails after some buffers (as a decoder
     does on corrupt data: ERROR message, flow error): the error reaches
     the application, no picture is pushed, the pipeline stops."""
     path = long_wav(tmp_path / "a.wav", 5.0)
-    pipeline = Gst.parse_launch(
+    end, stopped = played_to_end(
         f"filesrc location={path} ! wavparse ! identity error-after=5 ! "
         "melspecx backend=cpu width=128 height=64 ! appsink name=sink "
         "sync=false")
-    try:
-        soak.set_state(pipeline, Gst.State.PLAYING)
-        end = soak.wait_end(pipeline, 30)
-        assert end.error and end.error.startswith("identity"), end
-        assert end.pictures == []
-    finally:
-        assert soak.set_state(pipeline, Gst.State.NULL, 10) == \
-            Gst.StateChangeReturn.SUCCESS
+    assert end.error and end.error.startswith("identity"), end
+    assert end.pictures == []
+    assert stopped == Gst.StateChangeReturn.SUCCESS
 
 
 def test_corrupt_flac_ends_within_the_deadline(tmp_path, media):
@@ -135,19 +143,14 @@ def test_corrupt_flac_ends_within_the_deadline(tmp_path, media):
 def test_downstream_refusing_every_format_is_a_clean_error(tone):
     """A picture (image mode, framerate 0/1) into a downstream that only
     takes 30 frames a second."""
-    pipeline = Gst.parse_launch(
+    end, _ = played_to_end(
         f"filesrc location={tone} ! wavparse ! melspecx backend=cpu "
         "mode=image ! appsink name=sink caps=video/x-raw,framerate=30/1 "
         "sync=false")
-    try:
-        soak.set_state(pipeline, Gst.State.PLAYING)
-        end = soak.wait_end(pipeline, 30)
-        assert end.error and end.error.startswith("melspecx"), end
-        assert end.message.startswith(
-            "Downstream accepts none of the formats"), end.error
-        assert end.pictures == []
-    finally:
-        soak.set_state(pipeline, Gst.State.NULL, 10)
+    assert end.error and end.error.startswith("melspecx"), end
+    assert end.message.startswith(
+        "Downstream accepts none of the formats"), end.error
+    assert end.pictures == []
 
 
 def blocked_stream(path):
