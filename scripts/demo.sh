@@ -4,7 +4,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-[ -d build ] || meson setup build >/dev/null
+# meson prints its errors on stdout: show them when the setup fails.
+if [ ! -d build ]; then
+  out=$(meson setup build 2>&1) || { printf '%s\n' "$out"; rm -rf build; exit 1; }
+fi
 meson compile -C build >/dev/null
 mkdir -p demo
 espeak-ng -w demo/speech.wav "Mel spectrograms, computed with Vulkan, drawn in colour."
