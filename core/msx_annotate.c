@@ -1,7 +1,8 @@
 /* melspecx core — axes, colour bar, title and lane labels around a picture.
  * SPDX-License-Identifier: MIT
  *
- * The one file of the core that uses cairo and pango (see msx_annotate.h).
+ * The one file of the core that uses cairo and pango (see msx_annotate.h),
+ * through msx_cairo: they are loaded on the first annotation (msx_cairo.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,8 +15,7 @@
 #include "msx_mel.h"
 
 #ifdef MSX_HAVE_ANNOTATE
-#include <cairo.h>
-#include <pango/pangocairo.h>
+#include "msx_cairo.h"
 #endif
 
 /* Said whenever annotation is asked of a build without cairo and pango. */
@@ -379,10 +379,19 @@ msx_annotator_free (MsxAnnotator *an)
 
 #else /* MSX_HAVE_ANNOTATE */
 
+/* cairo and pango are opened on the first annotation (msx_cairo.h). */
+static MsxStatus
+open_cairo (char *msg, size_t msg_size)
+{
+  const char *why = msx_cairo_open ();
+
+  return why ? msx_refuse (msg, msg_size, "%s", why) : MSX_OK;
+}
+
 int
 msx_annotate_supported (void)
 {
-  return 1;
+  return msx_cairo_open () == NULL;
 }
 
 /* Text: one font map per user, so that threads never share pango state. */
@@ -398,23 +407,24 @@ text_init (Text *t, int font_px)
   cairo_font_options_t *fo;
 
   memset (t, 0, sizeof *t);
-  t->map = pango_cairo_font_map_new ();
+  t->map = msx_cairo.pango_cairo_font_map_new ();
   if (t->map == NULL)
     return 0;
-  t->ctx = pango_font_map_create_context (t->map);
+  t->ctx = msx_cairo.pango_font_map_create_context (t->map);
   /* grey antialiasing: the pixels are converted to any format, and
    * subpixel colour fringes would be wrong in all but one */
-  fo = cairo_font_options_create ();
-  cairo_font_options_set_antialias (fo, CAIRO_ANTIALIAS_GRAY);
-  cairo_font_options_set_hint_style (fo, CAIRO_HINT_STYLE_SLIGHT);
-  cairo_font_options_set_hint_metrics (fo, CAIRO_HINT_METRICS_ON);
-  pango_cairo_context_set_font_options (t->ctx, fo);
-  cairo_font_options_destroy (fo);
-  t->font = pango_font_description_from_string ("Sans");
-  pango_font_description_set_absolute_size (t->font, font_px * PANGO_SCALE);
-  t->bold = pango_font_description_copy (t->font);
-  pango_font_description_set_weight (t->bold, PANGO_WEIGHT_BOLD);
-  pango_font_description_set_absolute_size (
+  fo = msx_cairo.cairo_font_options_create ();
+  msx_cairo.cairo_font_options_set_antialias (fo, CAIRO_ANTIALIAS_GRAY);
+  msx_cairo.cairo_font_options_set_hint_style (fo, CAIRO_HINT_STYLE_SLIGHT);
+  msx_cairo.cairo_font_options_set_hint_metrics (fo, CAIRO_HINT_METRICS_ON);
+  msx_cairo.pango_cairo_context_set_font_options (t->ctx, fo);
+  msx_cairo.cairo_font_options_destroy (fo);
+  t->font = msx_cairo.pango_font_description_from_string ("Sans");
+  msx_cairo.pango_font_description_set_absolute_size (
+      t->font, font_px * PANGO_SCALE);
+  t->bold = msx_cairo.pango_font_description_copy (t->font);
+  msx_cairo.pango_font_description_set_weight (t->bold, PANGO_WEIGHT_BOLD);
+  msx_cairo.pango_font_description_set_absolute_size (
       t->bold, (int)(font_px * 1.2 + 0.5) * PANGO_SCALE);
   return t->ctx != NULL;
 }
@@ -423,23 +433,23 @@ static void
 text_clear (Text *t)
 {
   if (t->font)
-    pango_font_description_free (t->font);
+    msx_cairo.pango_font_description_free (t->font);
   if (t->bold)
-    pango_font_description_free (t->bold);
+    msx_cairo.pango_font_description_free (t->bold);
   if (t->ctx)
-    g_object_unref (t->ctx);
+    msx_cairo.g_object_unref (t->ctx);
   if (t->map)
-    g_object_unref (t->map);
+    msx_cairo.g_object_unref (t->map);
   memset (t, 0, sizeof *t);
 }
 
 static PangoLayout *
 text_layout (Text *t, const char *s, int bold)
 {
-  PangoLayout *l = pango_layout_new (t->ctx);
+  PangoLayout *l = msx_cairo.pango_layout_new (t->ctx);
 
-  pango_layout_set_font_description (l, bold ? t->bold : t->font);
-  pango_layout_set_text (l, s, -1);
+  msx_cairo.pango_layout_set_font_description (l, bold ? t->bold : t->font);
+  msx_cairo.pango_layout_set_text (l, s, -1);
   return l;
 }
 
@@ -449,8 +459,8 @@ text_size (Text *t, const char *s, int bold, int *w, int *h)
   PangoLayout *l = text_layout (t, s, bold);
   int lw, lh;
 
-  pango_layout_get_pixel_size (l, &lw, &lh);
-  g_object_unref (l);
+  msx_cairo.pango_layout_get_pixel_size (l, &lw, &lh);
+  msx_cairo.g_object_unref (l);
   if (w)
     *w = lw;
   if (h)
@@ -466,10 +476,11 @@ text_draw (Text *t, cairo_t *cr, const char *s, int bold, double x, double y,
   PangoLayout *l = text_layout (t, s, bold);
   int w, h;
 
-  pango_layout_get_pixel_size (l, &w, &h);
-  cairo_move_to (cr, floor (x - ax * w + 0.5), floor (y - ay * h + 0.5));
-  pango_cairo_show_layout (cr, l);
-  g_object_unref (l);
+  msx_cairo.pango_layout_get_pixel_size (l, &w, &h);
+  msx_cairo.cairo_move_to (
+      cr, floor (x - ax * w + 0.5), floor (y - ay * h + 0.5));
+  msx_cairo.pango_cairo_show_layout (cr, l);
+  msx_cairo.g_object_unref (l);
 }
 
 /* Everything about the layout that does not need the plot's pixels. */
@@ -550,6 +561,8 @@ msx_annotate_margins (
 
   if (arg_error (a, msg, msg_size))
     return MSX_ERROR_INVALID_ARGUMENT;
+  if (open_cairo (msg, msg_size) != MSX_OK)
+    return MSX_ERROR_INVALID_ARGUMENT;
   if (!text_init (&t, msx_annotate_font_px (a->height))) {
     text_clear (&t);
     return MSX_ERROR_NO_MEMORY;
@@ -573,6 +586,8 @@ msx_annotate_fit (MsxAnnotation *a, int frame_width, int frame_height,
   probe = *a;
   probe.width = probe.height = MSX_MAX_HEIGHT / 2; /* checked below */
   if (arg_error (&probe, msg, msg_size))
+    return MSX_ERROR_INVALID_ARGUMENT;
+  if (open_cairo (msg, msg_size) != MSX_OK)
     return MSX_ERROR_INVALID_ARGUMENT;
   /* The margins for each font size, measured once. */
   for (px = MIN_FONT_PX; px <= MAX_FONT_PX; px++) {
@@ -614,7 +629,8 @@ msx_annotate_freq_ticks (
   Text t;
   int h, n;
 
-  if (arg_error (a, NULL, 0) || lane < 0 || lane >= a->n_lanes)
+  if (arg_error (a, NULL, 0) || lane < 0 || lane >= a->n_lanes ||
+      msx_cairo_open () != NULL)
     return 0;
   if (!text_init (&t, msx_annotate_font_px (a->height))) {
     text_clear (&t);
@@ -696,9 +712,9 @@ convert_row (const uint32_t *src, MsxPixelFormat fmt, uint8_t *dst, int n)
 static void
 line (cairo_t *cr, double x0, double y0, double x1, double y1)
 {
-  cairo_move_to (cr, x0, y0);
-  cairo_line_to (cr, x1, y1);
-  cairo_stroke (cr);
+  msx_cairo.cairo_move_to (cr, x0, y0);
+  msx_cairo.cairo_line_to (cr, x1, y1);
+  msx_cairo.cairo_stroke (cr);
 }
 
 /* The colour bar's column range in the frame. */
@@ -719,11 +735,11 @@ draw_static (MsxAnnotator *an, cairo_t *cr)
   double step, v;
   char label[64];
 
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_set_line_width (cr, 1.0);
-  cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
+  msx_cairo.cairo_set_source_rgb (cr, 1, 1, 1);
+  msx_cairo.cairo_paint (cr);
+  msx_cairo.cairo_set_source_rgb (cr, 0, 0, 0);
+  msx_cairo.cairo_set_line_width (cr, 1.0);
+  msx_cairo.cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
 
   /* spines just outside the plot (the bottom one is the time axis's) */
   line (cr, L - 0.5, T - 1, L - 0.5, T + H);
@@ -761,8 +777,8 @@ draw_static (MsxAnnotator *an, cairo_t *cr)
     text_draw (&an->text, cr, a->title, 1, L + W / 2.0, k->pad, 0.5, 0.0);
 
   /* the colour bar's frame, ticks and labels (its pixels come after) */
-  cairo_rectangle (cr, bx - 0.5, T - 0.5, k->bar_w + 1, H + 1);
-  cairo_stroke (cr);
+  msx_cairo.cairo_rectangle (cr, bx - 0.5, T - 0.5, k->bar_w + 1, H + 1);
+  msx_cairo.cairo_stroke (cr);
   step = db_step (a->top_db, H, k->text_h);
   for (v = ceil ((a->db_top - a->top_db) / step - 1e-9) * step;
        v <= a->db_top + 1e-9 * step; v += step) {
@@ -813,34 +829,36 @@ annotator_build (MsxAnnotator *an, char *msg, size_t msg_size)
   an->bg = malloc (an->bg_stride * an->frame_h);
   if (an->bg == NULL)
     return MSX_ERROR_NO_MEMORY;
-  s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, an->frame_w, an->frame_h);
-  an->strip = cairo_image_surface_create (
+  s = msx_cairo.cairo_image_surface_create (
+      CAIRO_FORMAT_RGB24, an->frame_w, an->frame_h);
+  an->strip = msx_cairo.cairo_image_surface_create (
       CAIRO_FORMAT_RGB24, an->frame_w, an->m.bottom);
-  an->strip_bg = cairo_image_surface_create (
+  an->strip_bg = msx_cairo.cairo_image_surface_create (
       CAIRO_FORMAT_RGB24, an->frame_w, an->m.bottom);
-  ok = cairo_surface_status (s) == CAIRO_STATUS_SUCCESS &&
-       cairo_surface_status (an->strip) == CAIRO_STATUS_SUCCESS &&
-       cairo_surface_status (an->strip_bg) == CAIRO_STATUS_SUCCESS;
+  ok = msx_cairo.cairo_surface_status (s) == CAIRO_STATUS_SUCCESS &&
+       msx_cairo.cairo_surface_status (an->strip) == CAIRO_STATUS_SUCCESS &&
+       msx_cairo.cairo_surface_status (an->strip_bg) == CAIRO_STATUS_SUCCESS;
   if (ok) {
-    cr = cairo_create (s);
-    pango_cairo_update_context (cr, an->text.ctx);
+    cr = msx_cairo.cairo_create (s);
+    msx_cairo.pango_cairo_update_context (cr, an->text.ctx);
     draw_static (an, cr);
-    cairo_destroy (cr);
+    msx_cairo.cairo_destroy (cr);
     /* the colour bar's lowest label reaches below the plot */
-    cr = cairo_create (an->strip_bg);
-    cairo_set_source_surface (cr, s, 0, -(an->m.top + an->a.height));
-    cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
-    cairo_paint (cr);
-    cairo_destroy (cr);
-    cairo_surface_flush (s);
+    cr = msx_cairo.cairo_create (an->strip_bg);
+    msx_cairo.cairo_set_source_surface (cr, s, 0, -(an->m.top + an->a.height));
+    msx_cairo.cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
+    msx_cairo.cairo_paint (cr);
+    msx_cairo.cairo_destroy (cr);
+    msx_cairo.cairo_surface_flush (s);
     for (r = 0; r < an->frame_h; r++)
       convert_row (
-          (const uint32_t *)(cairo_image_surface_get_data (s) +
-                             (size_t)r * cairo_image_surface_get_stride (s)),
+          (const uint32_t *)(msx_cairo.cairo_image_surface_get_data (s) +
+                             (size_t)r *
+                                 msx_cairo.cairo_image_surface_get_stride (s)),
           an->a.fmt, an->bg + (size_t)r * an->bg_stride, an->frame_w);
     draw_bar (an);
   }
-  cairo_surface_destroy (s);
+  msx_cairo.cairo_surface_destroy (s);
   if (!ok) {
     if (msg && msg_size)
       snprintf (msg, msg_size, "cairo could not make a %dx%d surface",
@@ -860,6 +878,8 @@ annotator_new (const MsxAnnotation *a, const MsxMargins *fixed,
 
   *out = NULL;
   if (arg_error (a, msg, msg_size))
+    return MSX_ERROR_INVALID_ARGUMENT;
+  if (open_cairo (msg, msg_size) != MSX_OK)
     return MSX_ERROR_INVALID_ARGUMENT;
   an = calloc (1, sizeof *an);
   if (an == NULL)
@@ -980,13 +1000,13 @@ draw_time (MsxAnnotator *an, cairo_t *cr, double t0, double t1)
   double span = t1 - t0, step, t;
   char label[64];
 
-  cairo_set_source_surface (cr, an->strip_bg, 0, 0);
-  cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
-  cairo_paint (cr);
-  cairo_set_operator (cr, CAIRO_OPERATOR_OVER);
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_set_line_width (cr, 1.0);
-  cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
+  msx_cairo.cairo_set_source_surface (cr, an->strip_bg, 0, 0);
+  msx_cairo.cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
+  msx_cairo.cairo_paint (cr);
+  msx_cairo.cairo_set_operator (cr, CAIRO_OPERATOR_OVER);
+  msx_cairo.cairo_set_source_rgb (cr, 0, 0, 0);
+  msx_cairo.cairo_set_line_width (cr, 1.0);
+  msx_cairo.cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
   line (cr, L - 1, 0.5, L + W + 1, 0.5);
   if (!(span > 0.0) || !isfinite (span))
     return;
@@ -1033,13 +1053,13 @@ msx_annotator_draw (
     memcpy (dst, src, left_bytes);
     memcpy (dst + right_off, src + right_off, right_bytes);
   }
-  cr = cairo_create (an->strip);
-  pango_cairo_update_context (cr, an->text.ctx);
+  cr = msx_cairo.cairo_create (an->strip);
+  msx_cairo.pango_cairo_update_context (cr, an->text.ctx);
   draw_time (an, cr, t0, t1);
-  cairo_destroy (cr);
-  cairo_surface_flush (an->strip);
-  sd = cairo_image_surface_get_data (an->strip);
-  ss = cairo_image_surface_get_stride (an->strip);
+  msx_cairo.cairo_destroy (cr);
+  msx_cairo.cairo_surface_flush (an->strip);
+  sd = msx_cairo.cairo_image_surface_get_data (an->strip);
+  ss = msx_cairo.cairo_image_surface_get_stride (an->strip);
   for (r = 0; r < an->m.bottom; r++)
     convert_row ((const uint32_t *)(sd + (size_t)r * ss), an->a.fmt,
         frame + (size_t)(T + H + r) * stride, an->frame_w);
@@ -1051,9 +1071,9 @@ msx_annotator_free (MsxAnnotator *an)
   if (an == NULL)
     return;
   if (an->strip)
-    cairo_surface_destroy (an->strip);
+    msx_cairo.cairo_surface_destroy (an->strip);
   if (an->strip_bg)
-    cairo_surface_destroy (an->strip_bg);
+    msx_cairo.cairo_surface_destroy (an->strip_bg);
   text_clear (&an->text);
   free (an->bg);
   free (an);

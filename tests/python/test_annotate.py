@@ -156,3 +156,43 @@ def test_unsupported_build_refuses_in_one_sentence(media, tmp_path):
     assert "caps" not in err, err
     assert not out.exists()
     assert run("generate", media["speech"], out).returncode == 0
+
+
+_MAPPED = r"""
+import sys
+import gi
+gi.require_version("Gst", "1.0")
+from gi.repository import Gst
+Gst.init(None)
+pipe = Gst.parse_launch(sys.argv[1])
+pipe.set_state(Gst.State.PLAYING)
+msg = pipe.get_bus().timed_pop_filtered(
+    10 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+pipe.set_state(Gst.State.NULL)
+assert msg is not None and msg.type == Gst.MessageType.EOS, msg
+maps = open("/proc/self/maps").read()
+print(" ".join(lib for lib in ("libcairo.so", "libpango-1.0.so",
+                               "libpangocairo-1.0.so") if lib in maps))
+"""
+
+
+def _libraries_mapped(description: str) -> set[str]:
+    """The cairo and pango libraries a process has mapped after playing
+    @description to its end."""
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", _MAPPED, description],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return set(done.stdout.split())
+
+
+@needs_annotate
+def test_cairo_and_pango_load_only_to_annotate():
+    """Every process that plays melspecx loads its plugin, and cairo and
+    pango with their own dependencies are ~25 libraries: they are opened on
+    the first annotation, not with the plugin."""
+    pipe = "audiotestsrc num-buffers=8 ! melspecx annotate=%s ! fakesink"
+    assert _libraries_mapped(pipe % "false") == set()
+    assert _libraries_mapped(pipe % "true") == {
+        "libcairo.so", "libpango-1.0.so", "libpangocairo-1.0.so"}
