@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "msx_colormap.h"
 #include "msx_image.h"
@@ -67,21 +68,45 @@ msx_image_put_level (
   }
 }
 
-/* Writes @rows pixels of one column, bottom row = col[0], from colormap
- * indices. */
-static void
-put_column (uint8_t *p, size_t stride, MsxPixelFormat fmt, const uint8_t *table,
-    int invert, const uint8_t *index, int rows)
-{
-  int r;
+/* The pixel of each colormap index in @fmt, @invert applied: a render
+ * looks every pixel up here instead of switching on the format for each. */
+typedef uint8_t PixelTable[256][4];
 
-  p += (size_t)(rows - 1) * stride;
-  for (r = 0; r < rows; r++, p -= stride)
-    msx_image_put_level (fmt, table, invert, index[r], p);
+static void
+pixel_table_fill (
+    PixelTable px, MsxPixelFormat fmt, const uint8_t *table, int invert)
+{
+  int i;
+
+  for (i = 0; i < 256; i++)
+    msx_image_put_level (fmt, table, invert, i, px[i]);
+}
+
+/* One row of pixels from its colormap indices, written left to right. */
+static void
+put_row (uint8_t *p, int bpp, const PixelTable px, const uint8_t *index, int n)
+{
+  int c;
+
+  switch (bpp) {
+    case 1:
+      for (c = 0; c < n; c++)
+        p[c] = px[index[c]][0];
+      break;
+    case 3:
+      for (c = 0; c < n; c++, p += 3)
+        memcpy (p, px[index[c]], 3);
+      break;
+    default:
+      for (c = 0; c < n; c++, p += 4)
+        memcpy (p, px[index[c]], 4);
+      break;
+  }
 }
 
 /* Scratch for one lane: the band values of a column, its resized rows,
- * their colormap indices, and the row interpolation plan. */
+ * the colormap indices of the lane (row-major, top row first), and the row
+ * interpolation plan. */
 typedef struct {
   double *band, *col;
   uint8_t *index;
@@ -89,16 +114,19 @@ typedef struct {
 } LaneScratch;
 
 /* One lane: @rows rows from @top, bands resized in dB to the rows (linear
- * up, area down) with band 0 at the lane's bottom row. */
+ * up, area down) with band 0 at the lane's bottom row.  The indices are
+ * computed a column at a time and the pixels written a row at a time, so
+ * that the frame is written in memory order. */
 static void
 render_lane (const float *db, int n_cols, int n_mels, double db_min,
-    double db_max, MsxColormap map, int invert, MsxPixelFormat fmt,
-    uint8_t *top, int rows, size_t stride, const LaneScratch *ls)
+    double db_max, const PixelTable px, MsxPixelFormat fmt, uint8_t *top,
+    int rows, size_t stride, const LaneScratch *ls)
 {
-  const uint8_t *table = msx_colormap_table (map);
   int bpp = msx_pixel_size (fmt), c, r, b;
 
   for (c = 0; c < n_cols; c++) {
+    uint8_t *index = ls->index + (size_t)(rows - 1) * n_cols + c;
+
     for (b = 0; b < n_mels; b++)
       ls->band[b] = db[(size_t)c * n_mels + b];
     if (ls->plan) {
@@ -110,11 +138,13 @@ render_lane (const float *db, int n_cols, int n_mels, double db_min,
     } else {
       msx_resize_area (ls->band, NULL, n_mels, 1, ls->col, rows, 1);
     }
-    for (r = 0; r < rows; r++)
-      ls->index[r] = (uint8_t)index_of (ls->col[r], db_min, db_max);
-    put_column (
-        top + (size_t)c * bpp, stride, fmt, table, invert, ls->index, rows);
+    /* col[0] is the bottom row */
+    for (r = 0; r < rows; r++, index -= n_cols)
+      *index = (uint8_t)index_of (ls->col[r], db_min, db_max);
   }
+  for (r = 0; r < rows; r++)
+    put_row (top + (size_t)r * stride, bpp, px, ls->index + (size_t)r * n_cols,
+        n_cols);
 }
 
 static void
@@ -126,14 +156,14 @@ lane_scratch_free (LaneScratch *ls)
   free (ls->plan);
 }
 
-/* Room for lanes of up to @rows rows; the plan is for @rows (the last,
- * tallest lane) and is rebuilt by the caller for other heights. */
+/* Room for lanes of up to @rows rows of @n_cols; the plan is for @rows
+ * (the last, tallest lane) and is rebuilt by the caller for other heights. */
 static int
-lane_scratch_init (LaneScratch *ls, int n_mels, int rows)
+lane_scratch_init (LaneScratch *ls, int n_mels, int rows, int n_cols)
 {
   ls->band = malloc ((size_t)n_mels * sizeof (double));
   ls->col = malloc ((size_t)rows * sizeof (double));
-  ls->index = malloc ((size_t)rows);
+  ls->index = malloc ((size_t)rows * n_cols);
   ls->plan = malloc ((size_t)rows * sizeof (MsxLerp));
   return ls->band && ls->col && ls->index && ls->plan;
 }
@@ -166,6 +196,7 @@ msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
     int width, int height, uint8_t *pixels, size_t stride)
 {
   LaneScratch ls = { NULL, NULL, NULL, NULL };
+  PixelTable px;
   MsxLerp *plan;
   int lane_h, l, planned = -1;
 
@@ -175,10 +206,12 @@ msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
       stride < (size_t)width * msx_pixel_size (fmt))
     return MSX_ERROR_INVALID_ARGUMENT;
   lane_h = height / n_lanes;
-  if (!lane_scratch_init (&ls, n_mels, height - lane_h * (n_lanes - 1))) {
+  if (!lane_scratch_init (
+          &ls, n_mels, height - lane_h * (n_lanes - 1), n_cols)) {
     lane_scratch_free (&ls);
     return MSX_ERROR_NO_MEMORY;
   }
+  pixel_table_fill (px, fmt, msx_colormap_table (map), invert);
   plan = ls.plan;
   for (l = 0; l < n_lanes; l++) {
     int top, rows;
@@ -192,8 +225,8 @@ msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
       planned = rows;
     }
     render_lane (db + (size_t)l * n_cols * n_mels, n_cols, n_mels, db_min,
-        db_max, map, invert, fmt, pixels + (size_t)top * stride, rows, stride,
-        &ls);
+        db_max, (const uint8_t (*)[4])px, fmt, pixels + (size_t)top * stride,
+        rows, stride, &ls);
   }
   ls.plan = plan;
   lane_scratch_free (&ls);
