@@ -34,6 +34,10 @@
 #define MIN_FONT_PX 11
 #define MAX_FONT_PX 22
 
+/* Helpers of the drawing code only, which a build without cairo and pango
+ * leaves out. */
+#define DRAWING_HELPER __attribute__ ((unused))
+
 int
 msx_annotate_font_px (int plot_height)
 {
@@ -47,7 +51,7 @@ typedef struct {
   int font_px, text_h, tick, gap, pad, bar_w, bar_gap;
 } Metrics;
 
-static Metrics
+DRAWING_HELPER static Metrics
 metrics_for (int font_px, int text_h)
 {
   Metrics k;
@@ -63,7 +67,7 @@ metrics_for (int font_px, int text_h)
   return k;
 }
 
-static int
+DRAWING_HELPER static int
 arg_error (const MsxAnnotation *a, char *msg, size_t msg_size)
 {
   if (a == NULL)
@@ -108,7 +112,7 @@ msx_annotate_row (const MsxAnnotation *a, int lane, double hz)
   return top + rows - (u + 0.5) * rows / a->n_mels;
 }
 
-static void
+DRAWING_HELPER static void
 hz_label (double hz, char *out, size_t size)
 {
   if (hz < 1000.0)
@@ -154,7 +158,7 @@ freq_candidates (double f_lo, double f_hi, double *out)
 
 /* Ticks of @lane with text @text_h pixels high; see
  * msx_annotate_freq_ticks(). */
-static int
+DRAWING_HELPER static int
 freq_ticks (
     const MsxAnnotation *a, int lane, int text_h, double *hz, int *row, int max)
 {
@@ -278,7 +282,7 @@ msx_annotate_bar_index (const MsxAnnotation *a, double db)
 /* The dB step of the colour bar's labels: 1, 2 or 5 × 10^k, at least
  * 2.5 text heights apart over @rows (20 dB steps for top_db 80 on the
  * default picture, like matplotlib's colour bar). */
-static double
+DRAWING_HELPER static double
 db_step (double top_db, int rows, int text_h)
 {
   double want = top_db * 2.5 * text_h / (rows > 1 ? rows : 1), p;
