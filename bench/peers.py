@@ -105,12 +105,17 @@ class Command:
 def commands(cli_argv: list) -> list:
     gst = ["gst-launch-1.0", "-q", "filesrc", "location={in}", "!",
            "decodebin", "!"]
-    png = ["!", "pngenc", "!", "filesink", "location={out}"]
+    # The README's line: pngenc at zlib level 1 (docs/performance.md, PNG).
+    png = ["!", "pngenc", "compression-level=1", "!", "filesink",
+           "location={out}"]
     return [
         Command("decode", "decode only (GStreamer)", gst + ["fakesink"],
                 None, True),
-        Command("melspecx", "melspecx pipeline", gst + ["melspecx"] + png,
-                (WIDTH, HEIGHT), True),
+        Command("melspecx", "melspecx pipeline (pngenc level 1)",
+                gst + ["melspecx"] + png, (WIDTH, HEIGHT), True),
+        Command("melspecx-png6", "melspecx pipeline, pngenc's default level 6",
+                gst + ["melspecx", "!", "pngenc", "!", "filesink",
+                       "location={out}"], (WIDTH, HEIGHT), True),
         Command("melspecx-cpu", "melspecx pipeline, backend=cpu",
                 gst + ["melspecx", "backend=cpu"] + png, (WIDTH, HEIGHT),
                 True),
@@ -495,8 +500,9 @@ def write_chart(path: Path, results: dict, args) -> None:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
-        epilog="Commands: decode, melspecx, melspecx-cpu, python, cli, sox, "
-        "ffmpeg, torch (decode is always run: it is the reference).")
+        epilog="Commands: decode, melspecx, melspecx-png6, melspecx-cpu, "
+        "python, cli, sox, ffmpeg, torch (decode is always run: it is the "
+        "reference).")
     parser.add_argument("--quick", action="store_true",
                         help="5 s / 10 s / 20 s inputs, one run, no warm-up")
     parser.add_argument("--inputs", default="mp3,flac,wav",

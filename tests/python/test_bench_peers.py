@@ -41,11 +41,11 @@ def report(tmp_path_factory: pytest.TempPathFactory):
 
 def test_every_peer_is_listed(report):
     commands = [cells(r)[0] for r in section(report[0], "Commands")]
-    for peer in ("decode only", "melspecx pipeline", "backend=cpu",
-                 "Python", "melspecx generate", "sox", "ffmpeg",
-                 "torchaudio"):
+    for peer in ("decode only", "pngenc level 1", "default level 6",
+                 "backend=cpu", "Python", "melspecx generate", "sox",
+                 "ffmpeg", "torchaudio"):
         assert any(peer in c for c in commands), (peer, commands)
-    assert len(commands) == 8
+    assert len(commands) == 9
 
 
 def test_a_row_of_numbers_per_input_and_command(report):
