@@ -15,7 +15,7 @@ espeak-ng -w demo/speech.wav "Mel spectrograms, computed with Vulkan, drawn in c
 sox -q -n -r 44100 demo/sweep.flac synth 8 sine 50/10000 gain -6
 for f in speech.wav sweep.flac; do
   meson devenv -C build gst-launch-1.0 -q \
-    filesrc location="$PWD/demo/$f" ! decodebin ! melspecx ! pngenc ! \
+    filesrc location="$PWD/demo/$f" ! decodebin ! melspecx ! pngenc compression-level=1 ! \
     filesink location="$PWD/demo/${f%.*}.png"
   echo "wrote demo/${f%.*}.png"
 done
