@@ -26,6 +26,12 @@
  * is woken once half of that has gathered and then takes everything
  * queued in one go, so the two threads meet about once per second of
  * audio, not once per buffer.
+ *
+ * The buffers the worker has read go back to the streaming thread, which
+ * unrefs them at its next push: the decoder's memory is then freed by the
+ * thread that allocated it, as in a pipeline without melspecx.  Freed on
+ * the worker, every buffer took the lock of the decoder thread's malloc
+ * arena, and the decoder waited on that lock hundreds of times a file.
  */
 
 #include "gstmelspecx.h"
@@ -55,8 +61,11 @@ struct _GstMelspecxWorker {
   MsxSpectrogram *sg;
   GstMelspecxInput *input; /* read by the thread only */
   WorkItem ring[WORKER_MAX_ITEMS];
-  guint head, count;                /* oldest item, items queued */
-  WorkItem taken[WORKER_MAX_ITEMS]; /* the thread's current batch */
+  guint head, count;                  /* oldest item, items queued */
+  WorkItem taken[WORKER_MAX_ITEMS];   /* the thread's current batch */
+  GstBuffer *spent[WORKER_MAX_ITEMS]; /* read, for the pusher to unref */
+  guint n_spent;
+  guint waiters; /* threads waiting on space_cond */
   gsize queued_samples;
   gsize queued_bytes;
   gsize max_samples;
@@ -140,19 +149,61 @@ worker_feed (GstMelspecxWorker *w, GstBuffer *buf, gboolean *unreadable)
   return st;
 }
 
-/* Analyses (or, after an error, drops) @n taken buffers; no lock held. */
+/* Analyses (or, after an error, skips) @n taken buffers; no lock held.
+ * The buffers stay in w->taken (worker_hand_back()). */
 static MsxStatus
 worker_process (GstMelspecxWorker *w, guint n, gboolean *unreadable)
 {
   MsxStatus st = MSX_OK;
   guint i;
 
-  for (i = 0; i < n; i++) {
-    if (st == MSX_OK)
-      st = worker_feed (w, w->taken[i].buf, unreadable);
-    gst_buffer_unref (w->taken[i].buf);
-  }
+  for (i = 0; i < n && st == MSX_OK; i++)
+    st = worker_feed (w, w->taken[i].buf, unreadable);
   return st;
+}
+
+/* Moves the @n taken buffers to w->spent; returns how many did not fit
+ * (the pusher has not collected the last ones), left at the start of
+ * w->taken for the worker to unref itself.  Lock held. */
+static guint
+worker_hand_back (GstMelspecxWorker *w, guint n)
+{
+  guint room = WORKER_MAX_ITEMS - w->n_spent, keep = n < room ? n : room, i;
+
+  for (i = 0; i < keep; i++)
+    w->spent[w->n_spent++] = w->taken[n - keep + i].buf;
+  return n - keep;
+}
+
+/* Takes every spent buffer into @out (WORKER_MAX_ITEMS long), for the
+ * caller to unref without the lock.  Lock held. */
+static guint
+worker_take_spent (GstMelspecxWorker *w, GstBuffer **out)
+{
+  guint n = w->n_spent;
+
+  memcpy (out, w->spent, n * sizeof *out);
+  w->n_spent = 0;
+  return n;
+}
+
+static void
+unref_all (GstBuffer **bufs, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    gst_buffer_unref (bufs[i]);
+}
+
+/* Waits on space_cond, counted so that the thread signals only when
+ * someone waits.  Lock held. */
+static void
+worker_wait_space (GstMelspecxWorker *w)
+{
+  w->waiters++;
+  g_cond_wait (&w->space_cond, &w->lock);
+  w->waiters--;
 }
 
 /* Counts @busy_us of analysis; at the end of a window, one thread if the
@@ -193,11 +244,12 @@ worker_loop (gpointer data)
     gboolean unreadable = FALSE;
     gint64 t0, t1;
     MsxStatus st;
-    guint n;
+    guint n, left;
 
     if (w->count == 0 || w->status != MSX_OK) {
       w->idle = TRUE;
-      g_cond_broadcast (&w->space_cond); /* drained */
+      if (w->waiters > 0)
+        g_cond_broadcast (&w->space_cond); /* drained */
       g_cond_wait (&w->work_cond, &w->lock);
       w->idle = FALSE;
       continue;
@@ -214,6 +266,13 @@ worker_loop (gpointer data)
     worker_pace (w, t1 - t0, t1);
 
     g_mutex_lock (&w->lock);
+    left = worker_hand_back (w, n);
+    if (left > 0) {
+      g_mutex_unlock (&w->lock);
+      for (n = 0; n < left; n++)
+        gst_buffer_unref (w->taken[n].buf);
+      g_mutex_lock (&w->lock);
+    }
     w->busy = FALSE;
     if (st != MSX_OK && w->status == MSX_OK) {
       w->status = st;
@@ -298,6 +357,8 @@ gst_melspecx_worker_stop (GstMelspecxWorker *w)
   g_thread_join (w->thread);
   w->thread = NULL;
   worker_clear_queue (w);
+  unref_all (w->spent, w->n_spent);
+  w->n_spent = 0;
   w->sg = NULL;
   w->input = NULL;
 }
@@ -315,19 +376,24 @@ gst_melspecx_worker_stop (GstMelspecxWorker *w)
 GstFlowReturn
 gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples)
 {
+  GstBuffer *spent[WORKER_MAX_ITEMS];
   WorkItem *item;
+  gboolean wake;
+  guint n_spent;
 
   g_mutex_lock (&w->lock);
   if (worker_full (w)) {
     w->blocked = TRUE;
     while (worker_full (w) && !w->flushing && w->status == MSX_OK)
-      g_cond_wait (&w->space_cond, &w->lock);
+      worker_wait_space (w);
     w->blocked = FALSE;
   }
+  n_spent = worker_take_spent (w, spent);
   if (w->flushing || w->status != MSX_OK || w->thread == NULL) {
     GstFlowReturn ret =
         w->status != MSX_OK ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
     g_mutex_unlock (&w->lock);
+    unref_all (spent, n_spent);
     gst_buffer_unref (buf);
     return ret;
   }
@@ -337,9 +403,14 @@ gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples)
   w->count++;
   w->queued_samples += n_samples;
   w->queued_bytes += gst_buffer_get_size (buf);
-  if (w->idle && worker_batch_ready (w))
-    g_cond_signal (&w->work_cond);
+  /* An idle worker is waiting on work_cond already: it cannot miss a
+   * signal sent after the unlock, which keeps the wake-up out of the
+   * locked section. */
+  wake = w->idle && worker_batch_ready (w);
   g_mutex_unlock (&w->lock);
+  if (wake)
+    g_cond_signal (&w->work_cond);
+  unref_all (spent, n_spent);
   return GST_FLOW_OK;
 }
 
@@ -355,15 +426,20 @@ gst_melspecx_worker_drain (GstMelspecxWorker *w)
 {
   GstFlowReturn ret = GST_FLOW_OK;
 
+  GstBuffer *spent[WORKER_MAX_ITEMS];
+  guint n_spent;
+
   g_mutex_lock (&w->lock);
   g_cond_signal (&w->work_cond);
   while ((w->busy || w->count > 0) && !w->flushing && w->status == MSX_OK)
-    g_cond_wait (&w->space_cond, &w->lock);
+    worker_wait_space (w);
   if (w->status != MSX_OK)
     ret = GST_FLOW_ERROR;
   else if (w->flushing)
     ret = GST_FLOW_FLUSHING;
+  n_spent = worker_take_spent (w, spent);
   g_mutex_unlock (&w->lock);
+  unref_all (spent, n_spent);
   return ret;
 }
 
@@ -372,10 +448,14 @@ gst_melspecx_worker_drain (GstMelspecxWorker *w)
 void
 gst_melspecx_worker_discard (GstMelspecxWorker *w)
 {
+  GstBuffer *spent[WORKER_MAX_ITEMS];
+  guint n_spent;
+
   g_mutex_lock (&w->lock);
   worker_clear_queue (w);
   while (w->busy)
-    g_cond_wait (&w->space_cond, &w->lock);
+    worker_wait_space (w);
+  n_spent = worker_take_spent (w, spent);
   w->status = MSX_OK;
   w->unreadable = FALSE;
   /* the next input starts on one thread again (the thread is idle: its
@@ -384,6 +464,7 @@ gst_melspecx_worker_discard (GstMelspecxWorker *w)
     msx_spectrogram_set_threads (w->sg, 1);
   w->parallel = FALSE;
   g_mutex_unlock (&w->lock);
+  unref_all (spent, n_spent);
 }
 
 /* Wakes up and refuses pushes and drains while TRUE (flushing seek, stop). */
