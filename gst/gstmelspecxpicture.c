@@ -26,9 +26,9 @@ picture_start (GstMelspecx *self)
     GST_WARNING_OBJECT (self, "%s", msg);
   GST_INFO_OBJECT (self, "analysis on %s", msx_spectrogram_backend (self->sg));
   gst_melspecx_warn_config (self, msx_spectrogram_empty_bands (self->sg));
-  /* Back-pressure after two seconds of audio. */
+  /* Back-pressure after four seconds of audio (gstmelspecxworker.c). */
   if (!gst_melspecx_worker_start (self->worker, self->sg, &self->input,
-          2 * (gsize)self->cfg.sample_rate)) {
+          4 * (gsize)self->cfg.sample_rate)) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not start the analysis thread."), (NULL));
     return FALSE;
