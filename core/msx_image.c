@@ -104,9 +104,13 @@ put_row (uint8_t *p, int bpp, const PixelTable px, const uint8_t *index, int n)
   }
 }
 
+/* Columns drawn at a time: their indices (rows x TILE bytes) stay in the
+ * cache, and each row of pixels is still written as one run. */
+#define TILE 64
+
 /* Scratch for one lane: the band values of a column, its resized rows,
- * the colormap indices of the lane (row-major, top row first), and the row
- * interpolation plan. */
+ * the colormap indices of TILE columns (row-major, top row first), and the
+ * row interpolation plan. */
 typedef struct {
   double *band, *col;
   uint8_t *index;
@@ -114,37 +118,41 @@ typedef struct {
 } LaneScratch;
 
 /* One lane: @rows rows from @top, bands resized in dB to the rows (linear
- * up, area down) with band 0 at the lane's bottom row.  The indices are
- * computed a column at a time and the pixels written a row at a time, so
- * that the frame is written in memory order. */
+ * up, area down) with band 0 at the lane's bottom row.  For each TILE
+ * columns the indices are computed a column at a time, then the pixels
+ * written a row at a time, in memory order. */
 static void
 render_lane (const float *db, int n_cols, int n_mels, double db_min,
     double db_max, const PixelTable px, MsxPixelFormat fmt, uint8_t *top,
     int rows, size_t stride, const LaneScratch *ls)
 {
-  int bpp = msx_pixel_size (fmt), c, r, b;
+  int bpp = msx_pixel_size (fmt), c0, c, r, b;
 
-  for (c = 0; c < n_cols; c++) {
-    uint8_t *index = ls->index + (size_t)(rows - 1) * n_cols + c;
+  for (c0 = 0; c0 < n_cols; c0 += TILE) {
+    int w = n_cols - c0 < TILE ? n_cols - c0 : TILE;
 
-    for (b = 0; b < n_mels; b++)
-      ls->band[b] = db[(size_t)c * n_mels + b];
-    if (ls->plan) {
-      for (r = 0; r < rows; r++) {
-        const MsxLerp *l = &ls->plan[r];
-        ls->col[r] =
-            ls->band[l->i0] + l->t * (ls->band[l->i1] - ls->band[l->i0]);
+    for (c = c0; c < c0 + w; c++) {
+      uint8_t *index = ls->index + (size_t)(rows - 1) * TILE + (c - c0);
+
+      for (b = 0; b < n_mels; b++)
+        ls->band[b] = db[(size_t)c * n_mels + b];
+      if (ls->plan) {
+        for (r = 0; r < rows; r++) {
+          const MsxLerp *l = &ls->plan[r];
+          ls->col[r] =
+              ls->band[l->i0] + l->t * (ls->band[l->i1] - ls->band[l->i0]);
+        }
+      } else {
+        msx_resize_area (ls->band, NULL, n_mels, 1, ls->col, rows, 1);
       }
-    } else {
-      msx_resize_area (ls->band, NULL, n_mels, 1, ls->col, rows, 1);
+      /* col[0] is the bottom row */
+      for (r = 0; r < rows; r++, index -= TILE)
+        *index = (uint8_t)index_of (ls->col[r], db_min, db_max);
     }
-    /* col[0] is the bottom row */
-    for (r = 0; r < rows; r++, index -= n_cols)
-      *index = (uint8_t)index_of (ls->col[r], db_min, db_max);
+    for (r = 0; r < rows; r++)
+      put_row (top + (size_t)r * stride + (size_t)c0 * bpp, bpp, px,
+          ls->index + (size_t)r * TILE, w);
   }
-  for (r = 0; r < rows; r++)
-    put_row (top + (size_t)r * stride, bpp, px, ls->index + (size_t)r * n_cols,
-        n_cols);
 }
 
 static void
@@ -156,14 +164,14 @@ lane_scratch_free (LaneScratch *ls)
   free (ls->plan);
 }
 
-/* Room for lanes of up to @rows rows of @n_cols; the plan is for @rows
- * (the last, tallest lane) and is rebuilt by the caller for other heights. */
+/* Room for lanes of up to @rows rows; the plan is for @rows (the last,
+ * tallest lane) and is rebuilt by the caller for other heights. */
 static int
-lane_scratch_init (LaneScratch *ls, int n_mels, int rows, int n_cols)
+lane_scratch_init (LaneScratch *ls, int n_mels, int rows)
 {
   ls->band = malloc ((size_t)n_mels * sizeof (double));
   ls->col = malloc ((size_t)rows * sizeof (double));
-  ls->index = malloc ((size_t)rows * n_cols);
+  ls->index = malloc ((size_t)rows * TILE);
   ls->plan = malloc ((size_t)rows * sizeof (MsxLerp));
   return ls->band && ls->col && ls->index && ls->plan;
 }
@@ -206,8 +214,7 @@ msx_image_render (const float *db, int n_lanes, int n_cols, int n_mels,
       stride < (size_t)width * msx_pixel_size (fmt))
     return MSX_ERROR_INVALID_ARGUMENT;
   lane_h = height / n_lanes;
-  if (!lane_scratch_init (
-          &ls, n_mels, height - lane_h * (n_lanes - 1), n_cols)) {
+  if (!lane_scratch_init (&ls, n_mels, height - lane_h * (n_lanes - 1))) {
     lane_scratch_free (&ls);
     return MSX_ERROR_NO_MEMORY;
   }
