@@ -33,7 +33,7 @@
  * unrefs them at its next push: the decoder's memory is then freed by the
  * thread that allocated it, as in a pipeline without melspecx.  Freed on
  * the worker, every buffer took the lock of the decoder thread's malloc
- * arena, and the decoder waited on that lock hundreds of times a file.
+ * arena, and the two threads contended for it hundreds of times a file.
  */
 
 #include "gstmelspecx.h"
