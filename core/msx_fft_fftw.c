@@ -64,6 +64,16 @@ msx_fft_new (int n_fft, MsxFft **out)
   return MSX_OK;
 }
 
+void
+msx_fft_prepare (int n_fft)
+{
+  MsxFft *fft;
+
+  /* The plan is thrown away; what FFTW learnt of the size stays. */
+  if (msx_fft_new (n_fft, &fft) == MSX_OK)
+    msx_fft_free (fft);
+}
+
 float *
 msx_fft_input (MsxFft *fft)
 {

@@ -25,6 +25,13 @@ msx_fft_library (void)
   return "kissfft";
 }
 
+/* kissfft plans in microseconds: nothing to do ahead. */
+void
+msx_fft_prepare (int n_fft)
+{
+  (void)n_fft;
+}
+
 MsxStatus
 msx_fft_new (int n_fft, MsxFft **out)
 {

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "msx_backend.h"
+#include "msx_fft.h"
 #include "msx_mel.h"
 #include "msx_stft.h"
 #include "msx_window.h"
@@ -482,6 +483,16 @@ build_analysis (MsxStft *s, char *msg, size_t msg_size)
   if ((st = msx_mel_bank_new (c, &s->bank)))
     return st;
   return msx_backend_new (c, s->window, s->bank, &s->backend, msg, msg_size);
+}
+
+void
+msx_stft_prepare (const MsxConfig *cfg)
+{
+  /* A Vulkan backend plans on the device; a bad size fails later, in
+   * msx_stft_new(), with its message. */
+  if (cfg->backend != MSX_BACKEND_VULKAN && cfg->n_fft >= 2 &&
+      cfg->n_fft % 2 == 0)
+    msx_fft_prepare (cfg->n_fft);
 }
 
 MsxStatus

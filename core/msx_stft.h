@@ -32,6 +32,18 @@ typedef void (*MsxFramesFunc) (
     void *user, int lane, const float *mel, size_t n_frames);
 
 /**
+ * msx_stft_prepare:
+ * @cfg: the config msx_stft_new() will get; only n_fft and backend are
+ *   read, and nothing is validated
+ *
+ * Does ahead, from any thread, the part of msx_stft_new()'s set-up that
+ * the input format does not change: the CPU FFT's first plan of n_fft
+ * (~4 ms with FFTW, msx_fft_prepare()).  For a thread started before the
+ * format is known, while the decoder upstream is still finding it.
+ */
+void msx_stft_prepare (const MsxConfig *cfg);
+
+/**
  * msx_stft_new:
  * @cfg: a config (validated here)
  * @func: receives the frames

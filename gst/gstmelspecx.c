@@ -232,6 +232,7 @@ static gboolean gst_melspecx_src_query (
 static gboolean gst_melspecx_src_event (
     GstPad *pad, GstObject *parent, GstEvent *event);
 static void gst_melspecx_reset_state (GstMelspecx *self);
+static void gst_melspecx_join_prepare (GstMelspecx *self);
 static GstFlowReturn gst_melspecx_silence (GstMelspecx *self, guint64 n);
 
 /* GEnum types, with the nicks used on the command line */
@@ -660,6 +661,7 @@ gst_melspecx_finalize (GObject *object)
 {
   GstMelspecx *self = GST_MELSPECX (object);
 
+  gst_melspecx_join_prepare (self);
   gst_melspecx_reset_state (self);
   gst_melspecx_worker_free (self->worker);
   g_free (self->colormap_file);
@@ -1246,6 +1248,38 @@ gst_melspecx_flush (GstMelspecx *self)
   gst_melspecx_framer_clear (&self->framer);
 }
 
+static gpointer
+gst_melspecx_prepare_thread (gpointer data)
+{
+  msx_stft_prepare (data);
+  g_free (data);
+  return NULL;
+}
+
+/* The analysis's set-up that does not wait for the input format (FFTW's
+ * first plan, ~4 ms of a picture's fixed cost), on the other core while
+ * the decoder upstream finds that format. */
+static void
+gst_melspecx_start_prepare (GstMelspecx *self)
+{
+  MsxConfig *cfg;
+
+  GST_OBJECT_LOCK (self);
+  cfg = g_memdup2 (&self->props, sizeof self->props);
+  GST_OBJECT_UNLOCK (self);
+  self->prepare = g_thread_try_new (
+      "melspecx-prepare", gst_melspecx_prepare_thread, cfg, NULL);
+  if (self->prepare == NULL)
+    g_free (cfg); /* no thread: msx_stft_new() does it all */
+}
+
+static void
+gst_melspecx_join_prepare (GstMelspecx *self)
+{
+  if (self->prepare != NULL)
+    g_thread_join (g_steal_pointer (&self->prepare));
+}
+
 static GstStateChangeReturn
 gst_melspecx_change_state (GstElement *element, GstStateChange transition)
 {
@@ -1259,6 +1293,7 @@ gst_melspecx_change_state (GstElement *element, GstStateChange transition)
       gst_melspecx_worker_set_flushing (self->worker, FALSE);
       gst_segment_init (&self->segment, GST_FORMAT_TIME);
       self->segment_pending = TRUE;
+      gst_melspecx_start_prepare (self);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* Unblock a streaming thread waiting for room in the queue, so that
@@ -1271,8 +1306,10 @@ gst_melspecx_change_state (GstElement *element, GstStateChange transition)
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    gst_melspecx_join_prepare (self);
     gst_melspecx_reset_state (self);
+  }
   return ret;
 }
 
@@ -1794,6 +1831,7 @@ gst_melspecx_configure (GstMelspecx *self)
   }
   gst_caps_replace (&self->src_caps, caps);
   gst_caps_unref (caps);
+  gst_melspecx_join_prepare (self);
   if (!self->ops->start (self)) {
     self->ops->stop (self);
     self->ops = NULL;

@@ -203,6 +203,8 @@ struct _GstMelspecx {
   guint64 base_sample;
   guint64 samples;
 
+  GThread *prepare; /* msx_stft_prepare() while the caps are awaited */
+
   /* picture */
   MsxSpectrogram *sg;
   GstMelspecxWorker *worker;
