@@ -29,6 +29,13 @@
  * the development VM), and the 7-minute MP3 took 1.7 % less wall time than
  * with a wake-up per second.
  *
+ * While the input comes fast (a decoder reading a file), not even that
+ * wake-up is paid: the worker measures how fast the queue fills and
+ * sleeps with a timeout until a quarter of it will have gathered; its own
+ * core's timer wakes it, and the pushes do not signal it.  A queue that fills
+ * anyway wakes it; a nap that finds nothing (the input stopped or is live) puts
+ * it back to waiting for a push's signal.
+ *
  * The buffers the worker has read go back to the streaming thread, which
  * unrefs them at its next push: the decoder's memory is then freed by the
  * thread that allocated it, as in a pipeline without melspecx.  Freed on
@@ -49,6 +56,9 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 #define WORKER_PACE_WINDOW_US 20000
 #define WORKER_BUSY_PARALLEL 0.8
 #define WORKER_BUSY_SINGLE 0.5
+/* Input that takes longer than this to fill half the queue (live audio)
+ * wakes the worker with a signal instead of its timer. */
+#define WORKER_MAX_NAP_US 100000
 
 typedef struct {
   GstBuffer *buf;
@@ -71,9 +81,11 @@ struct _GstMelspecxWorker {
   gsize queued_samples;
   gsize queued_bytes;
   gsize max_samples;
-  gboolean busy;    /* the thread works on a batch */
-  gboolean idle;    /* the thread waits on work_cond */
-  gboolean blocked; /* a push waits on space_cond */
+  gboolean busy;       /* the thread works on a batch */
+  gboolean idle;       /* the thread waits on work_cond for a signal */
+  gboolean napping;    /* the thread waits on work_cond until a timeout */
+  gint64 last_take_us; /* when the thread last took the queue */
+  gboolean blocked;    /* a push waits on space_cond */
   gboolean quit;
   gboolean flushing;
   MsxStatus status;    /* first error, MSX_OK if none */
@@ -103,6 +115,30 @@ worker_batch_ready (GstMelspecxWorker *w)
   return w->count >= WORKER_MAX_ITEMS / 2 ||
          w->queued_samples >= w->max_samples / 2 ||
          w->queued_bytes >= WORKER_MAX_BYTES / 2;
+}
+
+/* How full the queue is, 1.0 at a limit.  Lock held. */
+static gdouble
+worker_fullness (GstMelspecxWorker *w)
+{
+  gdouble items = (gdouble)w->count / WORKER_MAX_ITEMS;
+  gdouble samples = (gdouble)w->queued_samples / w->max_samples;
+  gdouble bytes = (gdouble)w->queued_bytes / WORKER_MAX_BYTES;
+
+  return MAX (items, MAX (samples, bytes));
+}
+
+/* When the queue will be a quarter full if the input keeps coming as it
+ * did: it reached @fullness in @gather_us before the take at @take_us.  A
+ * quarter leaves room for a decoder that speeds up fourfold before the
+ * queue is full and a push has to wake the worker and wait.  Returns 0
+ * when that is too far off to wait for with a timer. */
+static gint64
+worker_next_take (gdouble fullness, gint64 gather_us, gint64 take_us)
+{
+  gdouble period = fullness > 0.0 ? gather_us * 0.25 / fullness : G_MAXDOUBLE;
+
+  return period <= WORKER_MAX_NAP_US ? take_us + (gint64)period : 0;
 }
 
 /* Drops every queued buffer.  Lock held. */
@@ -240,29 +276,43 @@ static gpointer
 worker_loop (gpointer data)
 {
   GstMelspecxWorker *w = data;
+  gint64 nap_end = 0; /* the next take's time, 0: wait for a signal */
 
   g_mutex_lock (&w->lock);
   while (!w->quit) {
     gboolean unreadable = FALSE;
     gint64 t0, t1;
+    gdouble fullness;
     MsxStatus st;
     guint n, left;
 
     if (w->count == 0 || w->status != MSX_OK) {
-      w->idle = TRUE;
       if (w->waiters > 0)
         g_cond_broadcast (&w->space_cond); /* drained */
+      if (nap_end > 0 && w->status == MSX_OK) {
+        /* One nap: if it ends with nothing queued, the next wait is for a
+         * signal. */
+        w->napping = TRUE;
+        g_cond_wait_until (&w->work_cond, &w->lock, nap_end);
+        w->napping = FALSE;
+        nap_end = 0;
+        continue;
+      }
+      w->idle = TRUE;
       g_cond_wait (&w->work_cond, &w->lock);
       w->idle = FALSE;
       continue;
     }
+    t0 = g_get_monotonic_time ();
+    fullness = worker_fullness (w);
+    nap_end = worker_next_take (fullness, t0 - w->last_take_us, t0);
+    w->last_take_us = t0;
     n = worker_take_all (w);
     w->busy = TRUE;
     if (w->blocked)
       g_cond_broadcast (&w->space_cond);
     g_mutex_unlock (&w->lock);
 
-    t0 = g_get_monotonic_time ();
     st = worker_process (w, n, &unreadable);
     t1 = g_get_monotonic_time ();
     worker_pace (w, t1 - t0, t1);
@@ -335,6 +385,7 @@ gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
   w->unreadable = FALSE;
   w->parallel = FALSE;
   w->window_us = g_get_monotonic_time ();
+  w->last_take_us = w->window_us;
   w->busy_us = 0;
   msx_spectrogram_set_threads (sg, 1);
   w->thread = g_thread_try_new ("melspecx-worker", worker_loop, w, &err);
@@ -386,6 +437,8 @@ gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples)
   g_mutex_lock (&w->lock);
   if (worker_full (w)) {
     w->blocked = TRUE;
+    if (w->idle || w->napping)
+      g_cond_signal (&w->work_cond); /* the nap was too long */
     while (worker_full (w) && !w->flushing && w->status == MSX_OK)
       worker_wait_space (w);
     w->blocked = FALSE;
