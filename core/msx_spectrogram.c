@@ -27,7 +27,27 @@ struct MsxSpectrogram {
   MsxStft *stft;
   MsxColumns **cols; /* one per lane */
   double *dbfs;      /* per band, once cfg.ref is MSX_REF_DBFS (msx_dbfs.h) */
+  /* What a render writes before the pixels, kept from one render (or
+   * msx_spectrogram_reserve()) to the next: the dB columns and the RGB
+   * frame of render_png. */
+  float *db;
+  size_t db_size;
+  uint8_t *rgb;
+  size_t rgb_size;
 };
+
+/* *@buf grown to at least @size bytes; its old contents are not kept.
+ * Returns: FALSE when out of memory (*@buf is then NULL). */
+static int
+scratch (void **buf, size_t *have, size_t size)
+{
+  if (*buf != NULL && *have >= size)
+    return 1;
+  free (*buf);
+  *buf = malloc (size);
+  *have = *buf != NULL ? size : 0;
+  return *buf != NULL;
+}
 
 static void
 on_frames (void *user, int lane, const float *mel, size_t n_frames)
@@ -198,15 +218,34 @@ msx_spectrogram_render (MsxSpectrogram *sg, MsxPixelFormat fmt, int width,
   if (width < 1 || height < 1 || width > MSX_MAX_WIDTH ||
       height > MSX_MAX_HEIGHT || pixels == NULL)
     return MSX_ERROR_INVALID_ARGUMENT;
-  db = malloc ((size_t)sg->lanes * width * c->n_mels * sizeof (float));
-  if (db == NULL)
+  if (!scratch ((void **)&sg->db, &sg->db_size,
+          (size_t)sg->lanes * width * c->n_mels * sizeof (float)))
     return MSX_ERROR_NO_MEMORY;
+  db = sg->db;
   st = lanes_db (sg, width, db);
   if (st == MSX_OK)
     st = msx_image_render (db, sg->lanes, width, c->n_mels, (float)-c->top_db,
         0.0f, c->colormap, c->invert, fmt, width, height, pixels, stride);
-  free (db);
   return st;
+}
+
+MsxStatus
+msx_spectrogram_reserve (MsxSpectrogram *sg, int width, int height)
+{
+  size_t db_size, rgb_size;
+
+  if (width < 1 || height < 1 || width > MSX_MAX_WIDTH ||
+      height > MSX_MAX_HEIGHT)
+    return MSX_ERROR_INVALID_ARGUMENT;
+  db_size = (size_t)sg->lanes * width * sg->cfg.n_mels * sizeof (float);
+  rgb_size = (size_t)width * 3 * height;
+  if (!scratch ((void **)&sg->db, &sg->db_size, db_size) ||
+      !scratch ((void **)&sg->rgb, &sg->rgb_size, rgb_size))
+    return MSX_ERROR_NO_MEMORY;
+  /* Written once, so that the pages are there when the render comes. */
+  memset (sg->db, 0, db_size);
+  memset (sg->rgb, 0, rgb_size);
+  return MSX_OK;
 }
 
 /* msx_config_to_json into a buffer grown until it fits; the size recorded
@@ -248,11 +287,12 @@ msx_spectrogram_render_png (
   if (width < 1 || height < 1 || width > MSX_MAX_WIDTH ||
       height > MSX_MAX_HEIGHT)
     return MSX_ERROR_INVALID_ARGUMENT;
-  pixels = malloc (stride * height);
   json = config_json (sg, width, height);
   st = MSX_ERROR_NO_MEMORY;
-  if (pixels == NULL || json == NULL)
+  if (json == NULL ||
+      !scratch ((void **)&sg->rgb, &sg->rgb_size, stride * height))
     goto done;
+  pixels = sg->rgb;
   st =
       msx_spectrogram_render (sg, MSX_PIXEL_RGB, width, height, pixels, stride);
   if (st == MSX_OK)
@@ -260,7 +300,6 @@ msx_spectrogram_render_png (
         MSX_PNG_TEXT_KEY, json, png, png_size);
 
 done:
-  free (pixels);
   free (json);
   return st;
 }
@@ -409,6 +448,8 @@ msx_spectrogram_free (MsxSpectrogram *sg)
       msx_columns_free (sg->cols[l]);
   free (sg->cols);
   free (sg->dbfs);
+  free (sg->db);
+  free (sg->rgb);
   free (sg);
 }
 
