@@ -106,8 +106,9 @@ int msx_backend_vulkan_built (void);
 void msx_backend_free (MsxBackend *be);
 
 /* Implementations (msx_backend_cpu.c, msx_backend_vulkan.c).  The Vulkan
- * table exists only when MSX_HAVE_VULKAN is defined.  Its create() must, for
- * cfg->backend == MSX_BACKEND_AUTO, refuse (MSX_ERROR_BACKEND_UNAVAILABLE,
+ * table is linked in when MSX_HAVE_VULKAN is defined, and found in the
+ * Vulkan module when MSX_VULKAN_MODULE is (msx_backend.c).  Its create() must,
+ * for cfg->backend == MSX_BACKEND_AUTO, refuse (MSX_ERROR_BACKEND_UNAVAILABLE,
  * msg saying why) when no discrete/integrated/virtual GPU exists, so that
  * the factory falls back to the CPU.  It refuses framing kaldi the same way
  * (only the CPU computes it): auto then uses the CPU, and backend vulkan is

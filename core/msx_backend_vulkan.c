@@ -824,9 +824,9 @@ vk_build (VkState *s, const MsxConfig *cfg, const float *window,
   return st;
 }
 
-/* auto on a machine whose answer is known not to change (no GPU, the same
- * drivers as last time) does not load the drivers again just to hear it;
- * msx_vulkan_probe.h. */
+/* auto: a machine found to have no GPU is remembered, so that later runs
+ * neither open this backend nor load the drivers again just to hear it
+ * (msx_backend.c asks msx_vk_probe_recall() first; msx_vulkan_probe.h). */
 static MsxStatus
 acquire_device (VkState *s, const MsxConfig *cfg, char *msg, size_t msg_size)
 {
@@ -835,8 +835,6 @@ acquire_device (VkState *s, const MsxConfig *cfg, char *msg, size_t msg_size)
   if (cfg->backend != MSX_BACKEND_AUTO)
     return msx_vk_device_acquire (
         cfg->backend, cfg->device_index, &s->dev, msg, msg_size);
-  if (msx_vk_probe_recall (cfg->device_index, msg, msg_size))
-    return MSX_ERROR_BACKEND_UNAVAILABLE;
   st = msx_vk_device_acquire (
       cfg->backend, cfg->device_index, &s->dev, msg, msg_size);
   if (st == MSX_ERROR_BACKEND_UNAVAILABLE)
@@ -899,7 +897,9 @@ vk_describe (void *state)
   return ((VkState *)state)->description;
 }
 
-/* No set_threads: the device's parallelism is not the host's threads. */
+/* No set_threads: the device's parallelism is not the host's threads.
+ * The one symbol the Vulkan module exports (msx_backend.c opens it). */
+__attribute__ ((visibility ("default")))
 const MsxBackendOps msx_backend_vulkan_ops = {
   "vulkan",
   vk_create,

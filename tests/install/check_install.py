@@ -18,6 +18,10 @@ import tempfile
 from pathlib import Path
 
 MESON, BUILD, PLUGINDIR_OPTION, WITH_PYTHON = sys.argv[1:5]
+# Built with Vulkan, the plugin opens its Vulkan backend from this module
+# in its own directory.
+VULKAN_MODULE = "libmelspecx-vulkan.so.0"
+WITH_VULKAN = (Path(BUILD) / "gst" / VULKAN_MODULE).exists()
 results = []
 
 
@@ -82,6 +86,15 @@ def check_plugin(dest, tmp):
     check("gst-inspect-1.0 melspecx loads the installed plugin",
           out.returncode == 0 and str(plugin) in out.stdout,
           out.stdout[-500:] + out.stderr[-500:])
+    if WITH_VULKAN:
+        module = plugin.parent / VULKAN_MODULE
+        check(f"the Vulkan module is installed beside the plugin ({module})",
+              module.is_file())
+        out = run(["gst-launch-1.0", "-q", "audiotestsrc", "num-buffers=4",
+                   "!", "melspecx", "backend=vulkan", "!", "fakesink"],
+                  env=env)
+        check("the installed plugin opens it: backend=vulkan plays",
+              out.returncode == 0, out.stdout[-500:] + out.stderr[-500:])
     return plugin
 
 
@@ -125,7 +138,7 @@ def main():
         dest = tmp / "dest"
         out = run([MESON, "install", "-C", BUILD, "--destdir", str(dest),
                    "--no-rebuild", "--quiet"], env=clean_env())
-        print("1..7" if WITH_PYTHON == "yes" else "1..3")
+        print(f"1..{3 + (2 if WITH_VULKAN else 0) + (4 if WITH_PYTHON == 'yes' else 0)}")
         check("meson install into a DESTDIR", out.returncode == 0,
               out.stdout + out.stderr)
         plugin = check_plugin(dest, tmp)

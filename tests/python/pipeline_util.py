@@ -12,6 +12,7 @@ import os
 import shlex
 import struct
 import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -179,6 +180,33 @@ def run_pipeline(pipeline, timeout=DEFAULT_TIMEOUT):
             _collect(bus, result, msg)
         result.seconds = time.monotonic() - start
     return result
+
+
+# Plays a description to its end in a fresh process, then prints which of
+# the given file names that process has mapped.
+_MAPPED = r"""
+import sys
+sys.path.insert(0, sys.argv[2])
+from pipeline_util import run_pipeline
+result = run_pipeline(sys.argv[1])
+assert result.eos and not result.errors, result.describe()
+maps = open("/proc/self/maps").read()
+print(" ".join(name for name in sys.argv[3:] if name in maps))
+"""
+
+
+def libraries_mapped(description, names, extra_env=None):
+    """Which of @names (parts of file names: "libcairo.so") a fresh process
+    has mapped once it has played @description to its end: what loading
+    the plugin and running it brought in."""
+    env = dict(os.environ)
+    env.update(extra_env or {})
+    done = subprocess.run(
+        [sys.executable, "-c", _MAPPED, description,
+         os.path.dirname(os.path.abspath(__file__))] + list(names),
+        capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return set(done.stdout.split())
 
 
 def run_gst_launch(description, timeout=DEFAULT_TIMEOUT, extra_env=None):

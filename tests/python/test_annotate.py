@@ -6,10 +6,6 @@ stream mode grows its frames the same way and keeps the plot's size."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import gi
 import numpy as np
 import pytest
@@ -20,6 +16,7 @@ from gi.repository import Gst  # noqa: E402
 from melspecx.pngmeta import read_metadata  # noqa: E402
 from test_cli import assert_one_line_error  # noqa: E402
 from test_cli import melspecx as run  # noqa: E402
+import pipeline_util as pu  # noqa: E402
 
 PIL = pytest.importorskip("PIL.Image")
 
@@ -162,29 +159,13 @@ def test_unsupported_build_refuses_in_one_sentence(media, tmp_path):
     assert run("generate", media["speech"], out).returncode == 0
 
 
-# Plays a description to its end in a fresh process, then prints which of
-# cairo's and pango's libraries that process has mapped.
-_MAPPED = r"""
-import sys
-sys.path.insert(0, sys.argv[2])
-from pipeline_util import run_pipeline
-result = run_pipeline(sys.argv[1])
-assert result.eos and not result.errors, result.describe()
-maps = open("/proc/self/maps").read()
-print(" ".join(lib for lib in ("libcairo.so", "libpango-1.0.so",
-                               "libpangocairo-1.0.so") if lib in maps))
-"""
+CAIRO_AND_PANGO = ("libcairo.so", "libpango-1.0.so", "libpangocairo-1.0.so")
 
 
 def _libraries_mapped(description: str) -> set[str]:
     """The cairo and pango libraries a process has mapped after playing
     @description to its end."""
-    done = subprocess.run(
-        [sys.executable, "-c", _MAPPED, description,
-         str(Path(__file__).parent)],
-        capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return set(done.stdout.split())
+    return pu.libraries_mapped(description, CAIRO_AND_PANGO)
 
 
 @needs_annotate
