@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msx_bigmem.h"
 #include "msx_columns.h"
 #include "msx_resize.h"
 
@@ -41,9 +42,9 @@ msx_columns_new (int n_mels, int width, MsxColumns **out)
   cols->capacity = 4 * width;
   if ((size_t)cols->capacity > SIZE_MAX / sizeof (double) / n_mels)
     goto no_memory;
-  /* calloc: the kernel hands out zero pages lazily, so a short input only
-   * touches the columns it uses. */
-  cols->sum = calloc ((size_t)cols->capacity * n_mels, sizeof (double));
+  /* Zeroed pages, on huge pages where the kernel has them (4 MiB at the
+   * defaults: msx_bigmem.h). */
+  cols->sum = msx_big_alloc ((size_t)cols->capacity * n_mels * sizeof (double));
   if (cols->sum == NULL)
     goto no_memory;
   msx_columns_reset (cols);
@@ -276,6 +277,7 @@ msx_columns_free (MsxColumns *cols)
 {
   if (cols == NULL)
     return;
-  free (cols->sum);
+  msx_big_free (
+      cols->sum, (size_t)cols->capacity * cols->n_mels * sizeof (double));
   free (cols);
 }

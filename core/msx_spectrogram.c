@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msx_bigmem.h"
 #include "msx_colormap.h"
 #include "msx_columns.h"
 #include "msx_png.h"
@@ -27,9 +28,8 @@ struct MsxSpectrogram {
   MsxStft *stft;
   MsxColumns **cols; /* one per lane */
   double *dbfs;      /* per band, once cfg.ref is MSX_REF_DBFS (msx_dbfs.h) */
-  /* What a render writes before the pixels, kept from one render (or
-   * msx_spectrogram_reserve()) to the next: the dB columns and the RGB
-   * frame of render_png. */
+  /* What a render writes before the pixels, kept from one render to the
+   * next: the dB columns and the RGB frame of render_png (msx_bigmem.h). */
   float *db;
   size_t db_size;
   uint8_t *rgb;
@@ -43,8 +43,8 @@ scratch (void **buf, size_t *have, size_t size)
 {
   if (*buf != NULL && *have >= size)
     return 1;
-  free (*buf);
-  *buf = malloc (size);
+  msx_big_free (*buf, *have);
+  *buf = msx_big_alloc (size);
   *have = *buf != NULL ? size : 0;
   return *buf != NULL;
 }
@@ -227,25 +227,6 @@ msx_spectrogram_render (MsxSpectrogram *sg, MsxPixelFormat fmt, int width,
     st = msx_image_render (db, sg->lanes, width, c->n_mels, (float)-c->top_db,
         0.0f, c->colormap, c->invert, fmt, width, height, pixels, stride);
   return st;
-}
-
-MsxStatus
-msx_spectrogram_reserve (MsxSpectrogram *sg, int width, int height)
-{
-  size_t db_size, rgb_size;
-
-  if (width < 1 || height < 1 || width > MSX_MAX_WIDTH ||
-      height > MSX_MAX_HEIGHT)
-    return MSX_ERROR_INVALID_ARGUMENT;
-  db_size = (size_t)sg->lanes * width * sg->cfg.n_mels * sizeof (float);
-  rgb_size = (size_t)width * 3 * height;
-  if (!scratch ((void **)&sg->db, &sg->db_size, db_size) ||
-      !scratch ((void **)&sg->rgb, &sg->rgb_size, rgb_size))
-    return MSX_ERROR_NO_MEMORY;
-  /* Written once, so that the pages are there when the render comes. */
-  memset (sg->db, 0, db_size);
-  memset (sg->rgb, 0, rgb_size);
-  return MSX_OK;
 }
 
 /* msx_config_to_json into a buffer grown until it fits; the size recorded
@@ -448,8 +429,8 @@ msx_spectrogram_free (MsxSpectrogram *sg)
       msx_columns_free (sg->cols[l]);
   free (sg->cols);
   free (sg->dbfs);
-  free (sg->db);
-  free (sg->rgb);
+  msx_big_free (sg->db, sg->db_size);
+  msx_big_free (sg->rgb, sg->rgb_size);
   free (sg);
 }
 

@@ -62,21 +62,6 @@ MsxStatus msx_spectrogram_render (MsxSpectrogram *sg, MsxPixelFormat fmt,
     int width, int height, uint8_t *pixels, size_t stride);
 
 /**
- * msx_spectrogram_reserve:
- * @width, @height: the picture a later render will draw
- *
- * Allocates and writes once the memory a render of that size works in
- * (the dB columns, and render_png's RGB frame), which the spectrogram
- * keeps from then on.  Fresh pages cost a page fault each on first write
- * (~5 us on a virtual machine): called from a thread that has time while
- * the input is analysed, this takes ~1 ms off the render at the end.
- * Optional; like a render, not concurrent with other calls on @sg.
- *
- * Returns: MSX_OK, MSX_ERROR_INVALID_ARGUMENT or MSX_ERROR_NO_MEMORY.
- */
-MsxStatus msx_spectrogram_reserve (MsxSpectrogram *sg, int width, int height);
-
-/**
  * msx_spectrogram_render_png:
  * Renders RGB (the picture is opaque: no alpha) at @width × @height and
  * encodes a PNG with a "melspecx" tEXt chunk holding the JSON of every

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "msx_backend.h"
+#include "msx_bigmem.h"
 #include "msx_fft.h"
 #include "msx_mel.h"
 #include "msx_stft.h"
@@ -464,7 +465,7 @@ alloc_buffers (MsxStft *s)
   s->batch = choose_batch (s);
   s->batch_len = (s->batch - 1) * (size_t)c->hop_length + (size_t)c->n_fft;
   s->cap = lane_capacity (s, s->batch);
-  s->buf = malloc (s->cap * (size_t)s->lanes * sizeof (float));
+  s->buf = msx_big_alloc (s->cap * (size_t)s->lanes * sizeof (float));
   s->scratch = malloc ((s->pad + 1) * sizeof (float));
   s->mel = malloc (s->batch * (size_t)c->n_mels * sizeof (float));
   return s->buf && s->mel && s->scratch ? MSX_OK : MSX_ERROR_NO_MEMORY;
@@ -577,7 +578,7 @@ msx_stft_free (MsxStft *s)
   msx_backend_free (s->backend);
   msx_mel_bank_free (s->bank);
   free (s->window);
-  free (s->buf);
+  msx_big_free (s->buf, s->cap * (size_t)s->lanes * sizeof (float));
   free (s->mel);
   free (s->scratch);
   free (s);

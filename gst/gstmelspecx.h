@@ -86,8 +86,6 @@ GstMelspecxWorker *gst_melspecx_worker_new (void);
 void gst_melspecx_worker_free (GstMelspecxWorker *w);
 gboolean gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
     GstMelspecxInput *input, gsize max_samples);
-void gst_melspecx_worker_reserve (
-    GstMelspecxWorker *w, gint width, gint height, guint8 *frame, gsize size);
 void gst_melspecx_worker_stop (GstMelspecxWorker *w);
 GstFlowReturn gst_melspecx_worker_push (
     GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples);
@@ -210,8 +208,6 @@ struct _GstMelspecx {
   /* picture */
   MsxSpectrogram *sg;
   GstMelspecxWorker *worker;
-  GstBuffer *frame;     /* the picture's video frame, from the start */
-  GstMapInfo frame_map; /* it, mapped for writing while it is held */
 
   /* video and raw frames: the analysis runs on the streaming thread */
   MsxStft *stft;

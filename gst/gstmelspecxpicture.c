@@ -8,65 +8,40 @@
  */
 
 #include "gstmelspecx.h"
+#include "msx_bigmem.h"
 
 GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 #define GST_CAT_DEFAULT gst_melspecx_debug
 
-/* Bytes of the buffer the picture is drawn into; 0 when the core encodes
- * the PNG from memory of its own. */
-static gsize
-picture_frame_size (GstMelspecx *self)
-{
-  if (self->ann_on && self->png) {
-    gsize fw =
-        self->cfg.width + self->ann_margins.left + self->ann_margins.right;
-    gsize fh =
-        self->cfg.height + self->ann_margins.top + self->ann_margins.bottom;
-    return fw * 3 * fh;
-  }
-  return self->png ? 0 : GST_VIDEO_INFO_SIZE (&self->vinfo);
-}
+typedef struct {
+  gpointer data;
+  gsize size;
+} PictureMemory;
 
 static void
-picture_drop_frame (GstMelspecx *self)
+picture_memory_free (gpointer user_data)
 {
-  if (self->frame == NULL)
-    return;
-  gst_buffer_unmap (self->frame, &self->frame_map);
-  gst_clear_buffer (&self->frame);
+  PictureMemory *m = user_data;
+
+  msx_big_free (m->data, m->size);
+  g_free (m);
 }
 
-/* The buffer to draw a picture of @size bytes into: the one allocated at
- * the start when it fits (its pages are already there), else a new one. */
+/* The buffer the picture is drawn into, from msx_big_alloc(): written whole
+ * right away, it would otherwise fault page by page (msx_bigmem.h). */
 static GstBuffer *
-picture_take_frame (GstMelspecx *self, gsize size)
+picture_new_frame (gsize size)
 {
-  GstBuffer *frame;
+  PictureMemory *m = g_new (PictureMemory, 1);
 
-  if (self->frame == NULL || self->frame_map.size != size) {
-    picture_drop_frame (self);
+  m->size = size;
+  m->data = msx_big_alloc (size);
+  if (m->data == NULL) {
+    g_free (m);
     return gst_buffer_new_allocate (NULL, size, NULL);
   }
-  gst_buffer_unmap (self->frame, &self->frame_map);
-  frame = g_steal_pointer (&self->frame);
-  return frame;
-}
-
-/* The worker writes the picture's memory once before its first batch
- * (gst_melspecx_worker_reserve()), so that the render at EOS finds its
- * pages. */
-static void
-picture_reserve (GstMelspecx *self)
-{
-  gsize size = picture_frame_size (self);
-
-  if (size > 0) {
-    self->frame = gst_buffer_new_allocate (NULL, size, NULL);
-    if (!gst_buffer_map (self->frame, &self->frame_map, GST_MAP_WRITE))
-      gst_clear_buffer (&self->frame);
-  }
-  gst_melspecx_worker_reserve (self->worker, self->cfg.width, self->cfg.height,
-      self->frame ? self->frame_map.data : NULL, size);
+  return gst_buffer_new_wrapped_full (
+      0, m->data, size, 0, size, m, picture_memory_free);
 }
 
 static gboolean
@@ -83,7 +58,6 @@ picture_start (GstMelspecx *self)
     GST_WARNING_OBJECT (self, "%s", msg);
   GST_INFO_OBJECT (self, "analysis on %s", msx_spectrogram_backend (self->sg));
   gst_melspecx_warn_config (self, msx_spectrogram_empty_bands (self->sg));
-  picture_reserve (self);
   /* Back-pressure after four seconds of audio (gstmelspecxworker.c). */
   if (!gst_melspecx_worker_start (self->worker, self->sg, &self->input,
           4 * (gsize)self->cfg.sample_rate)) {
@@ -176,8 +150,8 @@ picture_render (GstMelspecx *self, GstBuffer **out)
                        : (gsize)GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0);
     GstMapInfo mi;
 
-    *out = picture_take_frame (
-        self, self->png ? stride * fh : GST_VIDEO_INFO_SIZE (&self->vinfo));
+    *out = picture_new_frame (
+        self->png ? stride * fh : GST_VIDEO_INFO_SIZE (&self->vinfo));
     gst_buffer_map (*out, &mi, GST_MAP_WRITE);
     st = picture_render_annotated (
         self, fmt, map, dbfs, mi.data, stride, fw, fh, msg, sizeof msg);
@@ -204,7 +178,7 @@ picture_render (GstMelspecx *self, GstBuffer **out)
       *out = gst_buffer_new_wrapped_full (0, png, size, 0, size, png, free);
   } else {
     GstMapInfo mi;
-    *out = picture_take_frame (self, GST_VIDEO_INFO_SIZE (&self->vinfo));
+    *out = picture_new_frame (GST_VIDEO_INFO_SIZE (&self->vinfo));
     gst_buffer_map (*out, &mi, GST_MAP_WRITE);
     st = msx_spectrogram_render (self->sg, self->pixfmt, w, h, mi.data,
         GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0));
@@ -262,7 +236,6 @@ static void
 picture_stop (GstMelspecx *self)
 {
   gst_melspecx_worker_stop (self->worker);
-  picture_drop_frame (self);
   g_clear_pointer (&self->sg, msx_spectrogram_free);
 }
 

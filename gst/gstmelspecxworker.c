@@ -81,10 +81,6 @@ struct _GstMelspecxWorker {
   gsize queued_samples;
   gsize queued_bytes;
   gsize max_samples;
-  /* gst_melspecx_worker_reserve(): the thread's first job */
-  gint reserve_width, reserve_height;
-  guint8 *reserve_frame;
-  gsize reserve_size;
   gboolean busy;       /* the thread works on a batch */
   gboolean idle;       /* the thread waits on work_cond for a signal */
   gboolean napping;    /* the thread waits on work_cond until a timeout */
@@ -276,33 +272,12 @@ worker_pace (GstMelspecxWorker *w, gint64 busy_us, gint64 now_us)
   w->busy_us = 0;
 }
 
-/* Writes once the memory the picture will be drawn in (the thread is
- * busy meanwhile, so that a drain waits for it). */
-static void
-worker_do_reserve (GstMelspecxWorker *w)
-{
-  if (w->reserve_width > 0 && msx_spectrogram_reserve (w->sg, w->reserve_width,
-                                  w->reserve_height) != MSX_OK)
-    GST_DEBUG ("no memory reserved: the render will allocate it");
-  if (w->reserve_frame != NULL)
-    memset (w->reserve_frame, 0, w->reserve_size);
-  w->reserve_width = 0;
-  w->reserve_frame = NULL;
-  g_mutex_lock (&w->lock);
-  w->busy = FALSE;
-  if (w->waiters > 0)
-    g_cond_broadcast (&w->space_cond);
-  g_mutex_unlock (&w->lock);
-}
-
 static gpointer
 worker_loop (gpointer data)
 {
   GstMelspecxWorker *w = data;
   gint64 nap_end = 0; /* the next take's time, 0: wait for a signal */
 
-  if (w->busy)
-    worker_do_reserve (w);
   g_mutex_lock (&w->lock);
   while (!w->quit) {
     gboolean unreadable = FALSE;
@@ -412,42 +387,14 @@ gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
   w->window_us = g_get_monotonic_time ();
   w->last_take_us = w->window_us;
   w->busy_us = 0;
-  w->busy = w->reserve_width > 0 || w->reserve_frame != NULL;
   msx_spectrogram_set_threads (sg, 1);
   w->thread = g_thread_try_new ("melspecx-worker", worker_loop, w, &err);
   if (w->thread == NULL) {
-    w->busy = FALSE;
-    w->reserve_width = 0;
-    w->reserve_frame = NULL;
     GST_ERROR ("could not start the analysis thread: %s", err->message);
     g_clear_error (&err);
     return FALSE;
   }
   return TRUE;
-}
-
-/**
- * gst_melspecx_worker_reserve:
- * @width, @height: the picture the analysis will be rendered to
- *   (msx_spectrogram_reserve()), 0 for none
- * @frame: (nullable): memory the picture will be drawn into, @size bytes,
- *   which must stay valid until the next drain, discard or stop
- *
- * Gives the thread, before its first batch, the memory of the picture to
- * write once: fresh pages fault on first write (~5 us each on the
- * development VM, ~320 of them for a 1024x256 RGB picture), and the thread
- * pays that while the decoder runs instead of the end of the stream.
- * Call before gst_melspecx_worker_start().
- */
-void
-gst_melspecx_worker_reserve (
-    GstMelspecxWorker *w, gint width, gint height, guint8 *frame, gsize size)
-{
-  g_return_if_fail (w->thread == NULL);
-  w->reserve_width = width;
-  w->reserve_height = height;
-  w->reserve_frame = frame;
-  w->reserve_size = frame != NULL ? size : 0;
 }
 
 /* Ends the thread after its current batch; drops whatever still waits. */
