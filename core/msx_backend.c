@@ -4,7 +4,7 @@
  * Where the Vulkan backend lives depends on the build: linked in
  * (MSX_HAVE_VULKAN: the core's own programs and tests), or in a module
  * beside the binary that holds this file (MSX_VULKAN_MODULE, its file
- * name: the GStreamer plugin).  The module carries VkFFT, glslang (12 MB
+ * name: the GStreamer plugin).  The module carries VkFFT, glslang (10 MB
  * of C++), libstdc++ and the Vulkan loader, whose loading cost every
  * process ~5 ms although most runs never use them; it is opened the first
  * time a run asks for Vulkan, and not at all when backend auto remembers

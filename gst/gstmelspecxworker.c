@@ -30,18 +30,18 @@
  * with a wake-up per second.
  *
  * While the input comes fast (a decoder reading a file), not even that
- * wake-up is paid: the worker measures how fast the queue fills and
- * sleeps with a timeout until a quarter of it will have gathered; its own
- * core's timer wakes it, and the pushes do not signal it.  A queue that fills
- * anyway wakes it; a nap that finds nothing (the input stopped or is live) puts
- * it back to waiting for a push's signal.
+ * wake-up is paid: the worker measures how fast the queue fills and sleeps
+ * with a timeout until a quarter of it will have gathered; its own core's
+ * timer wakes it, and the pushes do not signal it.  A queue that fills
+ * anyway wakes it; a nap that finds nothing (the input stopped or is
+ * live) puts it back to waiting for a push's signal.
  *
  * The buffers the worker has read go back to the streaming thread, which
  * unrefs two at each push: the decoder's memory is then freed by the
  * thread that allocated it, just before it allocates again, as in a
- * pipeline without melspecx.  Freed on
- * the worker, every buffer took the lock of the decoder thread's malloc
- * arena, and the two threads contended for it hundreds of times a file.
+ * pipeline without melspecx.  Freed on the worker, every buffer took the
+ * lock of the decoder thread's malloc arena, and the two threads
+ * contended for it hundreds of times a file.
  */
 
 #include "gstmelspecx.h"
@@ -59,8 +59,8 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 #define WORKER_PACE_WINDOW_US 20000
 #define WORKER_BUSY_PARALLEL 0.8
 #define WORKER_BUSY_SINGLE 0.5
-/* Input that takes longer than this to fill half the queue (live audio)
- * wakes the worker with a signal instead of its timer. */
+/* Input that takes longer than this to fill a quarter of the queue (live
+ * audio) wakes the worker with a signal instead of its timer. */
 #define WORKER_MAX_NAP_US 100000
 
 typedef struct {
