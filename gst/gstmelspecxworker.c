@@ -99,28 +99,8 @@ struct _GstMelspecxWorker {
   gint64 busy_us;    /* time spent analysing in it */
 };
 
-/* Called with the lock held. */
-static gboolean
-worker_full (GstMelspecxWorker *w)
-{
-  /* A single large buffer always gets in; otherwise wait for room. */
-  if (w->count == 0)
-    return FALSE;
-  return w->count >= WORKER_MAX_ITEMS || w->queued_samples >= w->max_samples ||
-         w->queued_bytes >= WORKER_MAX_BYTES;
-}
-
-/* An idle worker is woken only once a batch has gathered (drain wakes it
- * for the rest).  Lock held. */
-static gboolean
-worker_batch_ready (GstMelspecxWorker *w)
-{
-  return w->count >= WORKER_MAX_ITEMS / 2 ||
-         w->queued_samples >= w->max_samples / 2 ||
-         w->queued_bytes >= WORKER_MAX_BYTES / 2;
-}
-
-/* How full the queue is, 1.0 at a limit.  Lock held. */
+/* How full the queue is: 1.0 once any of its three limits (items,
+ * samples, bytes) is reached.  Lock held. */
 static gdouble
 worker_fullness (GstMelspecxWorker *w)
 {
@@ -129,6 +109,22 @@ worker_fullness (GstMelspecxWorker *w)
   gdouble bytes = (gdouble)w->queued_bytes / WORKER_MAX_BYTES;
 
   return MAX (items, MAX (samples, bytes));
+}
+
+/* Called with the lock held. */
+static gboolean
+worker_full (GstMelspecxWorker *w)
+{
+  /* A single large buffer always gets in; otherwise wait for room. */
+  return w->count > 0 && worker_fullness (w) >= 1.0;
+}
+
+/* An idle worker is woken only once a batch has gathered (drain wakes it
+ * for the rest).  Lock held. */
+static gboolean
+worker_batch_ready (GstMelspecxWorker *w)
+{
+  return worker_fullness (w) >= 0.5;
 }
 
 /* When the queue will be a quarter full if the input keeps coming as it
