@@ -489,10 +489,10 @@ build_analysis (MsxStft *s, char *msg, size_t msg_size)
 void
 msx_stft_prepare (const MsxConfig *cfg)
 {
-  /* A Vulkan backend plans on the device; a bad size fails later, in
-   * msx_stft_new(), with its message. */
-  if (cfg->backend != MSX_BACKEND_VULKAN && cfg->n_fft >= 2 &&
-      cfg->n_fft % 2 == 0)
+  /* A Vulkan backend plans on the device.  A size msx_fft_new() refuses
+   * is refused here silently, and later by msx_stft_new() with its
+   * message. */
+  if (cfg->backend != MSX_BACKEND_VULKAN)
     msx_fft_prepare (cfg->n_fft);
 }
 
