@@ -37,11 +37,15 @@
  * live) puts it back to waiting for a push's signal.
  *
  * The buffers the worker has read go back to the streaming thread, which
- * unrefs two at each push: the decoder's memory is then freed by the
+ * unrefs one at each push: the decoder's memory is then freed by the
  * thread that allocated it, just before it allocates again, as in a
  * pipeline without melspecx.  Freed on the worker, every buffer took the
  * lock of the decoder thread's malloc arena, and the two threads
- * contended for it hundreds of times a file.
+ * contended for it hundreds of times a file.  One for one, the number of
+ * the decoder's blocks alive never falls: the block just freed is the
+ * next one allocated, and the top of the decoder's heap is never freed in
+ * a burst that malloc would give back to the kernel (and the decoder
+ * fault in again, page by page).
  */
 
 #include "gstmelspecx.h"
@@ -54,7 +58,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 /* At most this many bytes of samples wait, whatever the format. */
 #define WORKER_MAX_BYTES (8u << 20)
 /* Read buffers a push unrefs (gst_melspecx_worker_push()). */
-#define SPENT_PER_PUSH 2
+#define SPENT_PER_PUSH 1
 /* How the worker decides between one analysis thread and all of them. */
 #define WORKER_PACE_WINDOW_US 20000
 #define WORKER_BUSY_PARALLEL 0.8
@@ -442,11 +446,11 @@ gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples)
       worker_wait_space (w);
     w->blocked = FALSE;
   }
-  /* Two a push: the decoder's next allocations then reuse the memory
-   * just freed (malloc's per-thread cache holds seven blocks of a size),
-   * as in a pipeline without melspecx, where each buffer is freed as soon
-   * as it is pushed.  Freed forty at a time, most went through malloc's
-   * slower bins. */
+  /* One a push, as many as the decoder allocates: its next allocation
+   * reuses the block just freed, as in a pipeline without melspecx, where
+   * each buffer is freed as soon as it is pushed.  Freed in bursts, the
+   * blocks at the top of the decoder's heap went back to the kernel
+   * (glibc trims a thread's heap once 128 KiB at its top are free). */
   n_spent = worker_take_spent (w, spent, SPENT_PER_PUSH);
   if (w->flushing || w->status != MSX_OK || w->thread == NULL) {
     GstFlowReturn ret =
