@@ -37,6 +37,7 @@
 #include "msx_backend.h"
 #include "msx_db.h"
 #include "msx_fft.h"
+#include "msx_simd.h"
 
 /* Fewer frames per thread than this are not worth a hand-over. */
 #define PARALLEL_MIN 64
@@ -97,7 +98,7 @@ struct CpuState {
  * vectorises.  Above ~1.8e19 (samples far beyond full scale) the square
  * overflows: it saturates at FLT_MAX instead of becoming Inf, which the
  * mel sum and dB would carry to the whole picture. */
-static void
+MSX_SIMD_INLINE void
 cpu_power (const float *restrict x, float *restrict p, int n, int magnitude)
 {
   int k;
@@ -112,7 +113,7 @@ cpu_power (const float *restrict x, float *restrict p, int n, int magnitude)
 }
 
 /* frame = x · window; restrict lets the compiler vectorise it. */
-static void
+MSX_SIMD_INLINE void
 cpu_window (const float *restrict x, const float *restrict w,
     float *restrict frame, int n)
 {
@@ -145,7 +146,7 @@ cpu_kaldi_frame (const CpuState *s, const float *x, float *frame)
 }
 
 /* @n_frames consecutive frames with @w's plan and buffers. */
-static void
+MSX_SIMD_CLONES static void
 cpu_frames (const CpuState *s, CpuWorker *w, const float *signal,
     size_t n_frames, float *mel_out)
 {

@@ -15,6 +15,7 @@
 #include "msx_bigmem.h"
 #include "msx_columns.h"
 #include "msx_resize.h"
+#include "msx_simd.h"
 
 struct MsxColumns {
   int n_mels;
@@ -77,7 +78,7 @@ merge_pairs (MsxColumns *cols)
       (size_t)(cols->capacity - cols->kept) * m * sizeof (double));
 }
 
-static void
+MSX_SIMD_INLINE void
 add_frame (MsxColumns *cols, const float *frame)
 {
   size_t m = cols->n_mels, i;
@@ -101,7 +102,7 @@ add_frame (MsxColumns *cols, const float *frame)
   cols->frames++;
 }
 
-void
+MSX_SIMD_CLONES void
 msx_columns_add (MsxColumns *cols, const float *mel, size_t n_frames)
 {
   size_t f;

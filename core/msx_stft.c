@@ -24,6 +24,7 @@
 #include "msx_bigmem.h"
 #include "msx_fft.h"
 #include "msx_mel.h"
+#include "msx_simd.h"
 #include "msx_stft.h"
 #include "msx_window.h"
 
@@ -148,7 +149,7 @@ compact (MsxStft *s)
  * to ±MSX_SAMPLE_LIMIT, so that it stays the loudest thing in the picture
  * while every later sum stays finite in float (see MSX_SAMPLE_LIMIT).
  * Integers are always in range. */
-static inline float
+MSX_SIMD_INLINE float
 load_f32 (const void *p, size_t i)
 {
   float v = ((const float *)p)[i];
@@ -160,7 +161,7 @@ load_f32 (const void *p, size_t i)
                                  : v;
 }
 
-static inline float
+MSX_SIMD_INLINE float
 load_f64 (const void *p, size_t i)
 {
   double v = ((const double *)p)[i];
@@ -172,13 +173,13 @@ load_f64 (const void *p, size_t i)
                                  : (float)v;
 }
 
-static inline float
+MSX_SIMD_INLINE float
 load_s16 (const void *p, size_t i)
 {
   return (float)((const int16_t *)p)[i] * (1.0f / 32768.0f);
 }
 
-static inline float
+MSX_SIMD_INLINE float
 load_s32 (const void *p, size_t i)
 {
   return (float)((const int32_t *)p)[i] * (1.0f / 2147483648.0f);
@@ -193,7 +194,8 @@ load_s32 (const void *p, size_t i)
  * and halving is exact).  One copy per sample format, so that each inner
  * loop is a plain loop the compiler can vectorise. */
 #define DEFINE_APPEND(fmt, load)                                               \
-  static void append_##fmt (MsxStft *s, const void *in, size_t n)              \
+  MSX_SIMD_CLONES static void append_##fmt (                                   \
+      MsxStft *s, const void *in, size_t n)                                    \
   {                                                                            \
     int c, channels = s->cfg.channels;                                         \
     size_t i;                                                                  \
