@@ -17,6 +17,11 @@ and prints, per command, the median wall time, the files/s it gives and
 the ratio to -j 1's files/s, as a markdown table.  The cluster's start-up
 is not counted (it is running before the rounds, as a real one would be);
 each command's own start-up (Python, GStreamer, connecting) is.
+
+A second table times the files alone: the same work (--format, the
+command's defaults) in a process that has started already, timed
+around its pool of 1 or 2 threads, so that the start-up that no number of
+jobs shortens is left out.
 """
 
 from __future__ import annotations
@@ -59,6 +64,32 @@ def timed(command: list[str]) -> float:
     return time.monotonic() - start
 
 
+def files_alone(inputs: Path, out: Path, fmt: str, jobs: int) -> float:
+    """Seconds for ``jobs`` threads to render every file of ``inputs``, in
+    a process of its own whose start-up is not counted (see the module's
+    text)."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--files-alone", str(inputs), str(out),
+         fmt, str(jobs)], check=True, capture_output=True, text=True)
+    return float(proc.stdout.split()[-1])
+
+
+def files_alone_child(inputs: Path, out: Path, fmt: str, jobs: int) -> int:
+    """--files-alone: prints the seconds the files took after start-up."""
+    import concurrent.futures
+    from melspecx.api import element_keywords
+    from melspecx.dataset import output_stems, process
+    files = sorted(p for p in inputs.iterdir() if p.is_file())
+    stems = output_stems(files, inputs, out, fmt)
+    props = element_keywords({})
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(lambda job: process(job[0], job[1], fmt, props,
+                                          force=True), zip(files, stems)))
+    print(f"{time.monotonic() - start:.4f}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=20)
@@ -70,7 +101,13 @@ def main() -> int:
                         help="4 files, one round: proves the script works")
     parser.add_argument("--workdir", type=Path,
                         default=Path(tempfile.gettempdir()) / "melspecx-batch")
+    parser.add_argument("--files-alone", nargs=4,
+                        metavar=("IN", "OUT", "FORMAT", "J"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.files_alone:
+        inputs, out, fmt, jobs = args.files_alone
+        return files_alone_child(Path(inputs), Path(out), fmt, int(jobs))
     if args.quick:
         args.files, args.rounds = 4, 1
     inputs = args.workdir / f"in-{args.files}"
@@ -90,9 +127,14 @@ def main() -> int:
                                           cluster.scheduler_address],
     }
     walls: dict[str, list[float]] = {name: [] for name in commands}
+    alone: dict[int, list[float]] = {1: [], 2: []}
     out = args.workdir / "out"
     try:
         for _ in range(args.rounds):
+            for jobs in alone:
+                shutil.rmtree(out, ignore_errors=True)
+                alone[jobs].append(files_alone(inputs, out, args.format,
+                                               jobs))
             for name, extra in commands.items():
                 shutil.rmtree(out, ignore_errors=True)
                 walls[name].append(timed(base + [str(out), "--format",
@@ -116,6 +158,14 @@ def main() -> int:
         rate = args.files / statistics.median(times)
         print(f"| `melspecx batch {name}` | {statistics.median(times):.2f} s"
               f" | {rate:.1f} | {rate / one:.2f} × |")
+    print("\nThe files alone, in a process already started:\n")
+    print("| threads | wall | files/s | vs 1 thread |")
+    print("|---|---:|---:|---:|")
+    one = args.files / statistics.median(alone[1])
+    for jobs, times in alone.items():
+        rate = args.files / statistics.median(times)
+        print(f"| {jobs} | {statistics.median(times):.2f} s | {rate:.1f} | "
+              f"{rate / one:.2f} × |")
     return 0
 
 
