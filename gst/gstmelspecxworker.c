@@ -446,11 +446,9 @@ gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples)
       worker_wait_space (w);
     w->blocked = FALSE;
   }
-  /* One a push, as many as the decoder allocates: its next allocation
-   * reuses the block just freed, as in a pipeline without melspecx, where
-   * each buffer is freed as soon as it is pushed.  Freed in bursts, the
-   * blocks at the top of the decoder's heap went back to the kernel
-   * (glibc trims a thread's heap once 128 KiB at its top are free). */
+  /* One a push, as many as the decoder allocates (see the top of this
+   * file): glibc trims a thread's heap once 128 KiB at its top are free,
+   * which blocks freed in bursts reached. */
   n_spent = worker_take_spent (w, spent, SPENT_PER_PUSH);
   if (w->flushing || w->status != MSX_OK || w->thread == NULL) {
     GstFlowReturn ret =
