@@ -159,7 +159,8 @@ cpu_frames (const CpuState *s, CpuWorker *w, const float *signal,
     else
       cpu_window (signal + b * (size_t)s->hop, s->window,
           msx_fft_input (w->fft), s->n_fft);
-    cpu_power (msx_fft_execute (w->fft), w->power, s->n_used, s->magnitude);
+    cpu_power (msx_fft_execute_bins (w->fft, s->n_used), w->power, s->n_used,
+        s->magnitude);
     msx_mel_bank_apply (s->bank, w->power, mel);
     if (s->output_db)
       msx_db_from_power (

@@ -58,6 +58,16 @@ float *msx_fft_input (MsxFft * fft);
 const float *msx_fft_execute (MsxFft * fft);
 
 /**
+ * msx_fft_execute_bins:
+ * @n_bins: how many bins the caller reads, 1 .. n_fft/2+1 (others: all)
+ *
+ * msx_fft_execute() for a caller that reads only bins 0 .. @n_bins-1 (the
+ * mel bands end below Nyquist): the values past them are left undefined,
+ * which saves part of the transform's last pass with FFTW.
+ */
+const float *msx_fft_execute_bins (MsxFft * fft, int n_bins);
+
+/**
  * msx_fft_prepare:
  * @n_fft: a transform length msx_fft_new() will be asked for
  *

@@ -85,9 +85,11 @@ fft_error (int N, int frames, int shift)
 static void
 test_sizes (void)
 {
-  /* powers of two, mixed radix (400 = 2^4·5^2, 18 = 2·3^2) and a large
-   * prime factor (2·53) */
-  static const int sizes[] = { 16, 18, 106, 400, 512, 1000, 2048, 4096 };
+  /* the smallest (2, 4: no bin between DC and Nyquist to pair; 10: an odd
+   * half), powers of two, mixed radix (400 = 2^4·5^2, 18 = 2·3^2), a large
+   * prime factor (2·53) and a long one */
+  static const int sizes[] = { 2, 4, 10, 16, 18, 106, 400, 512, 1000, 2048,
+    4096, 16384 };
   char what[128];
   size_t i;
 
@@ -118,6 +120,35 @@ test_impulse (void)
     err = fmax (err, fabs (out[2 * k + 1] + sin (2 * M_PI * k * 3 / N)));
   }
   msx_check (err < 1e-6, "impulse at 3: X_k = exp(-2πi·3k/N), unscaled");
+  msx_fft_free (fft);
+}
+
+/* msx_fft_execute_bins(): the first n_bins values are those of the whole
+ * transform, bit for bit, for every n_bins around the four-bin steps. */
+static void
+test_bins (void)
+{
+  enum { N = 64 };
+  float full[N + 2];
+  const float *x;
+  uint64_t seed = 7;
+  int n, k, worst = 0;
+  MsxFft *fft;
+
+  msx_fft_new (N, &fft);
+  for (k = 0; k < N; k++)
+    msx_fft_input (fft)[k] = (float)noise (&seed);
+  memcpy (full, msx_fft_execute (fft), sizeof full);
+  for (n = 1; n <= N / 2 + 1; n++) {
+    seed = 7; /* the input may have been overwritten */
+    for (k = 0; k < N; k++)
+      msx_fft_input (fft)[k] = (float)noise (&seed);
+    x = msx_fft_execute_bins (fft, n);
+    if (memcmp (x, full, 2 * (size_t)n * sizeof *x))
+      worst = n;
+  }
+  msx_check (
+      worst == 0, "execute_bins(n): bins below n equal the full transform's");
   msx_fft_free (fft);
 }
 
@@ -208,6 +239,7 @@ main (void)
       msx_fft_library ());
   test_sizes ();
   test_impulse ();
+  test_bins ();
   test_invalid ();
   test_threads ();
   report_speed (2048, 1024);
