@@ -7,15 +7,22 @@
  * decoding upstream and everything melspecx does overlap on two cores.
  *
  * The analysis may share its batches among several threads, which pays
- * only when it is what holds the pipeline back: beside a decoder that
- * keeps one core busy, a second analysis thread would take turns with the
- * decoder on its core.  So the worker starts with one thread and measures
- * how much of the time it is busy: above 80 % over 20 ms it asks for all
- * of them (msx_spectrogram_set_threads; a WAV file, whose decoding costs
- * nothing), below 50 % it goes back to one (a decoder slower than the
- * analysis).  The work itself comes in bursts (a batch of chunk-size
- * frames every few seconds of audio), so a busy fraction over a window
- * says more than whether the queue was ever full.
+ * only when it is what holds the pipeline back and a core is free for
+ * them.  So the worker starts with one thread and measures how much of the
+ * time it is busy, over windows of 20 ms: below 50 % it keeps (or goes
+ * back to) one thread (a decoder slower than the analysis).  After 100 ms
+ * busy above 80 % it tries: one thread and all of them
+ * (msx_spectrogram_set_threads) take turns three times, 100 ms each, and
+ * all are kept only if they analysed 5 % more samples per second of wall
+ * time; a refused trial is tried again 5 s later.  Whether they pay
+ * cannot be told beforehand: a helper that takes turns with the decoder
+ * on its core costs more than it gives.  On 2 cores, a source that costs
+ * nothing (F32 in 16384-sample buffers) took 0.80 x the wall time with two
+ * analysis threads than with one, while a 10-hour WAV (the streaming
+ * thread reading 4 KiB buffers keeps 0.6 of a core busy) took
+ * 1.16 x, for 1.22 x the CPU.  The work itself comes in bursts (a batch
+ * of chunk-size frames every few seconds of audio), so a busy fraction
+ * over a window says more than whether the queue was ever full.
  *
  * The queue is a fixed ring of buffer references, allocated with the
  * worker: nothing is allocated or copied per buffer.  It is bounded (512
@@ -63,6 +70,12 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 #define WORKER_PACE_WINDOW_US 20000
 #define WORKER_BUSY_PARALLEL 0.8
 #define WORKER_BUSY_SINGLE 0.5
+/* Windows a rate is measured over, and turns of each in a trial. */
+#define WORKER_TRIAL_WINDOWS 5
+#define WORKER_TRIAL_TURNS 3
+/* What the helpers must gain to be kept, and when a refusal is retried. */
+#define WORKER_TRIAL_GAIN 1.05
+#define WORKER_TRIAL_RETRY_US 5000000
 /* Input that takes longer than this to fill a quarter of the queue (live
  * audio) wakes the worker with a signal instead of its timer. */
 #define WORKER_MAX_NAP_US 100000
@@ -98,9 +111,17 @@ struct _GstMelspecxWorker {
   MsxStatus status;    /* first error, MSX_OK if none */
   gboolean unreadable; /* that error: a buffer could not be read */
   /* the thread's own (discard resets them while the thread is idle) */
-  gboolean parallel; /* the analysis may use every thread */
-  gint64 window_us;  /* start of the current pace window */
-  gint64 busy_us;    /* time spent analysing in it */
+  gboolean parallel;        /* the analysis may use every thread */
+  gint64 window_us;         /* start of the current pace window */
+  gint64 busy_us;           /* time spent analysing in it */
+  gsize window_samples;     /* samples analysed in it */
+  guint n_windows;          /* windows in the rate being measured */
+  gint64 rate_us;           /* their wall time */
+  gsize rate_samples;       /* and samples analysed */
+  guint trial_turns;        /* turns of the trial so far, 0: none under way */
+  gdouble trial_us[2];      /* wall time of the trial, one thread and all */
+  gdouble trial_samples[2]; /* samples analysed in it */
+  gint64 retry_us;          /* no trial before this time */
 };
 
 /* How full the queue is: 1.0 once any of its three limits (items,
@@ -247,32 +268,88 @@ worker_wait_space (GstMelspecxWorker *w)
   w->waiters--;
 }
 
-/* Counts @busy_us of analysis; at the end of a window, one thread if the
- * worker was mostly waiting, all of them if it was mostly busy.  Worker
+static void
+worker_set_parallel (GstMelspecxWorker *w, gboolean parallel)
+{
+  msx_spectrogram_set_threads (w->sg, parallel ? 0 : 1);
+  w->parallel = parallel;
+}
+
+/* A measurement of WORKER_TRIAL_WINDOWS windows ended: the trial starts,
+ * goes on with the other number of threads, or decides. */
+static void
+worker_trial_step (GstMelspecxWorker *w, gint64 now_us)
+{
+  gdouble gain;
+
+  if (w->trial_turns == 0) { /* one thread, busy: a trial starts */
+    GST_DEBUG ("the analysis is busy: trying every thread");
+    w->trial_turns = 1;
+    w->trial_us[0] = w->trial_us[1] = 0.0;
+    w->trial_samples[0] = w->trial_samples[1] = 0.0;
+  }
+  w->trial_us[w->parallel] += w->rate_us;
+  w->trial_samples[w->parallel] += w->rate_samples;
+  if (!w->parallel) {
+    worker_set_parallel (w, TRUE);
+    return;
+  }
+  if (w->trial_turns < WORKER_TRIAL_TURNS) {
+    w->trial_turns++;
+    worker_set_parallel (w, FALSE);
+    return;
+  }
+  gain = (w->trial_samples[1] / w->trial_us[1]) /
+         (MAX (w->trial_samples[0], 1.0) / w->trial_us[0]);
+  GST_DEBUG ("every thread analyses %.2f x the samples per second of one: %s",
+      gain, gain >= WORKER_TRIAL_GAIN ? "kept" : "back to one");
+  if (gain < WORKER_TRIAL_GAIN) {
+    worker_set_parallel (w, FALSE);
+    w->retry_us = now_us + WORKER_TRIAL_RETRY_US;
+  }
+  w->trial_turns = 0;
+}
+
+/* Counts @busy_us of analysis and the @samples it took; at the end of a
+ * window, one thread or all of them (see the top of the file).  Worker
  * thread, no lock: the analysis is its own between batches. */
 static void
-worker_pace (GstMelspecxWorker *w, gint64 busy_us, gint64 now_us)
+worker_pace (GstMelspecxWorker *w, gint64 busy_us, gsize samples, gint64 now_us)
 {
   gint64 span = now_us - w->window_us;
   gdouble busy;
 
   w->busy_us += busy_us;
+  w->window_samples += samples;
   if (span < WORKER_PACE_WINDOW_US)
     return;
   busy = (gdouble)w->busy_us / span;
-  if (!w->parallel && busy > WORKER_BUSY_PARALLEL) {
-    GST_DEBUG (
-        "the analysis is busy %.0f %% of the time: every thread", 100.0 * busy);
-    msx_spectrogram_set_threads (w->sg, 0);
-    w->parallel = TRUE;
-  } else if (w->parallel && busy < WORKER_BUSY_SINGLE) {
-    GST_DEBUG (
-        "the analysis is busy %.0f %% of the time: one thread", 100.0 * busy);
-    msx_spectrogram_set_threads (w->sg, 1);
-    w->parallel = FALSE;
-  }
   w->window_us = now_us;
   w->busy_us = 0;
+  w->rate_us += span;
+  w->rate_samples += w->window_samples;
+  w->window_samples = 0;
+
+  if (busy < WORKER_BUSY_SINGLE) {
+    /* the input holds the analysis back */
+    if (w->parallel)
+      GST_DEBUG (
+          "the analysis is busy %.0f %% of the time: one thread", 100.0 * busy);
+    worker_set_parallel (w, FALSE);
+    w->trial_turns = 0;
+    w->n_windows = 0;
+  } else if (w->trial_turns == 0 &&
+             (w->parallel || busy <= WORKER_BUSY_PARALLEL ||
+                 now_us < w->retry_us)) {
+    w->n_windows = 0; /* nothing to measure */
+  } else if (++w->n_windows < WORKER_TRIAL_WINDOWS) {
+    return;
+  } else {
+    w->n_windows = 0;
+    worker_trial_step (w, now_us);
+  }
+  w->rate_us = 0;
+  w->rate_samples = 0;
 }
 
 static gpointer
@@ -286,6 +363,7 @@ worker_loop (gpointer data)
     gboolean unreadable = FALSE;
     gint64 t0, t1;
     gdouble fullness;
+    gsize samples;
     MsxStatus st;
     guint n, left;
 
@@ -310,6 +388,7 @@ worker_loop (gpointer data)
     fullness = worker_fullness (w);
     nap_end = worker_next_take (fullness, t0 - w->last_take_us, t0);
     w->last_take_us = t0;
+    samples = w->queued_samples;
     n = worker_take_all (w);
     w->busy = TRUE;
     if (w->blocked)
@@ -318,7 +397,7 @@ worker_loop (gpointer data)
 
     st = worker_process (w, n, &unreadable);
     t1 = g_get_monotonic_time ();
-    worker_pace (w, t1 - t0, t1);
+    worker_pace (w, t1 - t0, samples, t1);
 
     g_mutex_lock (&w->lock);
     left = worker_hand_back (w, n);
@@ -390,6 +469,12 @@ gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
   w->window_us = g_get_monotonic_time ();
   w->last_take_us = w->window_us;
   w->busy_us = 0;
+  w->window_samples = 0;
+  w->n_windows = 0;
+  w->rate_us = 0;
+  w->rate_samples = 0;
+  w->trial_turns = 0;
+  w->retry_us = 0;
   msx_spectrogram_set_threads (sg, 1);
   w->thread = g_thread_try_new ("melspecx-worker", worker_loop, w, &err);
   if (w->thread == NULL) {
@@ -525,6 +610,8 @@ gst_melspecx_worker_discard (GstMelspecxWorker *w)
   if (w->sg)
     msx_spectrogram_set_threads (w->sg, 1);
   w->parallel = FALSE;
+  w->trial_turns = 0;
+  w->n_windows = 0;
   g_mutex_unlock (&w->lock);
   unref_all (spent, n_spent);
 }
