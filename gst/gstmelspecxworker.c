@@ -332,10 +332,11 @@ worker_pace (GstMelspecxWorker *w, gint64 busy_us, gsize samples, gint64 now_us)
 
   if (busy < WORKER_BUSY_SINGLE) {
     /* the input holds the analysis back */
-    if (w->parallel)
+    if (w->parallel) {
       GST_DEBUG (
           "the analysis is busy %.0f %% of the time: one thread", 100.0 * busy);
-    worker_set_parallel (w, FALSE);
+      worker_set_parallel (w, FALSE);
+    }
     w->trial_turns = 0;
     w->n_windows = 0;
   } else if (w->trial_turns == 0 &&
