@@ -49,6 +49,7 @@ picture_start (GstMelspecx *self)
 {
   gchar msg[512] = "";
   MsxStatus st = msx_spectrogram_new (&self->cfg, &self->sg, msg, sizeof msg);
+  gsize bpf;
 
   if (st != MSX_OK) {
     gst_melspecx_post_error (self, st, msg);
@@ -58,9 +59,11 @@ picture_start (GstMelspecx *self)
     GST_WARNING_OBJECT (self, "%s", msg);
   GST_INFO_OBJECT (self, "analysis on %s", msx_spectrogram_backend (self->sg));
   gst_melspecx_warn_config (self, msx_spectrogram_empty_bands (self->sg));
-  /* Back-pressure after four seconds of audio (gstmelspecxworker.c). */
+  /* Back-pressure after four seconds of audio or 2 MiB of samples,
+   * whichever is more (gstmelspecxworker.c). */
+  bpf = MAX (GST_AUDIO_INFO_BPF (&self->info), 1);
   if (!gst_melspecx_worker_start (self->worker, self->sg, &self->input,
-          4 * (gsize)self->cfg.sample_rate)) {
+          MAX (4 * (gsize)self->cfg.sample_rate, (2u << 20) / bpf))) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not start the analysis thread."), (NULL));
     return FALSE;

@@ -26,15 +26,21 @@
  *
  * The queue is a fixed ring of buffer references, allocated with the
  * worker: nothing is allocated or copied per buffer.  It is bounded (512
- * buffers, four seconds of audio or 8 MiB of samples, whichever comes
- * first: four seconds of 64 channels of F64 at 192 kHz would be 393 MB) so
- * that memory stays small and a slow analysis throttles upstream instead
- * of piling up samples.  The worker is woken once half of that has
- * gathered and then takes everything queued in one go, so the two threads
- * meet about once per two seconds of audio, not once per buffer: waking a
- * thread on the other core is the costliest thing a push does (~20 us on
- * the development VM), and the 7-minute MP3 took 1.7 % less wall time than
- * with a wake-up per second.
+ * buffers, 8 MiB of samples, and the element's limit in samples: four
+ * seconds of audio or 2 MiB, whichever is more; four seconds of 64
+ * channels of F64 at 192 kHz would be 393 MB) so that memory stays small
+ * and a slow analysis throttles upstream instead of piling up samples.
+ * The worker is woken once half of that has gathered and then takes
+ * everything queued in one go, so the two threads meet about once per
+ * half a queue (two seconds of audio or more), not once per buffer:
+ * waking a thread on the other core is the costliest thing a push does
+ * (~20 us on the development VM), and the 7-minute MP3 took 1.7 % less
+ * wall time than with a wake-up per second.  While the analysis is what
+ * holds the pipeline back, the queue is full and each take wakes the
+ * waiting streaming thread: the 2 MiB keep those wake-ups few for narrow
+ * formats (four seconds of mono S16 at 44.1 kHz are only 345 KiB; a
+ * 10-hour WAV took 0.94 x the wall time with a queue of 16 seconds, for
+ * 2.5 MB more peak memory).
  *
  * While the input comes fast (a decoder reading a file), not even that
  * wake-up is paid: the worker measures how fast the queue fills and sleeps
