@@ -14,15 +14,16 @@
  * busy above 80 % it tries: one thread and all of them
  * (msx_spectrogram_set_threads) take turns three times, 100 ms each, and
  * all are kept only if they analysed 5 % more samples per second of wall
- * time; a refused trial is tried again 5 s later.  Whether they pay
- * cannot be told beforehand: a helper that takes turns with the decoder
- * on its core costs more than it gives.  On 2 cores, a source that costs
- * nothing (F32 in 16384-sample buffers) took 0.80 x the wall time with two
- * analysis threads than with one, while a 10-hour WAV (the streaming
- * thread reading 4 KiB buffers keeps 0.6 of a core busy) took
- * 1.16 x, for 1.22 x the CPU.  The work itself comes in bursts (a batch
- * of chunk-size frames every few seconds of audio), so a busy fraction
- * over a window says more than whether the queue was ever full.
+ * time.  5 s after a trial, if the worker is still that busy, it tries
+ * again (a machine's load changes, and one trial may be unlucky).  Whether they
+ * pay cannot be told beforehand: a helper that takes turns with the decoder on
+ * its core costs more than it gives.  On 2 cores, a source that costs nothing
+ * (F32 in 16384-sample buffers) took 0.80 x the wall time with two analysis
+ * threads than with one, while a 10-hour WAV (the streaming thread reading 4
+ * KiB buffers keeps 0.6 of a core busy) took 1.16 x, for 1.22 x the CPU.  The
+ * work itself comes in bursts (a batch of chunk-size frames every few seconds
+ * of audio), so a busy fraction over a window says more than whether the queue
+ * was ever full.
  *
  * The queue is a fixed ring of buffer references, allocated with the
  * worker: nothing is allocated or copied per buffer.  It is bounded (512
@@ -288,11 +289,15 @@ worker_trial_step (GstMelspecxWorker *w, gint64 now_us)
 {
   gdouble gain;
 
-  if (w->trial_turns == 0) { /* one thread, busy: a trial starts */
-    GST_DEBUG ("the analysis is busy: trying every thread");
+  if (w->trial_turns == 0) { /* busy: a trial starts, with one thread */
+    GST_DEBUG ("the analysis is busy: trying one thread against all");
     w->trial_turns = 1;
     w->trial_us[0] = w->trial_us[1] = 0.0;
     w->trial_samples[0] = w->trial_samples[1] = 0.0;
+    if (w->parallel) { /* what was measured is not part of it */
+      worker_set_parallel (w, FALSE);
+      return;
+    }
   }
   w->trial_us[w->parallel] += w->rate_us;
   w->trial_samples[w->parallel] += w->rate_samples;
@@ -309,10 +314,9 @@ worker_trial_step (GstMelspecxWorker *w, gint64 now_us)
          (MAX (w->trial_samples[0], 1.0) / w->trial_us[0]);
   GST_DEBUG ("every thread analyses %.2f x the samples per second of one: %s",
       gain, gain >= WORKER_TRIAL_GAIN ? "kept" : "back to one");
-  if (gain < WORKER_TRIAL_GAIN) {
+  if (gain < WORKER_TRIAL_GAIN)
     worker_set_parallel (w, FALSE);
-    w->retry_us = now_us + WORKER_TRIAL_RETRY_US;
-  }
+  w->retry_us = now_us + WORKER_TRIAL_RETRY_US;
   w->trial_turns = 0;
 }
 
@@ -346,8 +350,7 @@ worker_pace (GstMelspecxWorker *w, gint64 busy_us, gsize samples, gint64 now_us)
     w->trial_turns = 0;
     w->n_windows = 0;
   } else if (w->trial_turns == 0 &&
-             (w->parallel || busy <= WORKER_BUSY_PARALLEL ||
-                 now_us < w->retry_us)) {
+             (busy <= WORKER_BUSY_PARALLEL || now_us < w->retry_us)) {
     w->n_windows = 0; /* nothing to measure */
   } else if (++w->n_windows < WORKER_TRIAL_WINDOWS) {
     return;
