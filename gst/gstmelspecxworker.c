@@ -15,15 +15,15 @@
  * (msx_spectrogram_set_threads) take turns three times, 100 ms each, and
  * all are kept only if they analysed 5 % more samples per second of wall
  * time.  5 s after a trial, if the worker is still that busy, it tries
- * again (a machine's load changes, and one trial may be unlucky).  Whether they
- * pay cannot be told beforehand: a helper that takes turns with the decoder on
- * its core costs more than it gives.  On 2 cores, a source that costs nothing
- * (F32 in 16384-sample buffers) took 0.80 x the wall time with two analysis
- * threads than with one, while a 10-hour WAV (the streaming thread reading 4
- * KiB buffers keeps 0.6 of a core busy) took 1.16 x, for 1.22 x the CPU.  The
- * work itself comes in bursts (a batch of chunk-size frames every few seconds
- * of audio), so a busy fraction over a window says more than whether the queue
- * was ever full.
+ * again (a machine's load changes, and one trial may be unlucky).  Whether
+ * they pay cannot be told beforehand: a helper that takes turns with the
+ * decoder on its core costs more than it gives.  On 2 cores, a source that
+ * costs nothing (F32 in 16384-sample buffers) took 0.80 x the wall time
+ * with two analysis threads than with one, while a 10-hour WAV (the
+ * streaming thread reading 4 KiB buffers keeps 0.6 of a core busy) took
+ * 1.16 x, for 1.22 x the CPU.  The work itself comes in bursts (a batch of
+ * chunk-size frames every few seconds of audio), so a busy fraction over a
+ * window says more than whether the queue was ever full.
  *
  * The queue is a fixed ring of buffer references, allocated with the
  * worker: nothing is allocated or copied per buffer.  It is bounded (512
