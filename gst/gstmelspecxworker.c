@@ -282,6 +282,22 @@ worker_set_parallel (GstMelspecxWorker *w, gboolean parallel)
   w->parallel = parallel;
 }
 
+/* One analysis thread, and the pace measured afresh from @now_us: a new
+ * input, or the same after a flush.  The thread is not analysing. */
+static void
+worker_pace_reset (GstMelspecxWorker *w, gint64 now_us)
+{
+  worker_set_parallel (w, FALSE);
+  w->window_us = now_us;
+  w->busy_us = 0;
+  w->window_samples = 0;
+  w->n_windows = 0;
+  w->rate_us = 0;
+  w->rate_samples = 0;
+  w->trial_turns = 0;
+  w->retry_us = 0;
+}
+
 /* A measurement of WORKER_TRIAL_WINDOWS windows ended: the trial starts,
  * goes on with the other number of threads, or decides. */
 static void
@@ -475,17 +491,8 @@ gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
   w->quit = FALSE;
   w->status = MSX_OK;
   w->unreadable = FALSE;
-  w->parallel = FALSE;
-  w->window_us = g_get_monotonic_time ();
-  w->last_take_us = w->window_us;
-  w->busy_us = 0;
-  w->window_samples = 0;
-  w->n_windows = 0;
-  w->rate_us = 0;
-  w->rate_samples = 0;
-  w->trial_turns = 0;
-  w->retry_us = 0;
-  msx_spectrogram_set_threads (sg, 1);
+  w->last_take_us = g_get_monotonic_time ();
+  worker_pace_reset (w, w->last_take_us);
   w->thread = g_thread_try_new ("melspecx-worker", worker_loop, w, &err);
   if (w->thread == NULL) {
     GST_ERROR ("could not start the analysis thread: %s", err->message);
@@ -618,10 +625,7 @@ gst_melspecx_worker_discard (GstMelspecxWorker *w)
   /* the next input starts on one thread again (the thread is idle: its
    * queue is empty and it is not busy) */
   if (w->sg)
-    msx_spectrogram_set_threads (w->sg, 1);
-  w->parallel = FALSE;
-  w->trial_turns = 0;
-  w->n_windows = 0;
+    worker_pace_reset (w, g_get_monotonic_time ());
   g_mutex_unlock (&w->lock);
   unref_all (spent, n_spent);
 }
