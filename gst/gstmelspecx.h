@@ -46,8 +46,7 @@ typedef enum {
 } GstMelspecxRefMode;
 
 /* Input buffers as samples the core reads (gstmelspecxinput.c): used by
- * one thread at a time, the worker in image mode, else the streaming
- * thread. */
+ * the streaming thread only. */
 typedef struct {
   GstAudioInfo info;
   MsxSampleFormat format; /* what the core is handed */
@@ -64,6 +63,8 @@ void gst_melspecx_input_clear (GstMelspecxInput *in);
 gboolean gst_melspecx_input_map (GstMelspecxInput *in, GstBuffer *buf,
     const void **data, MsxSampleFormat *fmt, gsize *n);
 void gst_melspecx_input_unmap (GstMelspecxInput *in);
+MsxSampleFormat gst_melspecx_input_format (
+    const GstMelspecxInput *in, gsize *frame_bytes);
 const gchar *gst_melspecx_input_check (GstMelspecxInput *in, GstBuffer *buf);
 
 /* Re-assembles whole frames when interleaved buffers split one
@@ -79,7 +80,7 @@ GstBuffer *gst_melspecx_framer_take (
 gsize gst_melspecx_framer_clear (GstMelspecxFramer *fr);
 
 /* The image-mode analysis thread (gstmelspecxworker.c): a bounded queue of
- * input buffers in front of msx_spectrogram_push_samples(). */
+ * samples in front of msx_spectrogram_push_samples(). */
 typedef struct _GstMelspecxWorker GstMelspecxWorker;
 
 GstMelspecxWorker *gst_melspecx_worker_new (void);
@@ -87,8 +88,7 @@ void gst_melspecx_worker_free (GstMelspecxWorker *w);
 gboolean gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
     GstMelspecxInput *input, gsize max_samples);
 void gst_melspecx_worker_stop (GstMelspecxWorker *w);
-GstFlowReturn gst_melspecx_worker_push (
-    GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples);
+GstFlowReturn gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf);
 GstFlowReturn gst_melspecx_worker_drain (GstMelspecxWorker *w);
 void gst_melspecx_worker_discard (GstMelspecxWorker *w);
 void gst_melspecx_worker_set_flushing (GstMelspecxWorker *w, gboolean flushing);

@@ -182,6 +182,18 @@ gst_melspecx_input_unmap (GstMelspecxInput *in)
   gst_audio_buffer_unmap (&in->abuf);
 }
 
+/* What gst_melspecx_input_map() gives: the format, and in @frame_bytes
+ * the size of one frame of it (every channel). */
+MsxSampleFormat
+gst_melspecx_input_format (const GstMelspecxInput *in, gsize *frame_bytes)
+{
+  gsize size = in->unpacked_bytes ? in->unpacked_bytes
+                                  : (gsize)GST_AUDIO_INFO_BPS (&in->info);
+
+  *frame_bytes = MAX (size * GST_AUDIO_INFO_CHANNELS (&in->info), 1);
+  return in->format;
+}
+
 /**
  * gst_melspecx_framer_take:
  * @buf: (transfer full): an input buffer

@@ -1,7 +1,7 @@
 /* GStreamer melspecx — one picture of the whole input
  * SPDX-License-Identifier: MIT
  *
- * Image mode into video/x-raw or image/png: the buffers go to the
+ * Image mode into video/x-raw or image/png: the samples go to the
  * analysis thread (gstmelspecxworker.c) as they come, and EOS draws the
  * whole input once, at PTS 0 with the input's duration.  Timestamps,
  * gaps and silence do not change the picture: it is the audio received.
@@ -74,7 +74,7 @@ picture_start (GstMelspecx *self)
 static GstFlowReturn
 picture_chain (GstMelspecx *self, GstBuffer *buf, gsize n)
 {
-  GstFlowReturn ret = gst_melspecx_worker_push (self->worker, buf, n);
+  GstFlowReturn ret = gst_melspecx_worker_push (self->worker, buf);
 
   if (ret != GST_FLOW_ERROR)
     return ret;

@@ -1,10 +1,22 @@
 /* GStreamer melspecx — the image-mode analysis thread
  * SPDX-License-Identifier: MIT
  *
- * The streaming thread only queues a reference to each input buffer; one
- * worker thread reads the samples (straight from the buffer for the
- * common formats, gstmelspecxinput.c) and feeds the analysis, so that
- * decoding upstream and everything melspecx does overlap on two cores.
+ * The streaming thread copies each input buffer's samples into a ring the
+ * worker owns and lets the buffer go at once; one worker thread feeds the
+ * analysis from the ring, so that decoding upstream and everything
+ * melspecx does overlap on two cores.  The samples are copied as the core
+ * reads them (interleaved S16, S32, F32 or F64, gstmelspecxinput.c): for
+ * what decoders emit, a memcpy of memory the decoder has just written.
+ *
+ * Why a copy: the decoder's buffers are then freed by the thread that
+ * allocated them, right after it wrote them, as in a pipeline without
+ * melspecx, and the next one reuses the same memory, still in cache.
+ * Holding references to them for the worker cost the decoder's thread
+ * more than the copy does: the mini-object atomics on buffers the other
+ * core had mapped, malloc growing the decoder's heap while its buffers
+ * waited (a page fault each fresh page), and the decoder writing memory
+ * that was cold.  On the 7-minute MP3 that was 57 ms more work on the
+ * streaming thread than decoding alone; the copy is ~7 ms of it.
  *
  * The analysis may share its batches among several threads, which pays
  * only when it is what holds the pipeline back and a core is free for
@@ -25,13 +37,13 @@
  * chunk-size frames every few seconds of audio), so a busy fraction over a
  * window says more than whether the queue was ever full.
  *
- * The queue is a fixed ring of buffer references, allocated with the
- * worker: nothing is allocated or copied per buffer.  It is bounded (512
- * buffers, 8 MiB of samples, and the element's limit in samples: four
- * seconds of audio or 2 MiB, whichever is more; four seconds of 64
- * channels of F64 at 192 kHz would be 393 MB) so that memory stays small
- * and a slow analysis throttles upstream instead of piling up samples.
- * The worker is woken once half of that has gathered and then takes
+ * The ring is allocated when the worker starts, twice the element's limit
+ * on waiting samples (four seconds of audio or 2 MiB, whichever is more,
+ * at most 8 MiB: four seconds of 64 channels of F64 at 192 kHz would be
+ * 393 MB), so that memory stays small and a slow analysis throttles
+ * upstream instead of piling up samples.  A push waits once the limit is
+ * queued; the other half is what the worker is reading meanwhile.  The
+ * worker is woken once half the limit has gathered and then takes
  * everything queued in one go, so the two threads meet about once per
  * half a queue (two seconds of audio or more), not once per buffer:
  * waking a thread on the other core is the costliest thing a push does
@@ -49,30 +61,16 @@
  * timer wakes it, and the pushes do not signal it.  A queue that fills
  * anyway wakes it; a nap that finds nothing (the input stopped or is
  * live) puts it back to waiting for a push's signal.
- *
- * The buffers the worker has read go back to the streaming thread, which
- * unrefs one at each push: the decoder's memory is then freed by the
- * thread that allocated it, just before it allocates again, as in a
- * pipeline without melspecx.  Freed on the worker, every buffer took the
- * lock of the decoder thread's malloc arena, and the two threads
- * contended for it hundreds of times a file.  One for one, the number of
- * the decoder's blocks alive never falls: the block just freed is the
- * next one allocated, and the top of the decoder's heap is never freed in
- * a burst that malloc would give back to the kernel (and the decoder
- * fault in again, page by page).
  */
 
 #include "gstmelspecx.h"
+#include "msx_bigmem.h"
 
 GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
 #define GST_CAT_DEFAULT gst_melspecx_debug
 
-/* At most this many buffers wait, whatever their size. */
-#define WORKER_MAX_ITEMS 512
 /* At most this many bytes of samples wait, whatever the format. */
 #define WORKER_MAX_BYTES (8u << 20)
-/* Read buffers a push unrefs (gst_melspecx_worker_push()). */
-#define SPENT_PER_PUSH 1
 /* How the worker decides between one analysis thread and all of them. */
 #define WORKER_PACE_WINDOW_US 20000
 #define WORKER_BUSY_PARALLEL 0.8
@@ -87,27 +85,24 @@ GST_DEBUG_CATEGORY_EXTERN (gst_melspecx_debug);
  * audio) wakes the worker with a signal instead of its timer. */
 #define WORKER_MAX_NAP_US 100000
 
-typedef struct {
-  GstBuffer *buf;
-  gsize n_samples; /* per channel */
-} WorkItem;
-
 struct _GstMelspecxWorker {
   GMutex lock;
-  GCond work_cond;  /* the worker waits for buffers */
+  GCond work_cond;  /* the worker waits for samples */
   GCond space_cond; /* push and drain wait for the worker */
   GThread *thread;
   MsxSpectrogram *sg;
-  GstMelspecxInput *input; /* read by the thread only */
-  WorkItem ring[WORKER_MAX_ITEMS];
-  guint head, count;                  /* oldest item, items queued */
-  WorkItem taken[WORKER_MAX_ITEMS];   /* the thread's current batch */
-  GstBuffer *spent[WORKER_MAX_ITEMS]; /* read, for the pusher to unref */
-  guint n_spent;
-  guint waiters; /* threads waiting on space_cond */
-  gsize queued_samples;
-  gsize queued_bytes;
-  gsize max_samples;
+  GstMelspecxInput *input; /* read by the pushing thread only */
+  MsxSampleFormat format;  /* of the samples in the ring */
+  gsize frame_bytes;       /* one frame of them */
+  /* The ring: `taken` bytes the thread analyses, then `queued` bytes from
+   * `read` on, then free space up to `taken`'s start; whole frames. */
+  guint8 *ring;
+  gsize ring_size;
+  gsize read;
+  gsize queued;
+  gsize taken;
+  gsize max_queued;    /* bytes that may wait before a push does */
+  guint waiters;       /* threads waiting on space_cond */
   gboolean busy;       /* the thread works on a batch */
   gboolean idle;       /* the thread waits on work_cond for a signal */
   gboolean napping;    /* the thread waits on work_cond until a timeout */
@@ -131,24 +126,27 @@ struct _GstMelspecxWorker {
   gint64 retry_us;          /* no trial before this time */
 };
 
-/* How full the queue is: 1.0 once any of its three limits (items,
- * samples, bytes) is reached.  Lock held. */
+/* How full the queue is: 1.0 once the limit is queued.  Lock held. */
 static gdouble
 worker_fullness (GstMelspecxWorker *w)
 {
-  gdouble items = (gdouble)w->count / WORKER_MAX_ITEMS;
-  gdouble samples = (gdouble)w->queued_samples / w->max_samples;
-  gdouble bytes = (gdouble)w->queued_bytes / WORKER_MAX_BYTES;
-
-  return MAX (items, MAX (samples, bytes));
+  return (gdouble)w->queued / w->max_queued;
 }
 
-/* Called with the lock held. */
-static gboolean
-worker_full (GstMelspecxWorker *w)
+/* Where the next bytes go and how many fit there, 0 when a push must wait
+ * for the worker.  Lock held. */
+static gsize
+worker_room (GstMelspecxWorker *w, gsize *at)
 {
-  /* A single large buffer always gets in; otherwise wait for room. */
-  return w->count > 0 && worker_fullness (w) >= 1.0;
+  gsize used = w->taken + w->queued;
+
+  *at = (w->read + w->queued) % w->ring_size;
+  if (w->queued >= w->max_queued || used >= w->ring_size)
+    return 0;
+  /* never more than the limit queued: a buffer larger than that goes in
+   * by pieces the worker can take while the rest is copied */
+  return MIN (
+      MIN (w->ring_size - used, w->ring_size - *at), w->max_queued - w->queued);
 }
 
 /* An idle worker is woken only once a batch has gathered (drain wakes it
@@ -172,97 +170,26 @@ worker_next_take (gdouble fullness, gint64 gather_us, gint64 take_us)
   return period <= WORKER_MAX_NAP_US ? take_us + (gint64)period : 0;
 }
 
-/* Drops every queued buffer.  Lock held. */
+/* Forgets every queued sample.  Lock held. */
 static void
 worker_clear_queue (GstMelspecxWorker *w)
 {
-  for (; w->count > 0; w->count--) {
-    gst_buffer_unref (w->ring[w->head].buf);
-    w->head = (w->head + 1) % WORKER_MAX_ITEMS;
-  }
-  w->head = 0;
-  w->queued_samples = 0;
-  w->queued_bytes = 0;
+  w->queued = 0;
 }
 
-/* Moves the whole queue into w->taken; returns how many.  Lock held. */
-static guint
-worker_take_all (GstMelspecxWorker *w)
-{
-  guint n = w->count, i;
-
-  for (i = 0; i < n; i++)
-    w->taken[i] = w->ring[(w->head + i) % WORKER_MAX_ITEMS];
-  w->head = (w->head + n) % WORKER_MAX_ITEMS;
-  w->count = 0;
-  w->queued_samples = 0;
-  w->queued_bytes = 0;
-  return n;
-}
-
-/* One buffer into the analysis, on the worker thread. */
+/* Analyses (or, after an error, skips) @len bytes of the ring from @at,
+ * which may wrap around its end; no lock held. */
 static MsxStatus
-worker_feed (GstMelspecxWorker *w, GstBuffer *buf, gboolean *unreadable)
+worker_process (GstMelspecxWorker *w, gsize at, gsize len)
 {
-  const void *data;
-  MsxSampleFormat fmt;
-  gsize n;
-  MsxStatus st;
+  gsize first = MIN (len, w->ring_size - at);
+  MsxStatus st = msx_spectrogram_push_samples (
+      w->sg, w->ring + at, w->format, first / w->frame_bytes);
 
-  if (!gst_melspecx_input_map (w->input, buf, &data, &fmt, &n)) {
-    *unreadable = TRUE;
-    return MSX_ERROR_INVALID_ARGUMENT;
-  }
-  st = msx_spectrogram_push_samples (w->sg, data, fmt, n);
-  gst_melspecx_input_unmap (w->input);
+  if (st == MSX_OK && len > first)
+    st = msx_spectrogram_push_samples (
+        w->sg, w->ring, w->format, (len - first) / w->frame_bytes);
   return st;
-}
-
-/* Analyses (or, after an error, skips) @n taken buffers; no lock held.
- * The buffers stay in w->taken (worker_hand_back()). */
-static MsxStatus
-worker_process (GstMelspecxWorker *w, guint n, gboolean *unreadable)
-{
-  MsxStatus st = MSX_OK;
-  guint i;
-
-  for (i = 0; i < n && st == MSX_OK; i++)
-    st = worker_feed (w, w->taken[i].buf, unreadable);
-  return st;
-}
-
-/* Moves the @n taken buffers to w->spent; returns how many did not fit
- * (the pusher has not collected the last ones), left at the start of
- * w->taken for the worker to unref itself.  Lock held. */
-static guint
-worker_hand_back (GstMelspecxWorker *w, guint n)
-{
-  guint room = WORKER_MAX_ITEMS - w->n_spent, keep = n < room ? n : room, i;
-
-  for (i = 0; i < keep; i++)
-    w->spent[w->n_spent++] = w->taken[n - keep + i].buf;
-  return n - keep;
-}
-
-/* Takes up to @max spent buffers into @out, for the caller to unref
- * without the lock.  Lock held. */
-static guint
-worker_take_spent (GstMelspecxWorker *w, GstBuffer **out, guint max)
-{
-  guint n = MIN (w->n_spent, max);
-
-  w->n_spent -= n;
-  memcpy (out, w->spent + w->n_spent, n * sizeof *out);
-  return n;
-}
-
-static void
-unref_all (GstBuffer **bufs, guint n)
-{
-  guint i;
-
-  for (i = 0; i < n; i++)
-    gst_buffer_unref (bufs[i]);
 }
 
 /* Waits on space_cond, counted so that the thread signals only when
@@ -386,14 +313,12 @@ worker_loop (gpointer data)
 
   g_mutex_lock (&w->lock);
   while (!w->quit) {
-    gboolean unreadable = FALSE;
     gint64 t0, t1;
     gdouble fullness;
-    gsize samples;
+    gsize at, len;
     MsxStatus st;
-    guint n, left;
 
-    if (w->count == 0 || w->status != MSX_OK) {
+    if (w->queued == 0 || w->status != MSX_OK) {
       if (w->waiters > 0)
         g_cond_broadcast (&w->space_cond); /* drained */
       if (nap_end > 0 && w->status == MSX_OK) {
@@ -414,29 +339,28 @@ worker_loop (gpointer data)
     fullness = worker_fullness (w);
     nap_end = worker_next_take (fullness, t0 - w->last_take_us, t0);
     w->last_take_us = t0;
-    samples = w->queued_samples;
-    n = worker_take_all (w);
+    /* take the whole queue */
+    at = w->read;
+    len = w->queued;
+    w->read = (w->read + len) % w->ring_size;
+    w->queued = 0;
+    w->taken = len;
     w->busy = TRUE;
     if (w->blocked)
       g_cond_broadcast (&w->space_cond);
     g_mutex_unlock (&w->lock);
 
-    st = worker_process (w, n, &unreadable);
+    st = worker_process (w, at, len);
     t1 = g_get_monotonic_time ();
-    worker_pace (w, t1 - t0, samples, t1);
+    worker_pace (w, t1 - t0, len / w->frame_bytes, t1);
 
     g_mutex_lock (&w->lock);
-    left = worker_hand_back (w, n);
-    if (left > 0) {
-      g_mutex_unlock (&w->lock);
-      for (n = 0; n < left; n++)
-        gst_buffer_unref (w->taken[n].buf);
-      g_mutex_lock (&w->lock);
-    }
+    w->taken = 0;
     w->busy = FALSE;
+    if (w->blocked)
+      g_cond_broadcast (&w->space_cond);
     if (st != MSX_OK && w->status == MSX_OK) {
       w->status = st;
-      w->unreadable = unreadable;
       g_cond_broadcast (&w->space_cond);
     }
   }
@@ -470,13 +394,13 @@ gst_melspecx_worker_free (GstMelspecxWorker *w)
 /**
  * gst_melspecx_worker_start:
  * @sg: the analysis the thread feeds
- * @input: how to read the buffers; used by the thread alone until
- *   gst_melspecx_worker_stop()
+ * @input: how to read the buffers; used by gst_melspecx_worker_push()
+ *   alone until gst_melspecx_worker_stop()
  * @max_samples: samples per channel allowed to wait (back-pressure)
  *
  * @sg and @input must stay alive until gst_melspecx_worker_stop().
  *
- * Returns: FALSE if the thread could not be created.
+ * Returns: FALSE if the ring or the thread could not be created.
  */
 gboolean
 gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
@@ -485,9 +409,21 @@ gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
   GError *err = NULL;
 
   g_return_val_if_fail (w->thread == NULL, FALSE);
+  w->format = gst_melspecx_input_format (input, &w->frame_bytes);
+  w->max_queued =
+      MIN (MAX (max_samples, 1), MAX (WORKER_MAX_BYTES / w->frame_bytes, 1)) *
+      w->frame_bytes;
+  w->ring_size = 2 * w->max_queued;
+  w->ring = msx_big_alloc (w->ring_size);
+  if (w->ring == NULL) {
+    GST_ERROR ("could not allocate %" G_GSIZE_FORMAT " bytes for the "
+               "analysis queue",
+        w->ring_size);
+    return FALSE;
+  }
+  w->read = w->queued = w->taken = 0;
   w->sg = sg;
   w->input = input;
-  w->max_samples = MAX (max_samples, 1);
   w->quit = FALSE;
   w->status = MSX_OK;
   w->unreadable = FALSE;
@@ -497,6 +433,8 @@ gst_melspecx_worker_start (GstMelspecxWorker *w, MsxSpectrogram *sg,
   if (w->thread == NULL) {
     GST_ERROR ("could not start the analysis thread: %s", err->message);
     g_clear_error (&err);
+    msx_big_free (w->ring, w->ring_size);
+    w->ring = NULL;
     return FALSE;
   }
   return TRUE;
@@ -515,72 +453,109 @@ gst_melspecx_worker_stop (GstMelspecxWorker *w)
   g_thread_join (w->thread);
   w->thread = NULL;
   worker_clear_queue (w);
-  unref_all (w->spent, w->n_spent);
-  w->n_spent = 0;
+  msx_big_free (w->ring, w->ring_size);
+  w->ring = NULL;
   w->sg = NULL;
   w->input = NULL;
+}
+
+/* Waits for room in the ring; returns how many bytes fit at *@at, 0 when
+ * the push must stop (flushing, an error).  Lock held. */
+static gsize
+worker_wait_room (GstMelspecxWorker *w, gsize *at)
+{
+  gsize room;
+
+  while ((room = worker_room (w, at)) == 0 && !w->flushing &&
+         w->status == MSX_OK) {
+    w->blocked = TRUE;
+    if (w->idle || w->napping)
+      g_cond_signal (&w->work_cond); /* the nap was too long */
+    worker_wait_space (w);
+  }
+  w->blocked = FALSE;
+  return w->flushing || w->status != MSX_OK ? 0 : room;
+}
+
+/* Copies @n frames of @data into the ring, in as many pieces as the room
+ * there allows.  Returns FALSE when the push must stop. */
+static gboolean
+worker_copy (GstMelspecxWorker *w, const guint8 *data, gsize n)
+{
+  gsize bytes = n * w->frame_bytes;
+
+  while (bytes > 0) {
+    gsize at, room, len;
+    gboolean wake;
+
+    g_mutex_lock (&w->lock);
+    room = worker_wait_room (w, &at);
+    g_mutex_unlock (&w->lock);
+    if (room == 0)
+      return FALSE;
+    /* Only this thread writes, and only where the worker does not read:
+     * the copy needs no lock. */
+    len = MIN (bytes, room);
+    memcpy (w->ring + at, data, len);
+    data += len;
+    bytes -= len;
+    g_mutex_lock (&w->lock);
+    w->queued += len;
+    /* An idle worker is waiting on work_cond already: it cannot miss a
+     * signal sent after the unlock, which keeps the wake-up out of the
+     * locked section. */
+    wake = w->idle && worker_batch_ready (w);
+    g_mutex_unlock (&w->lock);
+    if (wake)
+      g_cond_signal (&w->work_cond);
+  }
+  return TRUE;
 }
 
 /**
  * gst_melspecx_worker_push:
  * @buf: (transfer full): an input buffer
- * @n_samples: its samples per channel
  *
- * Blocks while the queue is full.
+ * Copies @buf's samples into the queue, blocking while it is full.
  *
- * Returns: GST_FLOW_OK, GST_FLOW_FLUSHING, or GST_FLOW_ERROR when an
- * earlier buffer failed (see gst_melspecx_worker_status()).
+ * Returns: GST_FLOW_OK, GST_FLOW_FLUSHING, or GST_FLOW_ERROR when this or
+ * an earlier buffer failed (see gst_melspecx_worker_status()).
  */
 GstFlowReturn
-gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf, gsize n_samples)
+gst_melspecx_worker_push (GstMelspecxWorker *w, GstBuffer *buf)
 {
-  GstBuffer *spent[WORKER_MAX_ITEMS];
-  WorkItem *item;
-  gboolean wake;
-  guint n_spent;
+  GstFlowReturn ret = GST_FLOW_OK;
+  const void *data;
+  MsxSampleFormat fmt;
+  gsize n;
 
-  g_mutex_lock (&w->lock);
-  if (worker_full (w)) {
-    w->blocked = TRUE;
-    if (w->idle || w->napping)
-      g_cond_signal (&w->work_cond); /* the nap was too long */
-    while (worker_full (w) && !w->flushing && w->status == MSX_OK)
-      worker_wait_space (w);
-    w->blocked = FALSE;
-  }
-  /* One a push, as many as the decoder allocates (see the top of this
-   * file): glibc trims a thread's heap once 128 KiB at its top are free,
-   * which blocks freed in bursts reached. */
-  n_spent = worker_take_spent (w, spent, SPENT_PER_PUSH);
-  if (w->flushing || w->status != MSX_OK || w->thread == NULL) {
-    GstFlowReturn ret =
-        w->status != MSX_OK ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
-    n_spent += worker_take_spent (w, spent + n_spent, WORKER_MAX_ITEMS);
-    g_mutex_unlock (&w->lock);
-    unref_all (spent, n_spent);
+  if (w->thread == NULL) {
     gst_buffer_unref (buf);
-    return ret;
+    return GST_FLOW_FLUSHING;
   }
-  item = &w->ring[(w->head + w->count) % WORKER_MAX_ITEMS];
-  item->buf = buf;
-  item->n_samples = n_samples;
-  w->count++;
-  w->queued_samples += n_samples;
-  w->queued_bytes += gst_buffer_get_size (buf);
-  /* An idle worker is waiting on work_cond already: it cannot miss a
-   * signal sent after the unlock, which keeps the wake-up out of the
-   * locked section. */
-  wake = w->idle && worker_batch_ready (w);
-  g_mutex_unlock (&w->lock);
-  if (wake)
-    g_cond_signal (&w->work_cond);
-  unref_all (spent, n_spent);
-  return GST_FLOW_OK;
+  if (!gst_melspecx_input_map (w->input, buf, &data, &fmt, &n)) {
+    g_mutex_lock (&w->lock);
+    if (w->status == MSX_OK) {
+      w->status = MSX_ERROR_INVALID_ARGUMENT;
+      w->unreadable = TRUE;
+    }
+    g_mutex_unlock (&w->lock);
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+  if (!worker_copy (w, data, n)) {
+    g_mutex_lock (&w->lock);
+    ret = w->status != MSX_OK ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
+    g_mutex_unlock (&w->lock);
+  }
+  gst_melspecx_input_unmap (w->input);
+  gst_buffer_unref (buf);
+  return ret;
 }
 
 /**
  * gst_melspecx_worker_drain:
- * Waits until every queued buffer has been analysed; afterwards the
+ * Waits until every queued sample has been analysed; afterwards the
  * spectrogram may be used from the calling thread until the next push.
  *
  * Returns: GST_FLOW_OK, GST_FLOW_FLUSHING or GST_FLOW_ERROR.
@@ -590,36 +565,27 @@ gst_melspecx_worker_drain (GstMelspecxWorker *w)
 {
   GstFlowReturn ret = GST_FLOW_OK;
 
-  GstBuffer *spent[WORKER_MAX_ITEMS];
-  guint n_spent;
-
   g_mutex_lock (&w->lock);
   g_cond_signal (&w->work_cond);
-  while ((w->busy || w->count > 0) && !w->flushing && w->status == MSX_OK)
+  while ((w->busy || w->queued > 0) && !w->flushing && w->status == MSX_OK)
     worker_wait_space (w);
   if (w->status != MSX_OK)
     ret = GST_FLOW_ERROR;
   else if (w->flushing)
     ret = GST_FLOW_FLUSHING;
-  n_spent = worker_take_spent (w, spent, WORKER_MAX_ITEMS);
   g_mutex_unlock (&w->lock);
-  unref_all (spent, n_spent);
   return ret;
 }
 
-/* Drops queued buffers and waits for the current batch: afterwards the
+/* Drops queued samples and waits for the current batch: afterwards the
  * spectrogram may be reset from the calling thread. */
 void
 gst_melspecx_worker_discard (GstMelspecxWorker *w)
 {
-  GstBuffer *spent[WORKER_MAX_ITEMS];
-  guint n_spent;
-
   g_mutex_lock (&w->lock);
   worker_clear_queue (w);
   while (w->busy)
     worker_wait_space (w);
-  n_spent = worker_take_spent (w, spent, WORKER_MAX_ITEMS);
   w->status = MSX_OK;
   w->unreadable = FALSE;
   /* the next input starts on one thread again (the thread is idle: its
@@ -627,7 +593,6 @@ gst_melspecx_worker_discard (GstMelspecxWorker *w)
   if (w->sg)
     worker_pace_reset (w, g_get_monotonic_time ());
   g_mutex_unlock (&w->lock);
-  unref_all (spent, n_spent);
 }
 
 /* Wakes up and refuses pushes and drains while TRUE (flushing seek, stop). */

@@ -1180,6 +1180,70 @@ GST_START_TEST (test_many_channels)
 
 GST_END_TEST;
 
+/* The brightest row of column @x of a GRAY8 picture. */
+static gint
+brightest_row_at (GstBuffer *buf, gint x, gint width, gint height)
+{
+  gint stride = GST_ROUND_UP_4 (width), best = 0;
+  GstMapInfo mi;
+
+  gst_buffer_map (buf, &mi, GST_MAP_READ);
+  for (gint y = 1; y < height; y++)
+    if (mi.data[y * stride + x] > mi.data[best * stride + x])
+      best = y;
+  gst_buffer_unmap (buf, &mi);
+  return best;
+}
+
+/* The samples wait in a ring of about 4 MiB here: one stereo buffer of
+ * 7.3 MB goes in by pieces, and buffers of 999 frames wrap around its end
+ * mid-buffer.  Both give the picture of the same samples, in order (a
+ * rising sweep: the brightest row moves one way across the picture). */
+GST_START_TEST (test_queue_pieces)
+{
+  gsize n = 40 * RATE, step = 999;
+  gfloat *samples = g_new (gfloat, 2 * n);
+  GstHarness *h;
+  GstBuffer *whole, *pieces;
+  gint rows[4];
+
+  for (gsize i = 0; i < n; i++) {
+    gdouble t = (gdouble)i / RATE, f0 = 200.0, f1 = 6000.0, T = 40.0;
+    /* instantaneous frequency f0 + (f1 - f0) t / T */
+    gdouble phase = 2.0 * G_PI * (f0 * t + (f1 - f0) * t * t / (2.0 * T));
+    samples[2 * i] = samples[2 * i + 1] = 0.5 * sin (phase);
+  }
+  h = new_harness ("video/x-raw,format=GRAY8");
+  whole = gray_picture (
+      h, RATE, 2, gst_buffer_new_memdup (samples, 2 * n * sizeof (gfloat)));
+  gst_harness_teardown (h);
+
+  h = new_harness ("video/x-raw,format=GRAY8");
+  start_f32 (h, RATE, 2);
+  for (gsize i = 0; i < n; i += step) {
+    gsize len = MIN (step, n - i);
+    fail_unless_equals_int (
+        gst_harness_push (h,
+            gst_buffer_new_memdup (samples + 2 * i, 2 * len * sizeof (gfloat))),
+        GST_FLOW_OK);
+  }
+  pieces = picture_of (h, NULL);
+  gst_harness_teardown (h);
+
+  fail_unless (buffers_equal (whole, pieces));
+  for (gint i = 0; i < 4; i++)
+    rows[i] = brightest_row_at (whole, 4 + i * 16, WIDTH, N_MELS);
+  fail_unless (
+      (rows[0] < rows[1] && rows[1] < rows[2] && rows[2] < rows[3]) ||
+          (rows[0] > rows[1] && rows[1] > rows[2] && rows[2] > rows[3]),
+      "brightest rows %d %d %d %d", rows[0], rows[1], rows[2], rows[3]);
+  g_free (samples);
+  gst_buffer_unref (whole);
+  gst_buffer_unref (pieces);
+}
+
+GST_END_TEST;
+
 /* Buffers that split frames (an appsrc fed from a byte stream, chunks of
  * 1001 bytes of stereo F32) give the picture of whole buffers, with one
  * warning; trailing bytes of an incomplete frame are dropped with another.
@@ -1859,6 +1923,7 @@ melspecx_suite (void)
   tcase_add_test (tc, test_non_interleaved);
   tcase_add_test (tc, test_many_channels);
   tcase_add_test (tc, test_split_frames);
+  tcase_add_test (tc, test_queue_pieces);
   tcase_add_test (tc, test_vulkan_backend);
   return s;
 }
