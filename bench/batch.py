@@ -22,12 +22,19 @@ A second table times the files alone: the same `melspecx batch -j 1` and
 `-j 2`, run in a process that has loaded Python, GStreamer and the
 command already, so that the start-up that no number of jobs shortens is
 left out.
+
+Both tables give the cores a command kept busy (its CPU seconds over its
+wall seconds; not for Dask, whose work is in the cluster's processes).
+One job already overlaps decoding and analysis on two threads, so with
+C CPUs no number of jobs can give more than C / (cores busy at -j 1)
+times its files/s: the last line prints that ceiling.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -58,20 +65,30 @@ def make_files(folder: Path, count: int, work: Path) -> list[Path]:
     return files
 
 
-def timed(command: list[str]) -> float:
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``command``, a process of its own."""
+    cpu = cpu_seconds(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return time.monotonic() - start
+    return (time.monotonic() - start,
+            cpu_seconds(resource.RUSAGE_CHILDREN) - cpu)
 
 
-def files_alone(inputs: Path, out: Path, fmt: str, jobs: int) -> float:
-    """Seconds for ``jobs`` threads to render every file of ``inputs``, in
-    a process of its own whose start-up is not counted (see the module's
-    text)."""
+def files_alone(inputs: Path, out: Path, fmt: str,
+                jobs: int) -> tuple[float, float]:
+    """Wall and CPU seconds for ``jobs`` threads to render every file of
+    ``inputs``, in a process of its own whose start-up is not counted (see
+    the module's text)."""
     proc = subprocess.run(
         [sys.executable, __file__, "--files-alone", str(inputs), str(out),
          fmt, str(jobs)], check=True, capture_output=True, text=True)
-    return float(proc.stdout.split()[-1])
+    wall, cpu = proc.stdout.split()[-2:]
+    return float(wall), float(cpu)
 
 
 def files_alone_child(inputs: Path, out: Path, fmt: str, jobs: int) -> int:
@@ -80,10 +97,12 @@ def files_alone_child(inputs: Path, out: Path, fmt: str, jobs: int) -> int:
     it took."""
     from melspecx import cli
     cli.build_parser()          # the start-up left out: Gst.init, the element
+    cpu = cpu_seconds(resource.RUSAGE_SELF)
     start = time.monotonic()
     status = cli.main(["batch", str(inputs), str(out), "--format", fmt,
                        "-j", str(jobs)])
-    print(f"{time.monotonic() - start:.4f}")
+    print(f"{time.monotonic() - start:.4f} "
+          f"{cpu_seconds(resource.RUSAGE_SELF) - cpu:.4f}")
     return status
 
 
@@ -123,8 +142,9 @@ def main() -> int:
         f"Dask, {args.workers} workers": ["--scheduler",
                                           cluster.scheduler_address],
     }
-    walls: dict[str, list[float]] = {name: [] for name in commands}
-    alone: dict[int, list[float]] = {1: [], 2: []}
+    runs: dict[str, list[tuple[float, float]]] = {name: []
+                                                  for name in commands}
+    alone: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     out = args.workdir / "out"
     try:
         for _ in range(args.rounds):
@@ -134,8 +154,8 @@ def main() -> int:
                                                jobs))
             for name, extra in commands.items():
                 shutil.rmtree(out, ignore_errors=True)
-                walls[name].append(timed(base + [str(out), "--format",
-                                                 args.format] + extra))
+                runs[name].append(timed(base + [str(out), "--format",
+                                                args.format] + extra))
                 written = len(list(out.iterdir()))
                 expected = args.files * (1 if args.format == "png" else
                                          2 if args.format == "npy" else 3)
@@ -148,22 +168,39 @@ def main() -> int:
     print(f"{args.files} files, {seconds:.0f} s of audio, --format "
           f"{args.format}, medians of {args.rounds} alternating rounds, "
           f"{os.cpu_count()} CPUs\n")
-    print("| command | wall | files/s | vs -j 1 |")
-    print("|---|---:|---:|---:|")
-    one = args.files / statistics.median(walls["-j 1"])
-    for name, times in walls.items():
-        rate = args.files / statistics.median(times)
-        print(f"| `melspecx batch {name}` | {statistics.median(times):.2f} s"
-              f" | {rate:.1f} | {rate / one:.2f} × |")
+    print("| command | wall | files/s | vs -j 1 | cores busy |")
+    print("|---|---:|---:|---:|---:|")
+    rows = {f"`melspecx batch {name}`": (times, "Dask" not in name)
+            for name, times in runs.items()}
+    busy = table(rows, args.files)
     print("\nThe files alone, in a process already started:\n")
-    print("| -j | wall | files/s | vs -j 1 |")
-    print("|---|---:|---:|---:|")
-    one = args.files / statistics.median(alone[1])
-    for jobs, times in alone.items():
-        rate = args.files / statistics.median(times)
-        print(f"| {jobs} | {statistics.median(times):.2f} s | {rate:.1f} | "
-              f"{rate / one:.2f} × |")
+    print("| -j | wall | files/s | vs -j 1 | cores busy |")
+    print("|---|---:|---:|---:|---:|")
+    alone_busy = table({str(jobs): (times, True)
+                        for jobs, times in alone.items()}, args.files)
+    cpus = os.cpu_count() or 1
+    print(f"\nCeiling for any number of jobs on {cpus} CPUs: "
+          f"{cpus / busy:.2f} × (whole commands), "
+          f"{cpus / alone_busy:.2f} × (the files alone).")
     return 0
+
+
+def table(rows: dict[str, tuple[list[tuple[float, float]], bool]],
+          files: int) -> float:
+    """Prints one markdown row per command: its median wall, files/s, the
+    ratio to the first row's files/s, and (where ``True``) the median of
+    CPU over wall.  Returns the first row's cores busy."""
+    first_rate = first_busy = 0.0
+    for name, (times, with_cpu) in rows.items():
+        wall = statistics.median(t[0] for t in times)
+        busy = statistics.median(t[1] / t[0] for t in times)
+        rate = files / wall
+        if not first_rate:
+            first_rate, first_busy = rate, busy
+        print(f"| {name} | {wall:.2f} s | {rate:.1f} | "
+              f"{rate / first_rate:.2f} × | "
+              f"{f'{busy:.2f}' if with_cpu else '—'} |")
+    return first_busy
 
 
 if __name__ == "__main__":
