@@ -219,6 +219,18 @@ def _batch_jobs(args: argparse.Namespace) -> list[tuple[Path, Path]]:
                                         args.format)))
 
 
+def _largest_first(jobs: list[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
+    """The jobs, largest input first: the files still running when the
+    others are done are then short ones, and no thread idles long at the
+    end.  Unreadable ones go last; they fail fast."""
+    def size(job: tuple[Path, Path]) -> int:
+        try:
+            return os.stat(job[0]).st_size
+        except OSError:
+            return -1
+    return sorted(jobs, key=size, reverse=True)
+
+
 class _Cancelled(Exception):
     """A batch job stopped by an interrupt."""
 
@@ -247,7 +259,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     workers = args.jobs or os.cpu_count() or 1
     import concurrent.futures           # only batch needs it
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-    futures = {pool.submit(render, src, stem): src for src, stem in todo}
+    futures = {pool.submit(render, src, stem): src
+               for src, stem in _largest_first(todo)}
     try:
         with _terminate_as_interrupt():
             for done, future in enumerate(

@@ -268,6 +268,21 @@ def test_batch_renders_in_parallel_and_reports_failures(batch_dir, tmp_path):
     assert (out / "a.png").stat().st_mtime_ns != before["a.png"]
 
 
+def test_batch_starts_with_the_largest_files(tmp_path):
+    """Files are started largest first, so that the last ones still running
+    are short: with one job the pictures are written in that order."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, seconds in (("a", 0.5), ("b", 3.0), ("c", 1.5), ("d", 0.2)):
+        make_audio(src / f"{name}.wav", "wav", 16000, 1, seconds)
+    out = tmp_path / "out"
+    result = melspecx("batch", src, out, "-j", 1, "--width-px", 30,
+                      "--height-px", 10)
+    assert result.returncode == 0, result.stderr
+    written = sorted(out.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    assert [p.name for p in written] == ["b.png", "c.png", "a.png", "d.png"]
+
+
 def test_batch_pattern_selects_files(batch_dir, tmp_path):
     out = tmp_path / "flac"
     result = melspecx("batch", batch_dir, out, "--pattern", "*.flac")
