@@ -8,7 +8,10 @@ so that a slow spell of a shared machine falls on all of them alike.  For
 each command the median of --runs rounds is reported: wall time, CPU time
 (user + system of the process and the children it waited for) and peak RSS,
 all from os.wait4, as absolute values and as ratios to decoding the same
-file with GStreamer (decodebin into fakesink).  Every run's picture is
+file with GStreamer (decodebin into fakesink).  A ratio is the median of
+each round's ratio to that round's decoding run: a round that the machine
+slowed for every command then does not move it, where a ratio of medians
+may take its two medians from different rounds.  Every run's picture is
 checked (a PNG of the expected size); a command that fails is reported as
 failed, not timed.
 
@@ -225,6 +228,12 @@ class Result:
     def median(self, attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in self.runs)
 
+    def ratio(self, base: "Result", attr: str) -> float:
+        """The median over rounds of this run's ``attr`` over ``base``'s
+        run of the same round (a command that failed has no runs)."""
+        return statistics.median(getattr(r, attr) / getattr(b, attr)
+                                 for r, b in zip(self.runs, base.runs))
+
 
 def bench_input(name: str, src: Path, cmds: list, args, env: dict,
                 out_dir: Path) -> list:
@@ -356,8 +365,9 @@ def table_rows(name: str, results: list) -> list:
             continue
         wall, cpu, rss = (res.median(a) for a in ("wall", "cpu", "rss_mb"))
         if base:
-            bw, bc, br = (base.median(a) for a in ("wall", "cpu", "rss_mb"))
-            ratios = (fmt(wall / bw), fmt(cpu / bc), fmt(rss / br),
+            br = base.median("rss_mb")
+            ratios = (fmt(res.ratio(base, "wall")),
+                      fmt(res.ratio(base, "cpu")), fmt(rss / br),
                       "%+.1f" % (rss - br))
         else:
             ratios = ("–",) * 4
@@ -377,8 +387,9 @@ def write_markdown(path: Path, chart: Path, args, inputs: dict,
         "turns the same file into a %dx%d picture (sox: %dx%d, see below) "
         "as a process of its own; the commands take turns, one run each per "
         "round, and the figures are medians of %d round%s%s. Ratios are to "
-        "decoding the same file (`decodebin ! fakesink`) in the same "
-        "rounds. CPU is user + system time of the process and its children; "
+        "decoding the same file (`decodebin ! fakesink`): the median of "
+        "each round's ratio to that round's decoding run (peak RSS: the "
+        "ratio of the medians). CPU is user + system time of the process and its children; "
         "peak RSS is the largest resident set of the process (both from "
         "`wait4`)." % (
             " ".join(["bench/peers.py"] + args.argv_shown), datetime.now(timezone.utc).strftime(
@@ -469,7 +480,7 @@ def write_chart(path: Path, results: dict, args) -> None:
                 ax.text(x, 1.0, "failed", rotation=90, ha="center",
                         va="bottom", fontsize=8, color="crimson")
                 continue
-            ratio = this.median("wall") / base.median("wall")
+            ratio = this.ratio(base, "wall")
             top, bottom = max(top, ratio), min(bottom, ratio)
             ax.bar(x, ratio, width * 0.92, color=colours(k % 10),
                    label=cmd.label if i == 0 else None)
@@ -484,8 +495,8 @@ def write_chart(path: Path, results: dict, args) -> None:
                         for n in names])
     ax.set_ylabel("wall time / decode-only wall time")
     ax.set_title("Audio file to a %dx%d spectrogram: wall time relative to "
-                 "decoding the same file\n(median of %d alternating run%s; "
-                 "lower is better; 1 = decode only)" % (
+                 "decoding the same file\n(median of the ratios in %d "
+                 "alternating round%s; lower is better; 1 = decode only)" % (
                      WIDTH, HEIGHT, args.runs, "" if args.runs == 1 else "s"))
     ax.legend(loc="upper left", fontsize=8, ncol=2)
     ax.grid(axis="y", which="both", alpha=0.3)
@@ -556,6 +567,7 @@ def main(argv=None) -> int:
     env, cli, build = child_env(args)
     cmds = select(commands(cli), args.commands, parser)
     log("melspecx from %s" % (build or "the environment"))
+    about = machine()  # before anything is written: the commit is the one run
     loads = [os.getloadavg()[0]]
 
     inputs = {}
@@ -580,7 +592,7 @@ def main(argv=None) -> int:
     elapsed = time.monotonic() - started
     write_chart(args.out_png, results, args)
     write_markdown(args.out_md, args.out_png, args, inputs, results, cmds,
-                   machine(), tuple(loads), elapsed, spent)
+                   about, tuple(loads), elapsed, spent)
     print("\n".join(ln for name in results
                     for ln in table_rows(name, results[name])))
     log("wrote %s and %s" % (args.out_md, args.out_png))
