@@ -4,13 +4,16 @@
  * Reads spectrogram PNGs (any PNG libpng reads) and encodes each again with
  * every zlib level (0..9), each row-filter choice (none, sub, up, paeth and
  * libpng's adaptive choice among all five) and as RGBA and RGB, timing the
- * whole libpng write into memory.  Prints one markdown table per input:
- * the median time of --runs encodings and the size.  GStreamer's pngenc
- * always writes filter none at its compression-level (default 6), so its
- * rows are the "none" ones.
+ * whole libpng write into memory; then, unfiltered, with libdeflate's
+ * levels 0..12 (the rows laid out behind their filter bytes and compressed
+ * in one call, as melspecx's own writer does).  Prints one markdown table
+ * per input: the median time of --runs encodings and the size.
+ * GStreamer's pngenc always writes filter none at its compression-level
+ * (default 6), so its rows are the "none" ones.
  *
  *   BUILD/bench/png_levels [--runs N] a.png [b.png ...]
  */
+#include <libdeflate.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -103,6 +106,39 @@ done:
   return size;
 }
 
+/* One libdeflate encoding of the unfiltered rows, with a compressor made
+ * for it; returns the zlib stream's size, 0 on failure. */
+static size_t
+encode_deflate (const unsigned char *pixels, int width, int height,
+    int channels, int level, int unused)
+{
+  size_t row = (size_t)width * channels, raw_size = (1 + row) * height, size;
+  struct libdeflate_compressor *c = libdeflate_alloc_compressor (level);
+  unsigned char *raw = malloc (raw_size), *out;
+  int y;
+
+  if (c == NULL || raw == NULL) {
+    libdeflate_free_compressor (c);
+    free (raw);
+    return 0;
+  }
+  for (y = 0; y < height; y++) {
+    raw[y * (1 + row)] = 0;
+    memcpy (raw + y * (1 + row) + 1, pixels + y * row, row);
+  }
+  out = malloc (libdeflate_zlib_compress_bound (c, raw_size));
+  size = out ? libdeflate_zlib_compress (c, raw, raw_size, out,
+                   libdeflate_zlib_compress_bound (c, raw_size))
+             : 0;
+  libdeflate_free_compressor (c);
+  free (raw);
+  free (out);
+  return size;
+}
+
+typedef size_t (*Encoder) (const unsigned char *pixels, int width, int height,
+    int channels, int level, int filter_mask);
+
 static int
 cmp_double (const void *a, const void *b)
 {
@@ -112,15 +148,15 @@ cmp_double (const void *a, const void *b)
 }
 
 static double
-median_ms (const unsigned char *pixels, int w, int h, int channels, int level,
-    int mask, int runs, size_t *size)
+median_ms (Encoder enc, const unsigned char *pixels, int w, int h, int channels,
+    int level, int mask, int runs, size_t *size)
 {
   double *t = malloc (runs * sizeof (double)), m;
   int i;
 
   for (i = 0; i < runs; i++) {
     double t0 = now_s ();
-    *size = encode (pixels, w, h, channels, level, mask);
+    *size = enc (pixels, w, h, channels, level, mask);
     t[i] = (now_s () - t0) * 1e3;
   }
   qsort (t, runs, sizeof (double), cmp_double);
@@ -169,11 +205,19 @@ bench_file (const char *path, int runs)
     for (f = 0; f < (int)(sizeof filters / sizeof filters[0]); f++)
       for (level = 0; level <= 9; level++) {
         size_t size = 0;
-        double ms = median_ms (fmt ? rgb : rgba, img.width, img.height,
+        double ms = median_ms (encode, fmt ? rgb : rgba, img.width, img.height,
             fmt ? 3 : 4, level, filters[f].filters, runs, &size);
-        printf ("| %s | %s | %d | %.1f | %.0f |\n", fmt ? "RGB" : "RGBA",
+        printf ("| %s | %s | zlib %d | %.1f | %.0f |\n", fmt ? "RGB" : "RGBA",
             filters[f].name, level, ms, size / 1024.0);
       }
+  for (fmt = 0; fmt < 2; fmt++)
+    for (level = 0; level <= 12; level++) {
+      size_t size = 0;
+      double ms = median_ms (encode_deflate, fmt ? rgb : rgba, img.width,
+          img.height, fmt ? 3 : 4, level, 0, runs, &size);
+      printf ("| %s | none | libdeflate %d | %.1f | %.0f |\n",
+          fmt ? "RGB" : "RGBA", level, ms, size / 1024.0);
+    }
   free (rgba);
   free (rgb);
   return 0;

@@ -17,7 +17,7 @@ set -eu
 RUNTIME="meson ninja-build pkg-config gcc libc6-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  libpng-dev libfftw3-dev libkissfft-dev
+  libpng-dev libdeflate-dev libfftw3-dev libkissfft-dev
   libcairo2-dev libpango1.0-dev fonts-dejavu-core
   libvkfft-dev glslang-dev glslang-tools spirv-tools libvulkan-dev
   mesa-vulkan-drivers

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <png.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,69 @@ test_no_text_and_errors (void)
       "empty key refused");
 }
 
+/* Pictures encoded on several threads at once (the batch command renders
+ * files in parallel; the writer keeps one compressor between pictures):
+ * each is the bytes a lone encoding gives. */
+enum { MT_W = 300, MT_H = 40, MT_THREADS = 4, MT_ROUNDS = 25 };
+
+typedef struct {
+  const uint8_t *px;
+  const uint8_t *want;
+  size_t want_size;
+  int same; /* every encoding equal to @want */
+} EncodeJob;
+
+static void *
+encode_repeatedly (void *data)
+{
+  EncodeJob *job = data;
+  int i;
+
+  job->same = 1;
+  for (i = 0; i < MT_ROUNDS; i++) {
+    uint8_t *png = NULL;
+    size_t size = 0;
+
+    if (msx_png_encode (job->px, MSX_PIXEL_RGB, MT_W, MT_H, MT_W * 3,
+            "melspecx", "{}", &png, &size) != MSX_OK ||
+        size != job->want_size || memcmp (png, job->want, size) != 0)
+      job->same = 0;
+    free (png);
+  }
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  uint8_t *px = malloc ((size_t)MT_W * MT_H * 3), *want = NULL;
+  size_t want_size = 0, i;
+  pthread_t threads[MT_THREADS];
+  EncodeJob jobs[MT_THREADS];
+  int t, all_same = 1;
+  Decoded d;
+
+  for (i = 0; i < (size_t)MT_W * MT_H * 3; i++)
+    px[i] = (uint8_t)((i / 3) % 97 < 50 ? i % 7 : (i * 31) >> 4);
+  msx_check (msx_png_encode (px, MSX_PIXEL_RGB, MT_W, MT_H, MT_W * 3,
+                 "melspecx", "{}", &want, &want_size) == MSX_OK &&
+                 decode (want, want_size, &d) == 0 &&
+                 same_pixels (px, MSX_PIXEL_RGB, MT_W, MT_H, MT_W * 3, &d),
+      "threads: the lone encoding round-trips");
+  free (d.pixels);
+  for (t = 0; t < MT_THREADS; t++) {
+    jobs[t] = (EncodeJob){ px, want, want_size, 0 };
+    pthread_create (&threads[t], NULL, encode_repeatedly, &jobs[t]);
+  }
+  for (t = 0; t < MT_THREADS; t++) {
+    pthread_join (threads[t], NULL);
+    all_same &= jobs[t].same;
+  }
+  msx_check (all_same, "threads: 4 x 25 concurrent encodings, the same bytes");
+  free (want);
+  free (px);
+}
+
 int
 main (void)
 {
@@ -160,5 +224,6 @@ main (void)
   round_trip (MSX_PIXEL_RGB, "RGB", PNG_COLOR_TYPE_RGB, 3);
   round_trip (MSX_PIXEL_GRAY8, "GRAY8", PNG_COLOR_TYPE_GRAY, 1);
   test_no_text_and_errors ();
+  test_threads ();
   return msx_test_done ();
 }
