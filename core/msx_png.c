@@ -170,6 +170,8 @@ msx_png_encode (const uint8_t *pixels, MsxPixelFormat fmt, int width,
     return MSX_ERROR_INVALID_ARGUMENT;
   color = png_color_type (fmt, &channels);
   row_bytes = (size_t)width * channels;
+  if ((size_t)height > SIZE_MAX / 2 / (1 + row_bytes))
+    return MSX_ERROR_NO_MEMORY;
   raw_size = (1 + row_bytes) * (size_t)height;
 
   c = compressor_take ();
