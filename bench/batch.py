@@ -25,9 +25,10 @@ left out.
 
 Both tables give the cores a command kept busy (its CPU seconds over its
 wall seconds; not for Dask, whose work is in the cluster's processes).
-One job already overlaps decoding and analysis on two threads, so with
-C CPUs no number of jobs can give more than C / (cores busy at -j 1)
-times its files/s: the last line prints that ceiling.
+One job can keep more than one core busy (decoding and analysis run on
+two threads), so with C CPUs no number of jobs can give more than
+C / (cores busy at -j 1) times its files/s: the last line prints that
+ceiling.
 """
 
 from __future__ import annotations

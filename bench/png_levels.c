@@ -112,7 +112,8 @@ static size_t
 encode_deflate (const unsigned char *pixels, int width, int height,
     int channels, int level, int unused)
 {
-  size_t row = (size_t)width * channels, raw_size = (1 + row) * height, size;
+  size_t row = (size_t)width * channels, raw_size = (1 + row) * height, bound,
+         size;
   struct libdeflate_compressor *c = libdeflate_alloc_compressor (level);
   unsigned char *raw = malloc (raw_size), *out;
   int y;
@@ -126,10 +127,9 @@ encode_deflate (const unsigned char *pixels, int width, int height,
     raw[y * (1 + row)] = 0;
     memcpy (raw + y * (1 + row) + 1, pixels + y * row, row);
   }
-  out = malloc (libdeflate_zlib_compress_bound (c, raw_size));
-  size = out ? libdeflate_zlib_compress (c, raw, raw_size, out,
-                   libdeflate_zlib_compress_bound (c, raw_size))
-             : 0;
+  bound = libdeflate_zlib_compress_bound (c, raw_size);
+  out = malloc (bound);
+  size = out ? libdeflate_zlib_compress (c, raw, raw_size, out, bound) : 0;
   libdeflate_free_compressor (c);
   free (raw);
   free (out);
