@@ -43,8 +43,8 @@ msx_columns_new (int n_mels, int width, MsxColumns **out)
   cols->capacity = 4 * width;
   if ((size_t)cols->capacity > SIZE_MAX / sizeof (double) / n_mels)
     goto no_memory;
-  /* Zeroed pages, on huge pages where the kernel has them (4 MiB at the
-   * defaults: msx_bigmem.h). */
+  /* On huge pages where the kernel has them (4 MiB at the defaults:
+   * msx_bigmem.h); a column is zeroed when it starts. */
   cols->sum = msx_big_alloc ((size_t)cols->capacity * n_mels * sizeof (double));
   if (cols->sum == NULL)
     goto no_memory;
@@ -74,8 +74,6 @@ merge_pairs (MsxColumns *cols)
   }
   cols->kept /= 2;
   cols->span *= 2;
-  memset (cols->sum + cols->kept * m, 0,
-      (size_t)(cols->capacity - cols->kept) * m * sizeof (double));
 }
 
 MSX_SIMD_INLINE void
@@ -87,6 +85,8 @@ add_frame (MsxColumns *cols, const float *frame)
   if (cols->kept == 0 || cols->last_count == cols->span) {
     if (cols->kept == cols->capacity)
       merge_pairs (cols);
+    /* A new column starts from zero: the buffer was not zeroed. */
+    memset (cols->sum + (size_t)cols->kept * m, 0, m * sizeof (double));
     cols->kept++;
     cols->last_count = 0;
   }
@@ -264,8 +264,6 @@ msx_columns_render_db (const MsxColumns *cols, int out_width, double power,
 void
 msx_columns_reset (MsxColumns *cols)
 {
-  if (cols->kept > 0)
-    memset (cols->sum, 0, (size_t)cols->kept * cols->n_mels * sizeof (double));
   cols->kept = 0;
   cols->span = 1;
   cols->last_count = 0;

@@ -21,20 +21,24 @@
 /* A chunk's length field holds at most 2^31 - 1. */
 #define PNG_MAX_CHUNK 0x7fffffffu
 
-/* One compressor kept between pictures: making one allocates its hash
+/* Compressors kept between pictures: making one allocates its hash
  * tables, ~2 ms of fresh pages on the development VM, half the encoding.
- * A picture encoded while another thread holds it makes its own. */
+ * One per picture encoded at the same time (a batch's threads), up to
+ * KEEP_COMPRESSORS; a picture beyond them makes its own. */
+#define KEEP_COMPRESSORS 8
+
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct libdeflate_compressor *cached;
+static struct libdeflate_compressor *cached[KEEP_COMPRESSORS];
+static int n_cached;
 
 static struct libdeflate_compressor *
 compressor_take (void)
 {
-  struct libdeflate_compressor *c;
+  struct libdeflate_compressor *c = NULL;
 
   pthread_mutex_lock (&cache_lock);
-  c = cached;
-  cached = NULL;
+  if (n_cached > 0)
+    c = cached[--n_cached];
   pthread_mutex_unlock (&cache_lock);
   return c ? c : libdeflate_alloc_compressor (MSX_PNG_DEFLATE_LEVEL);
 }
@@ -43,8 +47,8 @@ static void
 compressor_give (struct libdeflate_compressor *c)
 {
   pthread_mutex_lock (&cache_lock);
-  if (cached == NULL) {
-    cached = c;
+  if (n_cached < KEEP_COMPRESSORS) {
+    cached[n_cached++] = c;
     c = NULL;
   }
   pthread_mutex_unlock (&cache_lock);
@@ -54,8 +58,8 @@ compressor_give (struct libdeflate_compressor *c)
 __attribute__ ((destructor)) static void
 compressor_cache_free (void)
 {
-  libdeflate_free_compressor (cached);
-  cached = NULL;
+  while (n_cached > 0)
+    libdeflate_free_compressor (cached[--n_cached]);
 }
 
 static uint8_t *

@@ -7,6 +7,8 @@
  * gaps and silence do not change the picture: it is the audio received.
  */
 
+#include <string.h>
+
 #include "gstmelspecx.h"
 #include "msx_bigmem.h"
 
@@ -28,18 +30,26 @@ picture_memory_free (gpointer user_data)
 }
 
 /* The buffer the picture is drawn into, from msx_big_alloc(): written whole
- * right away, it would otherwise fault page by page (msx_bigmem.h). */
+ * right away, it would otherwise fault page by page (msx_bigmem.h).  It is
+ * cleared first: the render does not write a raw frame's row padding, nor
+ * the margins of an annotated frame outside the axes, and a reused buffer
+ * holds the last picture. */
 static GstBuffer *
 picture_new_frame (gsize size)
 {
   PictureMemory *m = g_new (PictureMemory, 1);
+  GstBuffer *buf;
 
   m->size = size;
   m->data = msx_big_alloc (size);
   if (m->data == NULL) {
     g_free (m);
-    return gst_buffer_new_allocate (NULL, size, NULL);
+    buf = gst_buffer_new_allocate (NULL, size, NULL);
+    if (buf != NULL)
+      gst_buffer_memset (buf, 0, 0, size);
+    return buf;
   }
+  memset (m->data, 0, size);
   return gst_buffer_new_wrapped_full (
       0, m->data, size, 0, size, m, picture_memory_free);
 }
