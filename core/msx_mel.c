@@ -104,8 +104,27 @@ tri_weight (const double *e, int m, double f, MsxMelNorm norm)
   return w;
 }
 
+/* The first of the @n ascending @freqs at or above @f (@n if none). */
+static int
+first_at_or_above (const double *freqs, int n, double f)
+{
+  int lo = 0, hi = n;
+
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (freqs[mid] < f)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 /* Finds the bins with a positive weight (a triangle: one run) for every
- * band; returns the total. */
+ * band; returns the total.  A weight can be positive only within
+ * [e[m], e[m+2]] (at an end only where two edges coincide and a ratio is
+ * 0/0), so only the bins there are tried: a search per band instead of
+ * every bin, with the same result. */
 static int
 band_extents (MsxMelBank *bank, const double *e, const double *freqs,
     MsxMelNorm norm, int n_search)
@@ -114,7 +133,8 @@ band_extents (MsxMelBank *bank, const double *e, const double *freqs,
 
   for (m = 0; m < bank->n_mels; m++) {
     int first = -1, last = -2;
-    for (k = 0; k < n_search; k++) {
+    for (k = first_at_or_above (freqs, n_search, e[m]);
+         k < n_search && freqs[k] <= e[m + 2]; k++) {
       if (tri_weight (e, m, freqs[k], norm) > 0.0) {
         if (first < 0)
           first = k;
