@@ -184,11 +184,15 @@ msx_png_encode (const uint8_t *pixels, MsxPixelFormat fmt, int width,
   bound = libdeflate_zlib_compress_bound (c, raw_size);
   total = sizeof signature + 25 + (text_key ? 12 + key_len + 1 + text_len : 0) +
           12 + bound + 12;
+  /* The file is written into a big buffer, like the rows, and copied out
+   * at its size: a malloc() of the bound each time (~790 KiB for 1024x256
+   * RGB) came fresh from the kernel, since glibc's threshold for mapping an
+   * allocation of its own follows the sizes freed, here the smaller file. */
   raw = msx_big_alloc (raw_size);
-  png = malloc (total);
+  png = msx_big_alloc (total);
   if (raw == NULL || png == NULL) {
     msx_big_free (raw, raw_size);
-    free (png);
+    msx_big_free (png, total);
     compressor_give (c);
     return MSX_ERROR_NO_MEMORY;
   }
@@ -219,7 +223,7 @@ msx_png_encode (const uint8_t *pixels, MsxPixelFormat fmt, int width,
   compressor_give (c);
   msx_big_free (raw, raw_size);
   if (idat_len == 0 || idat_len > PNG_MAX_CHUNK) {
-    free (png);
+    msx_big_free (png, total);
     return MSX_ERROR_PNG;
   }
   p = chunk_begin (p, "IDAT", idat_len);
@@ -229,8 +233,13 @@ msx_png_encode (const uint8_t *pixels, MsxPixelFormat fmt, int width,
   p = chunk_end (chunk, p);
 
   *png_size = p - png;
-  *png_out = realloc (png, *png_size); /* gives back the unused bound */
-  if (*png_out == NULL)
-    *png_out = png;
+  *png_out = malloc (*png_size);
+  if (*png_out != NULL)
+    memcpy (*png_out, png, *png_size);
+  msx_big_free (png, total);
+  if (*png_out == NULL) {
+    *png_size = 0;
+    return MSX_ERROR_NO_MEMORY;
+  }
   return MSX_OK;
 }
