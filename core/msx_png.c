@@ -159,7 +159,7 @@ msx_png_encode (const uint8_t *pixels, MsxPixelFormat fmt, int width,
   struct libdeflate_compressor *c;
   size_t key_len = text_key ? strlen (text_key) : 0;
   size_t text_len = text_key && text ? strlen (text) : 0;
-  size_t row_bytes, raw_size, bound, total, idat_len;
+  size_t row_bytes, raw_size, bound, total, work_size, idat_len;
   uint8_t *raw, *png, *p, *chunk;
   int channels, color;
 
@@ -184,18 +184,22 @@ msx_png_encode (const uint8_t *pixels, MsxPixelFormat fmt, int width,
   bound = libdeflate_zlib_compress_bound (c, raw_size);
   total = sizeof signature + 25 + (text_key ? 12 + key_len + 1 + text_len : 0) +
           12 + bound + 12;
-  /* The file is written into a big buffer, like the rows, and copied out
-   * at its size: a malloc() of the bound each time (~790 KiB for 1024x256
-   * RGB) came fresh from the kernel, since glibc's threshold for mapping an
-   * allocation of its own follows the sizes freed, here the smaller file. */
-  raw = msx_big_alloc (raw_size);
-  png = msx_big_alloc (total);
-  if (raw == NULL || png == NULL) {
-    msx_big_free (raw, raw_size);
-    msx_big_free (png, total);
+  /* The rows and then the file are laid out in one big buffer (1.6 MB for
+   * 1024x256 RGB, one huge page), and the file is copied out at its size:
+   * a malloc() of the bound each time (~790 KiB) came fresh from the
+   * kernel, since glibc's threshold for mapping an allocation of its own
+   * follows the sizes freed, here the smaller file. */
+  if (total > SIZE_MAX - raw_size) {
     compressor_give (c);
     return MSX_ERROR_NO_MEMORY;
   }
+  work_size = raw_size + total;
+  raw = msx_big_alloc (work_size);
+  if (raw == NULL) {
+    compressor_give (c);
+    return MSX_ERROR_NO_MEMORY;
+  }
+  png = raw + raw_size;
   lay_out_rows (pixels, fmt, width, height, stride, row_bytes, raw);
 
   p = png;
@@ -221,9 +225,8 @@ msx_png_encode (const uint8_t *pixels, MsxPixelFormat fmt, int width,
   chunk = p;
   idat_len = libdeflate_zlib_compress (c, raw, raw_size, p + 8, bound);
   compressor_give (c);
-  msx_big_free (raw, raw_size);
   if (idat_len == 0 || idat_len > PNG_MAX_CHUNK) {
-    msx_big_free (png, total);
+    msx_big_free (raw, work_size);
     return MSX_ERROR_PNG;
   }
   p = chunk_begin (p, "IDAT", idat_len);
@@ -236,7 +239,7 @@ msx_png_encode (const uint8_t *pixels, MsxPixelFormat fmt, int width,
   *png_out = malloc (*png_size);
   if (*png_out != NULL)
     memcpy (*png_out, png, *png_size);
-  msx_big_free (png, total);
+  msx_big_free (raw, work_size);
   if (*png_out == NULL) {
     *png_size = 0;
     return MSX_ERROR_NO_MEMORY;
