@@ -39,6 +39,7 @@ fails (a peer's failure is reported, not fatal).
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import platform
 import re
@@ -297,6 +298,10 @@ def child_env(args) -> tuple:
     installed = shutil.which("melspecx")
     cli = [installed] if installed and not uninstalled else \
         [PYTHON, "-m", "melspecx"]
+    if uninstalled:
+        # Byte-compiled, as `meson install` leaves it: with
+        # PYTHONDONTWRITEBYTECODE set, every run would compile the modules.
+        compileall.compile_dir(str(ROOT / "python" / "melspecx"), quiet=1)
     return env, cli, build
 
 
