@@ -10,13 +10,14 @@ bench/peers_audio.py, FLAC and MP3 alternately), then runs in alternating
 rounds, each a whole `melspecx batch` process writing into an empty folder:
 
   -j 1, -j 2                  threads on this machine
-  --scheduler ADDRESS         a Dask LocalCluster the script starts first,
-                              --workers worker processes of one thread each
+  --scheduler ADDRESS         a Dask LocalCluster of --workers worker
+                              processes of one thread each
 
 and prints, per command, the median wall time, the files/s it gives and
-the ratio to -j 1's files/s, as a markdown table.  The cluster's start-up
-is not counted (it is running before the rounds, as a real one would be);
-each command's own start-up (Python, GStreamer, connecting) is.
+the ratio to -j 1's files/s, as a markdown table.  The cluster is started
+before each Dask run and closed after it, and its start-up is not counted
+(a real one would be running already); each command's own start-up
+(Python, GStreamer, connecting) is.
 
 A second table times the files alone: the same `melspecx batch -j 1` and
 `-j 2`, run in a process that has loaded Python, GStreamer and the
@@ -35,6 +36,8 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
+import importlib
 import os
 import resource
 import shutil
@@ -108,6 +111,26 @@ def files_alone_child(inputs: Path, out: Path, fmt: str, jobs: int) -> int:
     return status
 
 
+@contextlib.contextmanager
+def dask_cluster(workers: int):
+    """A Dask LocalCluster of ``workers`` one-thread processes, started
+    before and closed after the one command that uses it: idle, its
+    processes still take ~5 % of this machine's two cores (heartbeats),
+    which would be taken from the commands timed without it."""
+    from distributed import Client, LocalCluster
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                           processes=True, dashboard_address=None)
+    try:
+        # Warm, as a cluster that has served before: GStreamer loaded and
+        # the package imported in every worker.
+        with Client(cluster.scheduler_address) as client:
+            client.run(importlib.import_module, "melspecx.dataset")
+            client.run(importlib.import_module, "melspecx.pipeline")
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=20)
@@ -138,15 +161,11 @@ def main() -> int:
         ["soxi", "-D", str(f)], check=True, capture_output=True,
         text=True).stdout) for f in files)
 
-    from distributed import LocalCluster
-    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                           processes=True, dashboard_address=None)
     base = [sys.executable, "-m", "melspecx", "batch", str(inputs)]
     commands = {
         "-j 1": ["-j", "1"],
         "-j 2": ["-j", "2"],
-        f"Dask, {args.workers} workers": ["--scheduler",
-                                          cluster.scheduler_address],
+        f"Dask, {args.workers} workers": ["--scheduler"],
     }
     runs: dict[str, list[tuple[float, float]]] = {name: []
                                                   for name in commands}
@@ -160,8 +179,12 @@ def main() -> int:
                                                jobs))
             for name, extra in commands.items():
                 shutil.rmtree(out, ignore_errors=True)
-                runs[name].append(timed(base + [str(out), "--format",
-                                                args.format] + extra))
+                command = base + [str(out), "--format", args.format] + extra
+                if "--scheduler" in extra:
+                    with dask_cluster(args.workers) as address:
+                        runs[name].append(timed(command + [address]))
+                else:
+                    runs[name].append(timed(command))
                 written = len(list(out.iterdir()))
                 expected = args.files * (1 if args.format == "png" else
                                          2 if args.format == "npy" else 3)
@@ -169,7 +192,6 @@ def main() -> int:
                     raise SystemExit(f"{name}: {written} outputs, "
                                      f"expected {expected}")
     finally:
-        cluster.close()
         shutil.rmtree(out, ignore_errors=True)
     print(f"{args.files} files, {seconds:.0f} s of audio, --format "
           f"{args.format}, medians of {args.rounds} alternating rounds, "
