@@ -29,15 +29,17 @@ picture_memory_free (gpointer user_data)
   g_free (m);
 }
 
-/* The buffer the picture is drawn into, from msx_big_alloc(): written whole
- * right away, it would otherwise fault page by page (msx_bigmem.h).  It is
- * cleared first: the render does not write a raw frame's row padding, nor
- * the margins of an annotated frame outside the axes, and a reused buffer
- * holds the last picture. */
+/* The buffer of @height rows of @stride bytes the picture is drawn into,
+ * from msx_big_alloc(): written whole right away, it would otherwise fault
+ * page by page (msx_bigmem.h).  The render writes @row_bytes of each row;
+ * where @stride is more (video rows are padded to 4 bytes), the buffer is
+ * cleared first, since a reused one holds the last picture. */
 static GstBuffer *
-picture_new_frame (gsize size)
+picture_new_frame (gsize stride, gsize row_bytes, gint height)
 {
   PictureMemory *m = g_new (PictureMemory, 1);
+  gsize size = stride * height;
+  gboolean padded = stride > row_bytes;
   GstBuffer *buf;
 
   m->size = size;
@@ -45,11 +47,12 @@ picture_new_frame (gsize size)
   if (m->data == NULL) {
     g_free (m);
     buf = gst_buffer_new_allocate (NULL, size, NULL);
-    if (buf != NULL)
+    if (buf != NULL && padded)
       gst_buffer_memset (buf, 0, 0, size);
     return buf;
   }
-  memset (m->data, 0, size);
+  if (padded)
+    memset (m->data, 0, size);
   return gst_buffer_new_wrapped_full (
       0, m->data, size, 0, size, m, picture_memory_free);
 }
@@ -163,8 +166,7 @@ picture_render (GstMelspecx *self, GstBuffer **out)
                        : (gsize)GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0);
     GstMapInfo mi;
 
-    *out = picture_new_frame (
-        self->png ? stride * fh : GST_VIDEO_INFO_SIZE (&self->vinfo));
+    *out = picture_new_frame (stride, (gsize)fw * msx_pixel_size (fmt), fh);
     gst_buffer_map (*out, &mi, GST_MAP_WRITE);
     st = picture_render_annotated (
         self, fmt, map, dbfs, mi.data, stride, fw, fh, msg, sizeof msg);
@@ -191,10 +193,12 @@ picture_render (GstMelspecx *self, GstBuffer **out)
       *out = gst_buffer_new_wrapped_full (0, png, size, 0, size, png, free);
   } else {
     GstMapInfo mi;
-    *out = picture_new_frame (GST_VIDEO_INFO_SIZE (&self->vinfo));
+    gsize stride = GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0);
+
+    *out =
+        picture_new_frame (stride, (gsize)w * msx_pixel_size (self->pixfmt), h);
     gst_buffer_map (*out, &mi, GST_MAP_WRITE);
-    st = msx_spectrogram_render (self->sg, self->pixfmt, w, h, mi.data,
-        GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, 0));
+    st = msx_spectrogram_render (self->sg, self->pixfmt, w, h, mi.data, stride);
     gst_buffer_unmap (*out, &mi);
     if (st != MSX_OK)
       gst_clear_buffer (out);
