@@ -394,9 +394,9 @@ def write_markdown(path: Path, chart: Path, args, inputs: dict,
         "round, and the figures are medians of %d round%s%s. Ratios are to "
         "decoding the same file (`decodebin ! fakesink`): the median of "
         "each round's ratio to that round's decoding run (peak RSS: the "
-        "ratio of the medians). CPU is user + system time of the process and its children; "
-        "peak RSS is the largest resident set of the process (both from "
-        "`wait4`)." % (
+        "ratio of the medians). CPU is user + system time of the process "
+        "and its children; peak RSS is the largest resident set of the "
+        "process (both from `wait4`)." % (
             " ".join(["bench/peers.py"] + args.argv_shown), datetime.now(timezone.utc).strftime(
                 "%Y-%m-%d %H:%M UTC"), elapsed, WIDTH, HEIGHT, WIDTH,
             SOX_HEIGHT, args.runs, "" if args.runs == 1 else "s",

@@ -152,8 +152,8 @@ test_no_text_and_errors (void)
 }
 
 /* Pictures encoded on several threads at once (the batch command renders
- * files in parallel; the writer keeps one compressor between pictures):
- * each is the bytes a lone encoding gives. */
+ * files in parallel; the writer keeps compressors and big buffers between
+ * pictures): each is the bytes a lone encoding gives. */
 enum { MT_W = 300, MT_H = 40, MT_THREADS = 4, MT_ROUNDS = 25 };
 
 typedef struct {
