@@ -22,9 +22,13 @@ before each Dask run and closed after it, and its start-up is not counted
 A second table times the files alone: the same `melspecx batch -j 1` and
 `-j 2`, run in a process that has loaded Python, GStreamer and the
 command already, so that the start-up that no number of jobs shortens is
-left out.
+left out.  Beside it, the same files are decoded only (`filesrc !
+decodebin ! fakesink`, largest first, one pipeline a file on -j threads
+of a started process): decoding is most of a short file's cost, so how
+far two threads speed up decoding alone on this machine bounds what
+`-j 2` can give.
 
-Both tables give the cores a command kept busy (its CPU seconds over its
+The tables give the cores a command kept busy (its CPU seconds over its
 wall seconds; not for Dask, whose work is in the cluster's processes).
 One job can keep more than one core busy (decoding and analysis run on
 two threads), so with C CPUs no number of jobs can give more than
@@ -111,6 +115,47 @@ def files_alone_child(inputs: Path, out: Path, fmt: str, jobs: int) -> int:
     return status
 
 
+def decode_alone(inputs: Path, jobs: int) -> tuple[float, float]:
+    """Wall and CPU seconds for ``jobs`` threads to decode every file of
+    ``inputs`` and nothing else, in a process started already."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--decode-alone", str(inputs), str(jobs)],
+        check=True, capture_output=True, text=True)
+    wall, cpu = proc.stdout.split()[-2:]
+    return float(wall), float(cpu)
+
+
+def decode_alone_child(inputs: Path, jobs: int) -> int:
+    """--decode-alone: the files of ``inputs``, largest first as `melspecx
+    batch` takes them, each through `filesrc ! decodebin ! fakesink` on
+    one of ``jobs`` threads; prints the seconds it took."""
+    import concurrent.futures
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+    Gst.init(None)
+    files = sorted(inputs.iterdir(), key=lambda p: p.stat().st_size,
+                   reverse=True)
+
+    def decode(path: Path) -> None:
+        pipeline = Gst.parse_launch("filesrc name=src ! decodebin ! fakesink")
+        pipeline.get_by_name("src").set_property("location", str(path))
+        pipeline.set_state(Gst.State.PLAYING)
+        msg = pipeline.get_bus().timed_pop_filtered(
+            60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        pipeline.set_state(Gst.State.NULL)
+        if msg is None or msg.type != Gst.MessageType.EOS:
+            raise SystemExit(f"{path}: not decoded to the end")
+
+    cpu = cpu_seconds(resource.RUSAGE_SELF)
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(decode, files))
+    print(f"{time.monotonic() - start:.4f} "
+          f"{cpu_seconds(resource.RUSAGE_SELF) - cpu:.4f}")
+    return 0
+
+
 @contextlib.contextmanager
 def dask_cluster(workers: int):
     """A Dask LocalCluster of ``workers`` one-thread processes, started
@@ -145,7 +190,12 @@ def main() -> int:
     parser.add_argument("--files-alone", nargs=4,
                         metavar=("IN", "OUT", "FORMAT", "J"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--decode-alone", nargs=2, metavar=("IN", "J"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.decode_alone:
+        return decode_alone_child(Path(args.decode_alone[0]),
+                                  int(args.decode_alone[1]))
     if args.files_alone:
         inputs, out, fmt, jobs = args.files_alone
         return files_alone_child(Path(inputs), Path(out), fmt, int(jobs))
@@ -170,6 +220,7 @@ def main() -> int:
     runs: dict[str, list[tuple[float, float]]] = {name: []
                                                   for name in commands}
     alone: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+    decoding: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     out = args.workdir / "out"
     try:
         for _ in range(args.rounds):
@@ -177,6 +228,7 @@ def main() -> int:
                 shutil.rmtree(out, ignore_errors=True)
                 alone[jobs].append(files_alone(inputs, out, args.format,
                                                jobs))
+                decoding[jobs].append(decode_alone(inputs, jobs))
             for name, extra in commands.items():
                 shutil.rmtree(out, ignore_errors=True)
                 command = base + [str(out), "--format", args.format] + extra
@@ -206,6 +258,12 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|")
     alone_busy = table({str(jobs): (times, True)
                         for jobs, times in alone.items()}, args.files)
+    print("\nThe same files decoded only (`filesrc ! decodebin ! fakesink`),"
+          " in a process already started:\n")
+    print("| -j | wall | files/s | vs -j 1 | cores busy |")
+    print("|---|---:|---:|---:|---:|")
+    table({str(jobs): (times, True) for jobs, times in decoding.items()},
+          args.files)
     cpus = os.cpu_count() or 1
     print(f"\nCeiling for any number of jobs on {cpus} CPUs: "
           f"{cpus / busy:.2f} × (whole commands), "

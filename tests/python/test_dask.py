@@ -228,8 +228,8 @@ def test_command_line_on_a_cluster(twenty, cluster, tmp_path):
 
 def test_bench_batch_runs(tmp_path):
     """bench/batch.py on 4 files, one round: every command runs and writes
-    every output, and both tables (whole commands, the files alone) have
-    their rows."""
+    every output, and its tables (whole commands, the files alone, the
+    files decoded only) have their rows."""
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).parents[2] / "bench" / "batch.py"),
          "--quick", "--workdir", str(tmp_path)], capture_output=True,
@@ -243,13 +243,16 @@ def test_bench_batch_runs(tmp_path):
     for row in rows:
         files_per_s = float(row.split("|")[3])
         assert files_per_s > 0
-    # the files alone, start-up left out: one row per thread count
-    alone = proc.stdout.split("The files alone")[1].splitlines()
-    alone = [line for line in alone if line.startswith("| 1 |")
-             or line.startswith("| 2 |")]
-    assert [row.split("|")[1].strip() for row in alone] == ["1", "2"]
-    for row in alone:
-        assert float(row.split("|")[3]) > 0
+    # the files alone, start-up left out, then the same files decoded
+    # only: one row per thread count in each
+    after = proc.stdout.split("The files alone")[1]
+    alone, decoded = after.split("decoded only")
+    for table in (alone, decoded):
+        rows = [line for line in table.splitlines()
+                if line.startswith("| 1 |") or line.startswith("| 2 |")]
+        assert [row.split("|")[1].strip() for row in rows] == ["1", "2"]
+        for row in rows:
+            assert float(row.split("|")[3]) > 0
 
 
 def test_gallery_of_a_cluster_run_names_its_failures(twenty, cluster,
