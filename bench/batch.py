@@ -24,9 +24,9 @@ A second table times the files alone: the same `melspecx batch -j 1` and
 command already, so that the start-up that no number of jobs shortens is
 left out.  Beside it, the same files are decoded only (`filesrc !
 decodebin ! fakesink`, largest first, one pipeline a file on -j threads
-of a started process): decoding is most of a short file's cost, so how
-far two threads speed up decoding alone on this machine bounds what
-`-j 2` can give.
+of a started process): decoding is about half of a short file's cost,
+and how far two threads speed up decoding alone on this machine shows
+what `-j 2` can be expected to give.
 
 The tables give the cores a command kept busy (its CPU seconds over its
 wall seconds; not for Dask, whose work is in the cluster's processes).
@@ -144,8 +144,10 @@ def decode_alone_child(inputs: Path, jobs: int) -> int:
         msg = pipeline.get_bus().timed_pop_filtered(
             60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
         pipeline.set_state(Gst.State.NULL)
-        if msg is None or msg.type != Gst.MessageType.EOS:
-            raise SystemExit(f"{path}: not decoded to the end")
+        if msg is None:
+            raise RuntimeError(f"{path}: not decoded within 60 s")
+        if msg.type == Gst.MessageType.ERROR:
+            raise RuntimeError(f"{path}: {msg.parse_error()[0].message}")
 
     cpu = cpu_seconds(resource.RUSAGE_SELF)
     start = time.monotonic()
