@@ -88,14 +88,13 @@ def timed(command: list[str]) -> tuple[float, float]:
             cpu_seconds(resource.RUSAGE_CHILDREN) - cpu)
 
 
-def files_alone(inputs: Path, out: Path, fmt: str,
-                jobs: int) -> tuple[float, float]:
-    """Wall and CPU seconds for ``jobs`` threads to render every file of
-    ``inputs``, in a process of its own whose start-up is not counted (see
-    the module's text)."""
+def started_child(*args: object) -> tuple[float, float]:
+    """Wall and CPU seconds that this script, run with ``args`` (--files-alone
+    or --decode-alone), measured in a process of its own once it had started
+    (see the module's text)."""
     proc = subprocess.run(
-        [sys.executable, __file__, "--files-alone", str(inputs), str(out),
-         fmt, str(jobs)], check=True, capture_output=True, text=True)
+        [sys.executable, __file__, *map(str, args)], check=True,
+        capture_output=True, text=True)
     wall, cpu = proc.stdout.split()[-2:]
     return float(wall), float(cpu)
 
@@ -113,16 +112,6 @@ def files_alone_child(inputs: Path, out: Path, fmt: str, jobs: int) -> int:
     print(f"{time.monotonic() - start:.4f} "
           f"{cpu_seconds(resource.RUSAGE_SELF) - cpu:.4f}")
     return status
-
-
-def decode_alone(inputs: Path, jobs: int) -> tuple[float, float]:
-    """Wall and CPU seconds for ``jobs`` threads to decode every file of
-    ``inputs`` and nothing else, in a process started already."""
-    proc = subprocess.run(
-        [sys.executable, __file__, "--decode-alone", str(inputs), str(jobs)],
-        check=True, capture_output=True, text=True)
-    wall, cpu = proc.stdout.split()[-2:]
-    return float(wall), float(cpu)
 
 
 def decode_alone_child(inputs: Path, jobs: int) -> int:
@@ -228,9 +217,10 @@ def main() -> int:
         for _ in range(args.rounds):
             for jobs in alone:
                 shutil.rmtree(out, ignore_errors=True)
-                alone[jobs].append(files_alone(inputs, out, args.format,
-                                               jobs))
-                decoding[jobs].append(decode_alone(inputs, jobs))
+                alone[jobs].append(started_child(
+                    "--files-alone", inputs, out, args.format, jobs))
+                decoding[jobs].append(started_child(
+                    "--decode-alone", inputs, jobs))
             for name, extra in commands.items():
                 shutil.rmtree(out, ignore_errors=True)
                 command = base + [str(out), "--format", args.format] + extra
